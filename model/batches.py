@@ -1,0 +1,83 @@
+"""Training batches: padded tensors, alignment targets and style tiles from the same writer."""
+from collections import defaultdict
+
+import numpy as np
+import torch
+
+from .charset import PAD, encode
+from .iamondb import Line
+from .references import scanned, tiles_from_image
+from .network import IMAGE_SIZE
+
+# Relative widths of characters in handwriting, for placing each character along the
+# line; only rough, since the alignment loss tolerates a character or two.
+_NARROW, _WIDE = set("il.,;:'!|`"), set("mwMW")
+
+
+def alignment(text: str, offsets: np.ndarray) -> np.ndarray:
+    """For each point, the index of the character it (roughly) belongs to.
+
+    Characters are laid along the line's x extent in proportion to their rough widths;
+    a point's character follows its x, never moving back (dots and crossings written
+    after a word stay with the end of that word).
+    """
+    widths = np.array([0.5 if c in _NARROW else 1.4 if c in _WIDE else 1.0 for c in text])
+    bounds = np.concatenate([[0], np.cumsum(widths)]) / widths.sum()
+    x = np.cumsum(offsets[:, 0])
+    x = (x - x.min()) / max(x.max() - x.min(), 1e-6)
+    position = np.interp(np.maximum.accumulate(x), bounds, np.arange(len(text) + 1))
+    return np.clip(position - 0.5, 0, len(text) - 1).astype(np.float32)
+
+
+def batches(lines: list[Line], max_points: int, rng: np.random.Generator, rank=0, world=1):
+    """Lists of line indices of similar length, at most `max_points` padded points each, shuffled."""
+    order = np.argsort([len(l.offsets) + rng.random() * 20 for l in lines])
+    out, current = [], []
+    for i in order:
+        if current and (len(current) + 1) * len(lines[i].offsets) > max_points:
+            out.append(current)
+            current = []
+        current.append(int(i))
+    if current:
+        out.append(current)
+    rng.shuffle(out)
+    return out[rank::world][: len(out) // world]
+
+
+class Collator:
+    """Turns a list of lines into model inputs; style tiles come from other lines of each writer."""
+
+    def __init__(self, lines: list[Line], references: int):
+        self.lines = lines
+        self.references = references
+        self.by_form = defaultdict(list)
+        for i, line in enumerate(lines):
+            self.by_form[line.form].append(i)
+
+    def style_tiles(self, index: int, rng: np.random.Generator) -> np.ndarray:
+        mates = [j for j in self.by_form[self.lines[index].form] if j != index] or [index]
+        tiles = tiles_from_image(scanned(self.lines[rng.choice(mates)].offsets, rng), self.references, rng)
+        if len(tiles) == 0:
+            return np.zeros((self.references, IMAGE_SIZE, IMAGE_SIZE), np.float32)
+        return tiles[np.arange(self.references) % len(tiles)]
+
+    def __call__(self, indices: list[int], rng: np.random.Generator, with_style: bool = True) -> dict:
+        lines = [self.lines[i] for i in indices]
+        ids = [encode(l.text) for l in lines]
+        b, s, width = len(lines), max(len(l.offsets) for l in lines), max(map(len, ids))
+        chars = torch.full((b, width), PAD, dtype=torch.long)
+        target = torch.zeros(b, s, 3)
+        mask = torch.zeros(b, s, dtype=torch.bool)
+        align = torch.zeros(b, s)
+        for k, (line, row) in enumerate(zip(lines, ids)):
+            n = len(line.offsets)
+            chars[k, :len(row)] = torch.tensor(row)
+            target[k, :n] = torch.from_numpy(line.offsets)
+            mask[k, :n] = True
+            align[k, :n] = torch.from_numpy(alignment(line.text, line.offsets))
+        inputs = torch.cat([torch.zeros(b, 1, 3), target[:, :-1]], 1)
+        images = None
+        if with_style:
+            images = torch.from_numpy(np.stack([self.style_tiles(i, rng) for i in indices]))[:, :, None]
+        return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align,
+                "length": mask.sum(1), "images": images}

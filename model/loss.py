@@ -1,0 +1,35 @@
+"""The training objective: stroke likelihood, pen and end states, and guided alignment."""
+import torch
+import torch.nn.functional as F
+
+from . import gmm
+from .network import HandwritingModel
+
+ALIGN_SIGMA = 1.5   # characters: how far attention may stray from the guide unpenalised
+
+
+def guided_attention(attention: torch.Tensor, align: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Attention mass placed far from each point's character (Tachibana et al. 2018).
+
+    attention: [layers, B, S, L]; align: [B, S] character positions; mask: [B, S].
+    """
+    index = torch.arange(attention.shape[-1], device=attention.device)
+    penalty = 1 - torch.exp(-((index - align[..., None]) ** 2) / (2 * ALIGN_SIGMA ** 2))
+    return ((attention * penalty).sum(-1) * mask).sum((1, 2)).mean() / mask.sum()
+
+
+def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
+    """Per-point mean of each term (nats), over the batch's real points."""
+    params, end_logits, attention = model(batch["chars"], batch["inputs"], batch["images"])
+    mask = batch["mask"]
+    n = mask.sum()
+    target = batch["target"]
+    mix = gmm.split(params)
+    end = F.one_hot(batch["length"] - 1, target.shape[1]).float()
+    return {
+        "stroke": (gmm.nll(mix, target[..., :2]) * mask).sum() / n,
+        "pen": (F.binary_cross_entropy_with_logits(mix.pen, target[..., 2], reduction="none") * mask).sum() / n,
+        "end": (F.binary_cross_entropy_with_logits(end_logits, end, reduction="none",
+                                                   pos_weight=torch.tensor(20.0)) * mask).sum() / n,
+        "align": guided_attention(attention, batch["align"], mask),
+    }

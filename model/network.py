@@ -1,0 +1,168 @@
+"""The seed network: content encoder, dual-head style encoder, transformer decoder, GMM head.
+
+One addition to the seed: a one-unit `end` head beside the GMM head. It predicts that the
+line is finished, so sampling stops by itself instead of scribbling past the text.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .charset import PAD, VOCAB_SIZE
+from .config import ModelConfig
+
+IMAGE_SIZE = 64
+
+
+def sinusoid(positions: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal encoding of integer positions [..., n] -> [..., n, dim]."""
+    freqs = torch.exp(torch.arange(0, dim, 2, device=positions.device) * (-math.log(10000.0) / dim))
+    angles = positions.float()[..., None] * freqs
+    return torch.cat([angles.sin(), angles.cos()], dim=-1)
+
+
+class ContentEncoder(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.embed = nn.Embedding(VOCAB_SIZE, cfg.d_model, padding_idx=PAD)
+        layer = nn.TransformerEncoderLayer(cfg.d_model, cfg.heads, cfg.ff, cfg.dropout,
+                                           batch_first=True, norm_first=True)
+        self.layers = nn.TransformerEncoder(layer, cfg.encoder_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(cfg.d_model)
+
+    def forward(self, chars: torch.Tensor) -> torch.Tensor:
+        d = self.embed.embedding_dim
+        x = self.embed(chars) * math.sqrt(d) + sinusoid(torch.arange(chars.shape[1], device=chars.device), d)
+        return self.norm(self.layers(x, src_key_padding_mask=chars == PAD))
+
+
+class StyleEncoder(nn.Module):
+    """CNN over N reference images -> writer (global) and glyph (local) style, fused into d_model."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        widths = [1, 32, 64, 128, 128]
+        self.backbone = nn.Sequential(*[
+            nn.Sequential(nn.Conv2d(a, b, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU())
+            for a, b in zip(widths, widths[1:])
+        ])
+        self.writer_head = nn.Linear(widths[-1], cfg.style_dim)
+        self.glyph_query = nn.Parameter(torch.randn(widths[-1]) / math.sqrt(widths[-1]))
+        self.glyph_head = nn.Linear(widths[-1], cfg.style_dim)
+        self.fuse_writer = nn.Linear(cfg.style_dim, cfg.d_model)
+        self.fuse_glyph = nn.Linear(cfg.style_dim, cfg.d_model)
+        # Used when no reference is given, and in training now and then, so that
+        # the model also writes well without one.
+        self.no_style = nn.Parameter(torch.zeros(cfg.d_model))
+
+    def heads(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """[B, N, 1, 64, 64] -> writer [B, style_dim], glyph [B, style_dim]."""
+        b, n = images.shape[:2]
+        feats = self.backbone(images.flatten(0, 1))                      # [B*N, C, 4, 4]
+        feats = feats.flatten(2).transpose(1, 2).reshape(b, -1, feats.shape[1])  # [B, N*16, C]
+        writer = self.writer_head(feats.mean(1))
+        # Glyph head: attention pooling picks out the distinctive local shapes.
+        weights = torch.softmax(feats @ self.glyph_query / math.sqrt(feats.shape[-1]), dim=1)
+        glyph = self.glyph_head((weights[..., None] * feats).sum(1))
+        return writer, glyph
+
+    def forward(self, images: torch.Tensor | None, batch: int) -> torch.Tensor:
+        if images is None or images.shape[1] == 0:
+            return self.no_style.expand(batch, -1)
+        writer, glyph = self.heads(images)
+        return self.fuse_writer(writer) + self.fuse_glyph(glyph)
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.heads = cfg.heads
+        d = cfg.d_model
+        self.norm1, self.norm2, self.norm3 = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.self_out = nn.Linear(d, d)
+        self.q = nn.Linear(d, d)
+        self.kv = nn.Linear(d, 2 * d)
+        self.cross_out = nn.Linear(d, d)
+        self.ff = nn.Sequential(nn.Linear(d, cfg.ff), nn.GELU(), nn.Linear(cfg.ff, d))
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        b, s, d = x.shape
+        return x.view(b, s, self.heads, d // self.heads).transpose(1, 2)
+
+    def memory(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        k, v = self.kv(content).chunk(2, dim=-1)
+        return self._split(k), self._split(v)
+
+    def forward(self, x, memory, content_mask, cache=None):
+        """content_mask: [B, S or 1, L] bool, True where a character may be attended.
+
+        cache: None for a full causal pass, or a dict holding this layer's past keys
+        and values, which is extended in place (incremental decoding).
+        Returns the new x and the head-averaged cross-attention [B, S, L].
+        """
+        b, s, d = x.shape
+        q, k, v = (self._split(t) for t in self.qkv(self.norm1(x)).chunk(3, dim=-1))
+        if cache is not None:
+            if "k" in cache:
+                k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
+            cache["k"], cache["v"] = k, v
+        attn = F.scaled_dot_product_attention(q, k, v, is_causal=cache is None and s > 1,
+                                              dropout_p=self.drop.p if self.training else 0.0)
+        x = x + self.drop(self.self_out(attn.transpose(1, 2).reshape(b, s, d)))
+
+        q = self._split(self.q(self.norm2(x)))
+        mk, mv = memory
+        scores = q @ mk.transpose(-1, -2) / math.sqrt(q.shape[-1])
+        scores = scores.masked_fill(~content_mask[:, None], float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        x = x + self.drop(self.cross_out((weights @ mv).transpose(1, 2).reshape(b, s, d)))
+        x = x + self.drop(self.ff(self.norm3(x)))
+        return x, weights.mean(1)
+
+
+class HandwritingModel(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.content = ContentEncoder(cfg)
+        self.style = StyleEncoder(cfg)
+        self.point_in = nn.Linear(3, cfg.d_model)
+        self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.decoder_layers))
+        self.norm = nn.LayerNorm(cfg.d_model)
+        self.gmm = nn.Linear(cfg.d_model, cfg.gmm_outputs)
+        self.end = nn.Linear(cfg.d_model, 1)
+
+    def encode(self, chars, images=None):
+        """Everything the decoder needs that does not change while writing."""
+        content = self.content(chars)
+        return {
+            "style": self.style(images, chars.shape[0]),
+            "memory": [layer.memory(content) for layer in self.layers],
+            "chars_mask": chars != PAD,
+        }
+
+    def decode(self, points, context, start=0, window=None, cache=None):
+        """points: [B, S, 3] previous (dx, dy, pen); start: index of points[:, 0].
+
+        window: optional [B, S, L] bool restricting cross-attention (monotonic sampling).
+        Returns GMM parameters [B, S, 121], end logits [B, S] and the cross-attention
+        of every layer [layers, B, S, L].
+        """
+        s = points.shape[1]
+        pos = sinusoid(torch.arange(start, start + s, device=points.device), self.cfg.d_model)
+        x = self.point_in(points) + pos + context["style"][:, None]
+        mask = context["chars_mask"][:, None]
+        if window is not None:
+            mask = mask & window
+        attention = []
+        for i, layer in enumerate(self.layers):
+            x, a = layer(x, context["memory"][i], mask, None if cache is None else cache[i])
+            attention.append(a)
+        x = self.norm(x)
+        return self.gmm(x), self.end(x).squeeze(-1), torch.stack(attention)
+
+    def forward(self, chars, points, images=None):
+        return self.decode(points, self.encode(chars, images))

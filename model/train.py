@@ -1,0 +1,203 @@
+"""Training on IAM-OnDB: resumable, with CSV log, loss curve and sample sheets.
+
+Runs as one process, or unchanged under `torchrun --nproc_per_node=N` (DDP; NCCL on
+GPUs, gloo on CPUs): each rank takes its share of every epoch's batches.
+"""
+import csv
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from tqdm import tqdm
+
+from . import iamondb
+from .batches import Collator, batches
+from .checkpoint import atomic_save, export, pick_device
+from .config import ModelConfig, preset
+from .iamondb import DataConfig
+from .loss import losses
+from .network import HandwritingModel
+from .sampling import SampleConfig, generate
+from .sheet import loss_curve, sample_sheet
+
+LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "points_per_s",
+              "valid_stroke", "valid_pen", "valid_line_nll", "elapsed_s"]
+
+
+@dataclass
+class TrainConfig:
+    preset: str = "default"
+    out_dir: str = "runs/default"
+    steps: int = 12000
+    lr: float = 5e-4
+    min_lr: float = 5e-5
+    warmup: int = 400
+    weight_decay: float = 0.01
+    batch_points: int = 6000       # padded points per batch (per rank)
+    references: int = 4            # style tiles per line
+    style_dropout: float = 0.1     # share of batches trained without style, for the neutral hand
+    align_weight: float = 1.0
+    clip: float = 1.0
+    eval_every: int = 250
+    valid_batches: int = 24
+    seed: int = 1
+    device: str | None = None
+    data: DataConfig = field(default_factory=DataConfig)
+
+    def lr_at(self, step: int) -> float:
+        if step < self.warmup:
+            return self.lr * (step + 1) / self.warmup
+        progress = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
+        return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def _to(batch: dict, device) -> dict:
+    return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+
+
+@torch.no_grad()
+def validate(model, collate: Collator, cfg: TrainConfig, device) -> dict:
+    """Held-out likelihood on a fixed set of validation batches, with style from the writer."""
+    model.eval()
+    rng = np.random.default_rng(0)
+    total = {"stroke": 0.0, "pen": 0.0, "points": 0, "lines": 0}
+    for indices in batches(collate.lines, cfg.batch_points, rng)[: cfg.valid_batches]:
+        batch = _to(collate(indices, rng), device)
+        out = losses(model, batch)
+        n = int(batch["mask"].sum())
+        total["stroke"] += float(out["stroke"]) * n
+        total["pen"] += float(out["pen"]) * n
+        total["points"] += n
+        total["lines"] += len(indices)
+    model.train()
+    points = total["points"]
+    return {"valid_stroke": total["stroke"] / points, "valid_pen": total["pen"] / points,
+            "valid_line_nll": (total["stroke"] + total["pen"]) / total["lines"]}
+
+
+def write_samples(model, collate: Collator, path: Path, step: int) -> None:
+    """Sample sheet: validation texts written in the style of their own writer, with the real line."""
+    rng = np.random.default_rng(0)
+    picks = rng.choice(len(collate.lines), size=min(4, len(collate.lines)), replace=False)
+    device = next(model.parameters()).device
+    images = torch.from_numpy(np.stack([collate.style_tiles(i, rng) for i in picks]))[:, :, None].to(device)
+    texts = [collate.lines[i].text for i in picks]
+    styled = generate(model, texts, images, SampleConfig(seed=0))
+    plain = generate(model, texts[:2], None, SampleConfig(seed=0))
+    rows = []
+    for i, text, off in zip(picks, texts, styled):
+        rows += [(f"real: {text}", collate.lines[i].offsets), (f"model, writer's style: {text}", off)]
+    rows += [(f"model, no style: {t}", off) for t, off in zip(texts[:2], plain)]
+    sample_sheet(rows, path, f"step {step}")
+    model.train()
+
+
+def _truncate_log(log_path: Path, step: int) -> None:
+    """Drop log rows written after the checkpoint: the resumed run writes them again."""
+    with open(log_path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
+    with open(log_path, "w", newline="") as f:
+        writer = csv.DictWriter(f, LOG_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> Path:
+    """Train (or continue) a run in cfg.out_dir; returns the checkpoint path."""
+    distributed = "WORLD_SIZE" in os.environ
+    if distributed:
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    device = pick_device(cfg.device or (f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+                                        if distributed and torch.cuda.is_available() else None))
+    out = Path(cfg.out_dir)
+    ckpt_path, log_path = out / "checkpoint.pt", out / "log.csv"
+    data = data or iamondb.load(cfg.data)
+    train_collate, valid_collate = Collator(data["train"], cfg.references), Collator(data["valid"], cfg.references)
+
+    torch.manual_seed(cfg.seed)
+    model = HandwritingModel(preset(cfg.preset)).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step, elapsed = 0, 0.0
+    if resume and ckpt_path.exists():
+        state = torch.load(ckpt_path, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, elapsed = state["step"], state["elapsed_s"]
+        if rank == 0:
+            print(f"resuming {ckpt_path} at step {step}")
+            _truncate_log(log_path, step)
+    elif rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "w", newline="") as f:
+            csv.DictWriter(f, LOG_FIELDS).writeheader()
+    # Batches without style images leave the style encoder unused, and vice versa.
+    trainable = (torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
+                 if distributed else model)
+    if rank == 0:
+        n_params = sum(p.numel() for p in model.parameters())
+        print(f"training preset {cfg.preset!r} ({n_params / 1e6:.2f}M parameters) on {device}, "
+              f"{len(data['train'])} lines, {world} process(es)")
+
+    # Everything random is derived from (seed, epoch or step, rank), so a resumed run
+    # takes exactly the batches and random choices the uninterrupted one would have.
+    per_epoch = len(batches(train_collate.lines, cfg.batch_points, np.random.default_rng(0), rank, world))
+    model.train()
+    bar = tqdm(total=cfg.steps, initial=step, desc="training", disable=rank != 0, unit="step")
+    while step < cfg.steps:
+        epoch, k = divmod(step, per_epoch)
+        indices = batches(train_collate.lines, cfg.batch_points,
+                          np.random.default_rng([cfg.seed, epoch]), rank, world)[k]
+        rng = np.random.default_rng([cfg.seed, step, rank])
+        torch.manual_seed(cfg.seed * 1_000_003 + step * world + rank)
+        batch = _to(train_collate(indices, rng, with_style=rng.random() >= cfg.style_dropout), device)
+        started = time.time()
+        for group in optimizer.param_groups:
+            group["lr"] = cfg.lr_at(step)
+        terms = losses(trainable, batch)
+        loss = terms["stroke"] + terms["pen"] + terms["end"] + cfg.align_weight * terms["align"]
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        optimizer.step()
+        loss, terms = float(loss.detach()), {k: float(v.detach()) for k, v in terms.items()}
+        step += 1
+        took = time.time() - started
+        elapsed += took
+        rate = int(batch["mask"].sum()) * world / took
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.3f}", align=f"{terms['align']:.3f}", pts_s=f"{rate:.0f}")
+        row = {"step": step, "epoch": epoch, "lr": f"{cfg.lr_at(step - 1):.2e}", "loss": f"{loss:.4f}",
+               **{k: f"{v:.4f}" for k, v in terms.items()}, "points_per_s": f"{rate:.0f}",
+               "elapsed_s": f"{elapsed:.0f}"}
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            if rank == 0:
+                row.update({k: f"{v:.4f}" for k, v in validate(model, valid_collate, cfg, device).items()})
+                atomic_save({"config": model.cfg.to_dict(), "model": model.state_dict(),
+                             "optimizer": optimizer.state_dict(), "step": step, "elapsed_s": elapsed,
+                             "train_config": asdict(cfg)}, ckpt_path)
+                write_samples(model, valid_collate, out / f"samples-{step:06d}.png", step)
+                loss_curve(log_path, out / "loss.png")
+                tqdm.write(f"step {step}: valid stroke {row['valid_stroke']} pen {row['valid_pen']} nats/point")
+            if distributed:
+                dist.barrier()
+        if rank == 0:
+            with open(log_path, "a", newline="") as f:
+                csv.DictWriter(f, LOG_FIELDS).writerow(row)
+    bar.close()
+    if distributed:
+        dist.destroy_process_group()
+    return ckpt_path
+
+
+def ship(ckpt_path: str | Path, path: str | Path, card: dict) -> None:
+    """Turn a training checkpoint into the half-precision weights file that ships."""
+    state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    model = HandwritingModel(ModelConfig(**state["config"]))
+    model.load_state_dict(state["model"])
+    export(model, path, {**card, "step": state["step"], "train_seconds": round(state["elapsed_s"])})

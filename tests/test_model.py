@@ -1,0 +1,185 @@
+"""The network, its training and its sampling, on tiny synthetic data."""
+import csv
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from lxml import etree
+from PIL import Image
+
+import synthetic
+from inkscribe.model import gmm, iamondb
+from inkscribe.model.batches import Collator, alignment
+from inkscribe.model.charset import UnknownCharacterError, encode, normalise
+from inkscribe.model.checkpoint import load_model
+from inkscribe.model.config import preset
+from inkscribe.model.iamondb import DataConfig
+from inkscribe.model.loss import losses
+from inkscribe.model.network import HandwritingModel
+from inkscribe.model.paths import PathConfig, standalone_svg, strokes_of
+from inkscribe.model.references import render, tiles_from_image
+from inkscribe.model.sampling import SampleConfig, generate, pad_chars
+from inkscribe.model.train import TrainConfig, train
+from inkscribe.model.writer import NoHandwritingFound, Writer
+
+
+def test_large_preset_has_the_seed_shapes():
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("large")).eval()
+    chars = pad_chars(["Hello World", "Quiz"], "cpu")
+    images = torch.rand(2, 3, 1, 64, 64)
+    content = model.content(chars)
+    writer, glyph = model.style.heads(images)
+    points = torch.zeros(2, 7, 3)
+    params, end, attention = model(chars, points, images)
+    mix = gmm.split(params)
+    assert content.shape == (2, chars.shape[1], 512)
+    assert writer.shape == glyph.shape == (2, 128)
+    assert params.shape == (2, 7, 121)
+    assert gmm.sample(mix).shape == (2, 7, 3)
+    assert len(model.layers) == 6 and model.layers[0].ff[0].out_features == 2048
+    assert attention.shape == (6, 2, 7, chars.shape[1])
+
+
+def test_every_printable_ascii_character_is_writable_and_others_are_named():
+    assert len(encode("Quiz: XZ 0-9 ~!@#$%^&*()")) == 25
+    assert normalise("\u201cdon\u2019t\u201d \u2014 ok\u2026") == '"don\'t" - ok...'
+    with pytest.raises(UnknownCharacterError) as err:
+        encode("caf\u00e9 \u4e2d")
+    assert "U+00E9" in str(err.value) and "U+4E2D" in str(err.value)
+
+
+def _batch(lines, style=True):
+    return Collator(lines, references=2)(list(range(len(lines))), np.random.default_rng(0), with_style=style)
+
+
+def test_loss_falls_when_overfitting_a_tiny_batch(lines):
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny"))
+    batch = _batch(lines[:3])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    history = []
+    for _ in range(60):
+        terms = losses(model, batch)
+        loss = sum(terms.values())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    assert history[-1] < history[0] - 2.0
+
+
+def test_alignment_guide_walks_through_the_text_once():
+    line = synthetic.lines(1)[0]
+    a = alignment(line.text, line.offsets)
+    assert a[0] == 0 and a[-1] == pytest.approx(len(line.text) - 1, abs=0.6)
+    assert np.all(np.diff(a) >= 0)
+
+
+def test_cached_and_uncached_sampling_agree():
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny"))
+    texts = ["hello", "a longer line"]
+    images = torch.rand(2, 2, 1, 64, 64)
+    cached = generate(model, texts, images, SampleConfig(seed=3, use_cache=True, max_points_per_char=3))
+    uncached = generate(model, texts, images, SampleConfig(seed=3, use_cache=False, max_points_per_char=3))
+    for a, b in zip(cached, uncached):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def test_sampling_stops_at_the_length_guard_and_is_reproducible():
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny"))
+    cfg = SampleConfig(seed=5, max_points_per_char=4)
+    first = generate(model, ["abc", "abcdefgh"], None, cfg)
+    again = generate(model, ["abc", "abcdefgh"], None, cfg)
+    assert len(first[0]) <= 3 * 4 + 20 and len(first[1]) <= 8 * 4 + 20
+    assert first[1][-1, 2] == 1  # the last stroke is closed
+    np.testing.assert_array_equal(first[0], again[0])
+
+
+def _tiny_run(tmp_path, lines, steps, resume=False):
+    cfg = TrainConfig(preset="tiny", out_dir=str(tmp_path / "run"), steps=steps, eval_every=2,
+                      valid_batches=1, batch_points=60, warmup=2)
+    train(cfg, resume=resume, data={"train": lines, "valid": lines[:2]})
+    with open(tmp_path / "run" / "log.csv") as f:
+        return [r["loss"] for r in csv.DictReader(f)]
+
+
+def test_resume_continues_exactly_where_the_run_stopped(tmp_path, lines):
+    straight = _tiny_run(tmp_path / "a", lines, 4)
+    _tiny_run(tmp_path / "b", lines, 2)
+    resumed = _tiny_run(tmp_path / "b", lines, 4, resume=True)
+    assert resumed == straight
+    run = tmp_path / "b" / "run"
+    assert (run / "loss.png").exists() and (run / "samples-000004.png").exists()
+    assert torch.load(run / "checkpoint.pt", weights_only=False)["step"] == 4
+
+
+def test_training_runs_under_torchrun_with_two_processes(tmp_path, lines):
+    script = tmp_path / "ddp.py"
+    script.write_text(
+        "import sys; sys.path.insert(0, %r)\n"
+        "import synthetic\n"
+        "from inkscribe.model.train import TrainConfig, train\n"
+        "lines = synthetic.lines(8)\n"
+        "train(TrainConfig(preset='tiny', out_dir=%r, steps=2, eval_every=2, valid_batches=1, batch_points=60),"
+        " data={'train': lines, 'valid': lines[:2]})\n" % (str(Path(__file__).parent), str(tmp_path / "run")))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+                           "--standalone", str(script)], capture_output=True, text=True, env=env, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 process(es)" in done.stdout
+    assert (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+@pytest.mark.parametrize("archives", [True, False])
+def test_official_layout_loads_from_archives_or_folders_and_is_cached(tmp_path, archives):
+    synthetic.official_layout(tmp_path / "iam", archives)
+    cfg = DataConfig(root=str(tmp_path / "iam"), cache_dir=str(tmp_path / "cache"))
+    data = iamondb.load(cfg)
+    assert [l.text for l in data["train"]] == synthetic.TEXTS[:2]
+    assert [l.id for l in data["valid"]] == ["z01-001-01", "z01-001-02"]
+    assert list((tmp_path / "cache").iterdir())
+    again = iamondb.load(cfg)
+    np.testing.assert_array_equal(again["valid"][1].offsets, data["valid"][1].offsets)
+    heights = np.percentile(np.cumsum(data["train"][0].offsets[:, 1]), [5, 95])
+    assert 8 < heights[1] - heights[0] < 12  # scaled to the line height
+
+
+def test_svg_is_standalone_smooth_and_one_path_per_stroke(lines):
+    offsets = [l.offsets for l in lines[:2]]
+    svg = standalone_svg(offsets, PathConfig(font_size=40))
+    root = etree.fromstring(svg.encode())
+    paths = root.findall(".//{http://www.w3.org/2000/svg}path")
+    assert len(paths) == sum(len(strokes_of(o, PathConfig())) for o in offsets)
+    assert all(p.get("d").startswith("M") and "C" in p.get("d") for p in paths)
+    assert float(root.get("width")) > float(root.get("height")) > 40
+
+
+def test_style_tiles_come_from_writing_and_blank_pictures_are_refused(lines):
+    picture = render(lines[0].offsets, px_per_unit=4)
+    tiles = tiles_from_image(picture, 6)
+    assert 1 <= len(tiles) <= 6 and tiles.shape[1:] == (64, 64)
+    assert tiles.max() == pytest.approx(1, abs=0.05)
+    model = HandwritingModel(preset("tiny"))
+    with pytest.raises(NoHandwritingFound):
+        Writer(model).style([Image.new("L", (300, 100), 255)])
+
+
+def test_shipped_format_loads_back_into_the_same_writer(tmp_path, lines):
+    from inkscribe.model.checkpoint import export
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny"))
+    export(model, tmp_path / "w.pt", {"data": "synthetic"})
+    loaded = load_model(tmp_path / "w.pt", "cpu")
+    assert loaded.card == {"data": "synthetic"}
+    cfg = SampleConfig(seed=1, max_points_per_char=3)
+    out = Writer(loaded).write(["hi there", "", "ok"], None, cfg)
+    assert [len(w.paths) > 0 for w in out] == [True, False, True]
