@@ -1,12 +1,118 @@
-"""The `inkscribe` command: train, write, and (in later sub-commands) serve the model."""
+"""The `inkscribe` command: write, serve, train, evaluate and measure."""
 import argparse
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
+
+from . import protocol
+
+
+def _serve(args) -> int:
+    from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.writer import Task, Writer
+
+    from .client import Client
+    from .server import Daemon, ServerConfig, check_endpoint, model_info
+
+    check_endpoint(args.endpoint, args.allow_remote)
+    if Client(args.endpoint).ping(timeout=1.0):
+        print(f"inkscribe: a daemon already answers at {args.endpoint}", file=sys.stderr)
+        return 1
+    if args.detach:
+        return _start_detached(args.endpoint, [a for a in sys.argv[1:] if a != "--detach"])
+    model = load_model(args.checkpoint, args.device)
+    device = next(model.parameters()).device
+    info = model_info(model, device)
+    writer = Writer(model)
+    started = time.perf_counter()
+    writer.write([Task(["The quick brown fox jumps over a lazy dog"])])
+    warm = time.perf_counter() - started
+    card = info["model"]["card"]
+    print(f"inkscribe daemon: model {args.checkpoint or 'shipped default'} "
+          f"({info['model']['parameters'] / 1e6:.1f}M parameters"
+          f"{', ' + card['data'] if card.get('data') else ''}) on {device}\n"
+          f"inkscribe daemon: warm-up line (40 characters) took {warm:.2f} s\n"
+          f"inkscribe daemon: listening on {args.endpoint} (Ctrl+C stops)", flush=True)
+    daemon = Daemon(writer, ServerConfig(endpoint=args.endpoint, allow_remote=args.allow_remote), info)
+    daemon.serve()
+    print("inkscribe daemon: stopped", flush=True)
+    return 0
+
+
+def _log_path() -> Path:
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(runtime) / "inkscribe" / "daemon.log"
+
+
+def _start_detached(endpoint: str, argv: list[str], wait: float = 180.0) -> int:
+    """Start `inkscribe daemon` in the background and wait until it answers."""
+    from .client import Client
+
+    log = _log_path()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    if "--endpoint" not in argv:
+        argv = [*argv, "--endpoint", endpoint]
+    with open(log, "ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", "inkscribe.daemon.cli", *argv], stdout=out,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    client = Client(endpoint)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            print(f"inkscribe: the daemon exited with status {process.returncode}; see {log}", file=sys.stderr)
+            return 1
+        if client.ping(timeout=1.0):
+            print(f"inkscribe: daemon started in the background (pid {process.pid}, log {log}), "
+                  f"listening on {endpoint}", file=sys.stderr)
+            return 0
+    print(f"inkscribe: the daemon did not answer within {wait:.0f} s; see {log}", file=sys.stderr)
+    return 1
+
+
+def _read_text(args) -> list[str]:
+    if args.text is not None:
+        text = args.text
+    elif args.file and args.file != "-":
+        text = Path(args.file).read_text(encoding="utf-8")
+    else:
+        text = sys.stdin.read()
+    return text.rstrip("\n").split("\n")
+
+
+def _write(args) -> int:
+    from inkscribe.model.paths import PathConfig, standalone_svg
+
+    from .client import Client, DaemonError, DaemonUnavailable
+
+    client = Client(args.endpoint, timeout=args.timeout)
+    if not client.ping():
+        print(f"inkscribe: no daemon answered at {client.endpoint}; starting one", file=sys.stderr)
+        start = ["daemon"] + (["--checkpoint", args.checkpoint] if args.checkpoint else [])
+        if _start_detached(client.endpoint, start) != 0:
+            return 1
+    try:
+        reply = client.write(_read_text(args), style_images=args.style, temperature=args.temperature,
+                             bias=args.bias, seed=args.seed, smoothing=args.smoothing, font_size=args.size)
+    except (DaemonError, DaemonUnavailable, OSError) as e:
+        print(f"inkscribe: {e}", file=sys.stderr)
+        return 1
+    lines = [(line["paths"], line["bbox"][2] if line["bbox"] else 0.0) for line in reply["lines"]]
+    svg = standalone_svg(lines, PathConfig(font_size=args.size, line_spacing=args.line_spacing,
+                                           stroke_width=args.stroke_width, colour=args.colour))
+    if args.output == "-":
+        sys.stdout.write(svg)
+    else:
+        Path(args.output).write_text(svg, encoding="utf-8")
+        timing = reply["timing"]
+        print(f"inkscribe: wrote {len(lines)} line(s) to {args.output} in {timing['total_s']:.2f} s", file=sys.stderr)
+    return 0
 
 
 def _train(args) -> int:
-    from inkscribe.model.iamondb import DataConfig
-    from inkscribe.model.train import TrainConfig, train
+    from inkscribe.model.config import DataConfig, TrainConfig
+    from inkscribe.model.train import train
 
     cfg = TrainConfig(preset=args.preset, out_dir=args.out, steps=args.steps, batch_points=args.batch_points,
                       lr=args.lr, eval_every=args.eval_every, device=args.device,
@@ -29,12 +135,46 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'inkscribe COMMAND --help' for the options of one command.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    endpoint_help = f"daemon address (default: ${protocol.ENDPOINT_VARIABLE} or {protocol.DEFAULT_ENDPOINT})"
 
+    w = commands.add_parser("write", help="write text as handwriting into an SVG file",
+                            description="Write text as handwriting, one SVG path per pen stroke. Uses the "
+                                        "running daemon, or starts one in the background if none answers.")
+    w.add_argument("text", nargs="?", help="the text; newlines separate lines (default: --file or stdin)")
+    w.add_argument("-f", "--file", help="read the text from this file ('-' for stdin), one line per line")
+    w.add_argument("-o", "--output", default="-", help="SVG file to write (default: stdout)")
+    w.add_argument("--style", nargs="+", default=[], metavar="IMAGE",
+                   help="pictures (PNG/JPEG) of the handwriting to imitate")
+    w.add_argument("--temperature", type=float, help="randomness, 0.05-3 (default 1.0)")
+    w.add_argument("--bias", type=float, help="legibility, 0-5: higher is neater and plainer (default 0.75)")
+    w.add_argument("--seed", type=int, help="the same seed writes the same strokes again")
+    w.add_argument("--smoothing", type=int, help="smoothing passes over each stroke, 0-10 (default 2)")
+    w.add_argument("--size", type=float, default=32.0, help="font size in px the writing matches (default 32)")
+    w.add_argument("--line-spacing", type=float, default=1.5, help="in font sizes (default 1.5)")
+    w.add_argument("--stroke-width", type=float, help="pen width in px (default: size / 16)")
+    w.add_argument("--colour", default="#000000", help="pen colour (default black)")
+    w.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
+    w.add_argument("--checkpoint", help="weights for a daemon this command starts (default: shipped)")
+    w.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the daemon's answer")
+    w.set_defaults(run=_write)
+
+    d = commands.add_parser("daemon", help="run the model server (loads the model once)",
+                            description="Load the model and answer write requests over ZeroMQ "
+                                        "(protocol: docs/protocol.md). Listens on this machine only "
+                                        "unless --allow-remote is given. Ctrl+C or SIGTERM stops it.")
+    d.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
+    d.add_argument("--checkpoint", help="weights file or training checkpoint (default: shipped)")
+    d.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
+    d.add_argument("--allow-remote", action="store_true", help="allow listening on a non-loopback address")
+    d.add_argument("--detach", action="store_true", help="run in the background; log in the runtime folder")
+    d.set_defaults(run=_serve)
+
+    from inkscribe.model.config import TrainConfig
+    defaults = TrainConfig()
     t = commands.add_parser("train", help="train a model on IAM-OnDB (resumable)",
                             description="Train the handwriting model on IAM-OnDB. Writes checkpoint.pt, "
                                         "log.csv, loss.png and sample sheets into --out. Also runs "
                                         "under torchrun for several GPUs or hosts.")
-    defaults = __import__("inkscribe.model.train", fromlist=["TrainConfig"]).TrainConfig()
     t.add_argument("--preset", default=defaults.preset, help="network size: default, large or tiny")
     t.add_argument("--data", default=defaults.data.root, help="IAM-OnDB folder in its official layout")
     t.add_argument("--cache", default=defaults.data.cache_dir, help="where the preprocessed data is cached")

@@ -7,7 +7,7 @@ import torch
 from .charset import PAD, encode
 from .iamondb import Line
 from .references import scanned, tiles_from_image
-from .network import IMAGE_SIZE
+from .network import IMAGE_SIZE, decoder_inputs
 
 # Relative widths of characters in handwriting, for placing each character along the
 # line; only rough, since the alignment loss tolerates a character or two.
@@ -75,7 +75,7 @@ class Collator:
             target[k, :n] = torch.from_numpy(line.offsets)
             mask[k, :n] = True
             align[k, :n] = torch.from_numpy(alignment(line.text, line.offsets))
-        inputs = torch.cat([torch.zeros(b, 1, 3), target[:, :-1]], 1)
+        inputs = decoder_inputs(target)
         images = None
         if with_style:
             images = torch.from_numpy(np.stack([self.style_tiles(i, rng) for i in indices]))[:, :, None]

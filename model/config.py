@@ -1,5 +1,9 @@
-"""The network's sizes. `large` is the seed architecture; `default` is what ships."""
-from dataclasses import asdict, dataclass, replace
+"""Plain configuration: the network's sizes, the data preparation, the training run.
+
+No torch here, so that the command line starts fast.
+"""
+import math
+from dataclasses import asdict, dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -34,3 +38,39 @@ def preset(name: str, **overrides) -> ModelConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
     return replace(PRESETS[name], **overrides)
+
+
+@dataclass
+class DataConfig:
+    root: str = "../shared/data/iam-ondb"
+    cache_dir: str = "runs/cache"
+    epsilon: float = 0.25     # simplification tolerance, data units (LINE_HEIGHT = 10)
+    max_step: float = 6.0     # longest step kept inside a stroke, data units
+    max_points: int = 1200    # lines longer than this after simplification are dropped
+
+
+@dataclass
+class TrainConfig:
+    preset: str = "default"
+    out_dir: str = "runs/default"
+    steps: int = 12000
+    lr: float = 5e-4
+    min_lr: float = 5e-5
+    warmup: int = 400
+    weight_decay: float = 0.01
+    batch_points: int = 6000       # padded points per batch (per rank)
+    references: int = 4            # style tiles per line
+    style_dropout: float = 0.1     # share of batches trained without style, for the neutral hand
+    align_weight: float = 1.0
+    clip: float = 1.0
+    eval_every: int = 250
+    valid_batches: int = 24
+    seed: int = 1
+    device: str | None = None
+    data: DataConfig = field(default_factory=DataConfig)
+
+    def lr_at(self, step: int) -> float:
+        if step < self.warmup:
+            return self.lr * (step + 1) / self.warmup
+        progress = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
+        return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1 + math.cos(math.pi * progress))

@@ -15,15 +15,7 @@ from tqdm import tqdm
 
 from . import strokes as S
 from .charset import UnknownCharacterError, normalise as normalise_text
-
-
-@dataclass
-class DataConfig:
-    root: str = "../shared/data/iam-ondb"
-    cache_dir: str = "runs/cache"
-    epsilon: float = 0.25     # simplification tolerance, data units (LINE_HEIGHT = 10)
-    max_step: float = 6.0     # longest step kept inside a stroke, data units
-    max_points: int = 1200    # lines longer than this after simplification are dropped
+from .config import DataConfig
 
 
 @dataclass

@@ -13,6 +13,20 @@ from .charset import PAD, VOCAB_SIZE
 from .config import ModelConfig
 
 IMAGE_SIZE = 64
+# Besides each previous offset (dx, dy, pen), the decoder reads where the pen is: x tells
+# how far along the text it is (which makes alignment learnable early), y keeps the
+# baseline from drifting. Scaled so a full line spans a few units.
+POSITION_SCALE = (0.05, 0.1)
+
+
+def decoder_inputs(offsets: torch.Tensor) -> torch.Tensor:
+    """Teacher-forcing inputs [B, S, 5] for targets [B, S, 3]: the previous offset and pen position."""
+    previous = torch.cat([torch.zeros_like(offsets[:, :1]), offsets[:, :-1]], 1)
+    return with_position(previous, previous[..., :2].cumsum(1))
+
+
+def with_position(offsets: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
+    return torch.cat([offsets, position * position.new_tensor(POSITION_SCALE)], -1)
 
 
 def sinusoid(positions: torch.Tensor, dim: int) -> torch.Tensor:
@@ -129,23 +143,27 @@ class HandwritingModel(nn.Module):
         self.cfg = cfg
         self.content = ContentEncoder(cfg)
         self.style = StyleEncoder(cfg)
-        self.point_in = nn.Linear(3, cfg.d_model)
+        self.point_in = nn.Linear(5, cfg.d_model)
         self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.decoder_layers))
         self.norm = nn.LayerNorm(cfg.d_model)
         self.gmm = nn.Linear(cfg.d_model, cfg.gmm_outputs)
         self.end = nn.Linear(cfg.d_model, 1)
 
-    def encode(self, chars, images=None):
-        """Everything the decoder needs that does not change while writing."""
+    def encode(self, chars, style):
+        """Everything the decoder needs that does not change while writing.
+
+        style: [B, d_model] from `self.style`, computed apart so that it can be
+        computed once per writer and shared by many lines.
+        """
         content = self.content(chars)
         return {
-            "style": self.style(images, chars.shape[0]),
+            "style": style,
             "memory": [layer.memory(content) for layer in self.layers],
             "chars_mask": chars != PAD,
         }
 
     def decode(self, points, context, start=0, window=None, cache=None):
-        """points: [B, S, 3] previous (dx, dy, pen); start: index of points[:, 0].
+        """points: [B, S, 5] from `decoder_inputs`/`with_position`; start: index of points[:, 0].
 
         window: optional [B, S, L] bool restricting cross-attention (monotonic sampling).
         Returns GMM parameters [B, S, 121], end logits [B, S] and the cross-attention
@@ -165,4 +183,4 @@ class HandwritingModel(nn.Module):
         return self.gmm(x), self.end(x).squeeze(-1), torch.stack(attention)
 
     def forward(self, chars, points, images=None):
-        return self.decode(points, self.encode(chars, images))
+        return self.decode(points, self.encode(chars, self.style(images, chars.shape[0])))

@@ -57,22 +57,19 @@ def path_data(stroke: np.ndarray, precision: int = 2) -> str:
     return "".join(parts)
 
 
-def standalone_svg(lines: list[np.ndarray], cfg: PathConfig) -> str:
-    """One SVG document: each line's offsets written below the previous one."""
-    groups, width = [], 0.0
+def standalone_svg(lines: list[tuple[list[str], float]], cfg: PathConfig) -> str:
+    """One SVG document from each line's (path data, width in px), each line below the previous one."""
     step = cfg.font_size * cfg.line_spacing
-    for i, offsets in enumerate(lines):
-        strokes = strokes_of(offsets, cfg)
-        if strokes:
-            width = max(width, max(float(s[:, 0].max()) for s in strokes))
-        paths = "".join(f'<path d="{escape(path_data(s))}"/>' for s in strokes)
-        groups.append(f'<g transform="translate(0,{step * (i + 0.5):.2f})">{paths}</g>')
+    groups = []
+    for i, (paths, _) in enumerate(lines):
+        body = "".join(f'<path d="{escape(d)}"/>' for d in paths)
+        groups.append(f'<g transform="translate(0,{step * (i + 0.5):.2f})">{body}</g>')
     margin = cfg.font_size / 2
-    height = step * len(lines)
+    width = max((w for _, w in lines), default=0) + 2 * margin
+    height = step * len(lines) + 2 * margin
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 2 * margin:.0f}" '
-        f'height="{height + 2 * margin:.0f}" viewBox="{-margin:.1f} {-margin:.1f} '
-        f'{width + 2 * margin:.1f} {height + 2 * margin:.1f}">\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="{-margin:.1f} {-margin:.1f} {width:.1f} {height:.1f}">\n'
         f'<g fill="none" stroke="{escape(cfg.colour)}" stroke-width="{cfg.width:.2f}" '
         f'stroke-linecap="round" stroke-linejoin="round">\n' + "\n".join(groups) + "\n</g>\n</svg>\n"
     )

@@ -5,14 +5,14 @@ keeps a reading position that only moves forward, at most one character per poin
 and the decoder may only attend to a few characters around it. Writing stops when
 the end head fires at a pen-up after the last character, or at a hard length guard.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from . import gmm
 from .charset import PAD, encode
-from .network import HandwritingModel
+from .network import HandwritingModel, with_position
 
 
 @dataclass
@@ -34,38 +34,53 @@ def pad_chars(texts: list[str], device) -> torch.Tensor:
     return out.to(device)
 
 
+def per_line(cfg: SampleConfig, lines: int) -> list[SampleConfig]:
+    """One config per line: line i of a seeded request uses seed + i, so lines differ."""
+    return [replace(cfg, seed=None if cfg.seed is None else cfg.seed + i) for i in range(lines)]
+
+
 @torch.no_grad()
-def generate(model: HandwritingModel, texts: list[str], images: torch.Tensor | None = None,
-             cfg: SampleConfig = SampleConfig()) -> list[np.ndarray]:
+def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | None = None,
+             cfg: SampleConfig | list[SampleConfig] = SampleConfig()) -> list[np.ndarray]:
     """Offsets [n_i, 3] for each text, all lines sampled as one batch.
 
-    images: [B, N, 1, 64, 64] style tiles, or None for the model's own neutral hand.
+    style: [B, d_model] from `model.style` (one writer per line), or None for the
+    model's own neutral hand. cfg: one for all lines, or one per line; each line's
+    temperature, bias and seed are its own, so a line writes the same whatever it is
+    batched with. The window and guard settings of the first apply to all.
     """
     model.eval()
+    rows = cfg if isinstance(cfg, list) else per_line(cfg, len(texts))
+    first = rows[0]
     device = next(model.parameters()).device
     chars = pad_chars(texts, device)
     batch, width = chars.shape
     n_chars = (chars != PAD).sum(1) - 1          # without EOS
-    context = model.encode(chars, images)
-    generator = torch.Generator(device)
-    generator.manual_seed(cfg.seed if cfg.seed is not None else int(torch.randint(2**31, ())))
-    limit = n_chars * cfg.max_points_per_char + 20
+    context = model.encode(chars, model.style(None, batch) if style is None else style)
+    temperature = torch.tensor([[r.temperature] for r in rows], device=device)
+    bias = torch.tensor([[r.bias] for r in rows], device=device)
+    generators = [torch.Generator(device).manual_seed(r.seed if r.seed is not None else int(torch.randint(2**31, ())))
+                  for r in rows]
+    limit = n_chars * first.max_points_per_char + 20
     index = torch.arange(width, device=device)
 
     position = torch.zeros(batch, device=device)
     done = torch.zeros(batch, dtype=torch.bool, device=device)
     length = limit.clone()
-    cache = [{} for _ in model.layers] if cfg.use_cache else None
-    points, windows = [torch.zeros(batch, 1, 3, device=device)], []
+    cache = [{} for _ in model.layers] if first.use_cache else None
+    pen_at = torch.zeros(batch, 2, device=device)
+    inputs, written, windows = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])], [], []
     for step in range(int(limit.max())):
         base = position.floor()[:, None]
-        window = ((index >= base - cfg.window_back) & (index <= base + cfg.window_ahead))[:, None]
+        window = ((index >= base - first.window_back) & (index <= base + first.window_ahead))[:, None]
         if cache is not None:
-            params, end, attention = model.decode(points[-1], context, step, window, cache)
+            params, end, attention = model.decode(inputs[-1], context, step, window, cache)
         else:
             windows.append(window)
-            params, end, attention = model.decode(torch.cat(points, 1), context, 0, torch.cat(windows, 1))
-        point = gmm.sample(gmm.split(params[:, -1], cfg.temperature, cfg.bias), generator)
+            params, end, attention = model.decode(torch.cat(inputs, 1), context, 0, torch.cat(windows, 1))
+        uniform = torch.stack([torch.rand(2, generator=g, device=device) for g in generators])
+        normal = torch.stack([torch.randn(2, generator=g, device=device) for g in generators])
+        point = gmm.sample(gmm.split(params[:, -1], temperature, bias), uniform, normal)
         centroid = (attention[:, :, -1].mean(0) * index).sum(-1)
         position = torch.minimum(torch.maximum(position, centroid), position + 1)
         finished = (torch.sigmoid(end[:, -1]) > 0.5) & (position >= n_chars - 1.5)
@@ -73,10 +88,12 @@ def generate(model: HandwritingModel, texts: list[str], images: torch.Tensor | N
         newly = finished & ~done
         length = torch.where(newly, step + 1, length)
         done |= newly | (step + 1 >= limit)
-        points.append(point[:, None])
+        written.append(point[:, None])
+        pen_at = pen_at + point[:, :2]
+        inputs.append(with_position(point[:, None], pen_at[:, None]))
         if done.all():
             break
-    strokes = torch.cat(points[1:], 1).cpu().numpy()
+    strokes = torch.cat(written, 1).cpu().numpy()
     out = []
     for row, n in zip(strokes, length.tolist()):
         row = row[:n].copy()

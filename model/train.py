@@ -4,10 +4,9 @@ Runs as one process, or unchanged under `torchrun --nproc_per_node=N` (DDP; NCCL
 GPUs, gloo on CPUs): each rank takes its share of every epoch's batches.
 """
 import csv
-import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +17,7 @@ from tqdm import tqdm
 from . import iamondb
 from .batches import Collator, batches
 from .checkpoint import atomic_save, export, pick_device
-from .config import ModelConfig, preset
-from .iamondb import DataConfig
+from .config import ModelConfig, TrainConfig, preset
 from .loss import losses
 from .network import HandwritingModel
 from .sampling import SampleConfig, generate
@@ -27,33 +25,6 @@ from .sheet import loss_curve, sample_sheet
 
 LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "points_per_s",
               "valid_stroke", "valid_pen", "valid_line_nll", "elapsed_s"]
-
-
-@dataclass
-class TrainConfig:
-    preset: str = "default"
-    out_dir: str = "runs/default"
-    steps: int = 12000
-    lr: float = 5e-4
-    min_lr: float = 5e-5
-    warmup: int = 400
-    weight_decay: float = 0.01
-    batch_points: int = 6000       # padded points per batch (per rank)
-    references: int = 4            # style tiles per line
-    style_dropout: float = 0.1     # share of batches trained without style, for the neutral hand
-    align_weight: float = 1.0
-    clip: float = 1.0
-    eval_every: int = 250
-    valid_batches: int = 24
-    seed: int = 1
-    device: str | None = None
-    data: DataConfig = field(default_factory=DataConfig)
-
-    def lr_at(self, step: int) -> float:
-        if step < self.warmup:
-            return self.lr * (step + 1) / self.warmup
-        progress = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
-        return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1 + math.cos(math.pi * progress))
 
 
 def _to(batch: dict, device) -> dict:
@@ -80,6 +51,7 @@ def validate(model, collate: Collator, cfg: TrainConfig, device) -> dict:
             "valid_line_nll": (total["stroke"] + total["pen"]) / total["lines"]}
 
 
+@torch.no_grad()
 def write_samples(model, collate: Collator, path: Path, step: int) -> None:
     """Sample sheet: validation texts written in the style of their own writer, with the real line."""
     rng = np.random.default_rng(0)
@@ -87,7 +59,8 @@ def write_samples(model, collate: Collator, path: Path, step: int) -> None:
     device = next(model.parameters()).device
     images = torch.from_numpy(np.stack([collate.style_tiles(i, rng) for i in picks]))[:, :, None].to(device)
     texts = [collate.lines[i].text for i in picks]
-    styled = generate(model, texts, images, SampleConfig(seed=0))
+    model.eval()
+    styled = generate(model, texts, model.style(images, len(texts)), SampleConfig(seed=0))
     plain = generate(model, texts[:2], None, SampleConfig(seed=0))
     rows = []
     for i, text, off in zip(picks, texts, styled):

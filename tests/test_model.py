@@ -17,15 +17,14 @@ from inkscribe.model import gmm, iamondb
 from inkscribe.model.batches import Collator, alignment
 from inkscribe.model.charset import UnknownCharacterError, encode, normalise
 from inkscribe.model.checkpoint import load_model
-from inkscribe.model.config import preset
-from inkscribe.model.iamondb import DataConfig
+from inkscribe.model.config import DataConfig, TrainConfig, preset
 from inkscribe.model.loss import losses
-from inkscribe.model.network import HandwritingModel
-from inkscribe.model.paths import PathConfig, standalone_svg, strokes_of
+from inkscribe.model.network import HandwritingModel, decoder_inputs
+from inkscribe.model.paths import PathConfig, path_data, standalone_svg, strokes_of
 from inkscribe.model.references import render, tiles_from_image
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
-from inkscribe.model.train import TrainConfig, train
-from inkscribe.model.writer import NoHandwritingFound, Writer
+from inkscribe.model.train import train
+from inkscribe.model.writer import NoHandwritingFound, Task, Writer
 
 
 def test_large_preset_has_the_seed_shapes():
@@ -35,13 +34,13 @@ def test_large_preset_has_the_seed_shapes():
     images = torch.rand(2, 3, 1, 64, 64)
     content = model.content(chars)
     writer, glyph = model.style.heads(images)
-    points = torch.zeros(2, 7, 3)
+    points = decoder_inputs(torch.zeros(2, 7, 3))
     params, end, attention = model(chars, points, images)
     mix = gmm.split(params)
     assert content.shape == (2, chars.shape[1], 512)
     assert writer.shape == glyph.shape == (2, 128)
     assert params.shape == (2, 7, 121)
-    assert gmm.sample(mix).shape == (2, 7, 3)
+    assert gmm.sample(mix, torch.rand(2, 7, 2), torch.randn(2, 7, 2)).shape == (2, 7, 3)
     assert len(model.layers) == 6 and model.layers[0].ff[0].out_features == 2048
     assert attention.shape == (6, 2, 7, chars.shape[1])
 
@@ -85,9 +84,10 @@ def test_cached_and_uncached_sampling_agree():
     torch.manual_seed(0)
     model = HandwritingModel(preset("tiny"))
     texts = ["hello", "a longer line"]
-    images = torch.rand(2, 2, 1, 64, 64)
-    cached = generate(model, texts, images, SampleConfig(seed=3, use_cache=True, max_points_per_char=3))
-    uncached = generate(model, texts, images, SampleConfig(seed=3, use_cache=False, max_points_per_char=3))
+    model.eval()
+    style = model.style(torch.rand(2, 2, 1, 64, 64), 2)
+    cached = generate(model, texts, style, SampleConfig(seed=3, use_cache=True, max_points_per_char=3))
+    uncached = generate(model, texts, style, SampleConfig(seed=3, use_cache=False, max_points_per_char=3))
     for a, b in zip(cached, uncached):
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, atol=1e-4)
@@ -127,7 +127,7 @@ def test_training_runs_under_torchrun_with_two_processes(tmp_path, lines):
     script.write_text(
         "import sys; sys.path.insert(0, %r)\n"
         "import synthetic\n"
-        "from inkscribe.model.train import TrainConfig, train\n"
+        "from inkscribe.model.config import TrainConfig\nfrom inkscribe.model.train import train\n"
         "lines = synthetic.lines(8)\n"
         "train(TrainConfig(preset='tiny', out_dir=%r, steps=2, eval_every=2, valid_batches=1, batch_points=60),"
         " data={'train': lines, 'valid': lines[:2]})\n" % (str(Path(__file__).parent), str(tmp_path / "run")))
@@ -154,11 +154,12 @@ def test_official_layout_loads_from_archives_or_folders_and_is_cached(tmp_path, 
 
 
 def test_svg_is_standalone_smooth_and_one_path_per_stroke(lines):
-    offsets = [l.offsets for l in lines[:2]]
-    svg = standalone_svg(offsets, PathConfig(font_size=40))
+    cfg = PathConfig(font_size=40)
+    strokes = [strokes_of(l.offsets, cfg) for l in lines[:2]]
+    svg = standalone_svg([([path_data(s) for s in line], max(s[:, 0].max() for s in line)) for line in strokes], cfg)
     root = etree.fromstring(svg.encode())
     paths = root.findall(".//{http://www.w3.org/2000/svg}path")
-    assert len(paths) == sum(len(strokes_of(o, PathConfig())) for o in offsets)
+    assert len(paths) == sum(map(len, strokes))
     assert all(p.get("d").startswith("M") and "C" in p.get("d") for p in paths)
     assert float(root.get("width")) > float(root.get("height")) > 40
 
@@ -181,5 +182,15 @@ def test_shipped_format_loads_back_into_the_same_writer(tmp_path, lines):
     loaded = load_model(tmp_path / "w.pt", "cpu")
     assert loaded.card == {"data": "synthetic"}
     cfg = SampleConfig(seed=1, max_points_per_char=3)
-    out = Writer(loaded).write(["hi there", "", "ok"], None, cfg)
+    out = Writer(loaded).write([Task(["hi there", "", "ok"], None, cfg)])[0]
     assert [len(w.paths) > 0 for w in out] == [True, False, True]
+
+
+def test_a_line_writes_the_same_alone_or_batched_with_other_requests():
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny")).eval()
+    mine = SampleConfig(seed=11, temperature=0.8, bias=1.0, max_points_per_char=3)
+    other = SampleConfig(seed=99, temperature=1.2, bias=0.0, max_points_per_char=3)
+    alone = generate(model, ["hello"], None, [mine])[0]
+    batched = generate(model, ["a much longer line", "hello"], None, [other, mine])[1]
+    np.testing.assert_allclose(alone, batched, atol=1e-4)

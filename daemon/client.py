@@ -1,0 +1,80 @@
+"""A Python client for the inkscribe daemon: the "Lazy Pirate" pattern of the ZeroMQ guide.
+
+Each try uses a fresh REQ socket, polls for the answer with a timeout, and gives up
+cleanly: a daemon that is down or stuck costs a caller at most its timeout, never a hang.
+Pure Python with pyzmq, so it also runs under Inkscape's own Python.
+"""
+import json
+from pathlib import Path
+
+import zmq
+
+from . import protocol
+
+
+class DaemonUnavailable(ConnectionError):
+    """No answer from the daemon in time."""
+
+
+class DaemonError(RuntimeError):
+    """The daemon answered with an error; `code` is one of protocol's stable codes."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class Client:
+    def __init__(self, endpoint: str | None = None, timeout: float = 120.0, retries: int = 1):
+        self.endpoint = endpoint or protocol.default_endpoint()
+        self.timeout = timeout
+        self.retries = retries
+        self.context = zmq.Context.instance()
+
+    def request(self, payload: bytes, timeout: float | None = None, retries: int | None = None) -> dict:
+        timeout = self.timeout if timeout is None else timeout
+        tries = 1 + (self.retries if retries is None else retries)
+        for _ in range(tries):
+            socket = self.context.socket(zmq.REQ)
+            socket.setsockopt(zmq.LINGER, 0)
+            try:
+                socket.connect(self.endpoint)
+                socket.send(payload)
+                if socket.poll(int(timeout * 1000), zmq.POLLIN):
+                    reply = json.loads(socket.recv())
+                    break
+            finally:
+                socket.close()
+        else:
+            raise DaemonUnavailable(f"no answer from the inkscribe daemon at {self.endpoint} "
+                                    f"within {timeout:g} s ({tries} tries); start it with 'inkscribe daemon'")
+        if not reply.get("ok"):
+            error = reply.get("error", {})
+            raise DaemonError(error.get("code", protocol.INTERNAL), error.get("message", "unknown error"))
+        return reply
+
+    def ping(self, timeout: float = 2.0) -> bool:
+        """Whether a daemon answers within `timeout` seconds."""
+        try:
+            return self.request(json.dumps({"op": "ping"}).encode(), timeout, retries=0)["ok"]
+        except DaemonUnavailable:
+            return False
+
+    def info(self) -> dict:
+        return self.request(json.dumps({"op": "info"}).encode(), min(self.timeout, 10.0))
+
+    def write(self, text: str | list[str], style_images: list[bytes | str | Path] = (),
+              temperature: float | None = None, bias: float | None = None, seed: int | None = None,
+              smoothing: int | None = None, font_size: float | None = None) -> dict:
+        """Write text (a string, with newlines between lines, or a list of lines).
+
+        style_images: pictures of handwriting, as PNG/JPEG bytes or file paths.
+        Returns the daemon's reply: per line its SVG path data, strokes and bounding box.
+        A write is tried once: a slow answer is far likelier than a lost one, and a
+        retry would only queue the same work again.
+        """
+        lines = text.split("\n") if isinstance(text, str) else list(text)
+        images = [i if isinstance(i, bytes) else Path(i).read_bytes() for i in style_images]
+        payload = protocol.write_message(lines, images, temperature=temperature, bias=bias, seed=seed,
+                                         smoothing=smoothing, font_size=font_size)
+        return self.request(payload, retries=0)

@@ -1,0 +1,142 @@
+"""The daemon's wire protocol (docs/protocol.md): JSON requests and replies, limits, error codes.
+
+Pure Python on purpose: the client, and so the Inkscape extension, imports this without torch.
+"""
+import base64
+import binascii
+import json
+import os
+from dataclasses import dataclass
+
+VERSION = 1
+DEFAULT_ENDPOINT = "tcp://127.0.0.1:5717"
+ENDPOINT_VARIABLE = "INKSCRIBE_ENDPOINT"
+
+# Stable error codes: clients may branch on these; messages are for people.
+BAD_JSON = "bad_json"
+BAD_REQUEST = "bad_request"
+UNKNOWN_OP = "unknown_op"
+UNKNOWN_CHARACTERS = "unknown_characters"
+TEXT_TOO_LONG = "text_too_long"
+TOO_MANY_LINES = "too_many_lines"
+TOO_MANY_IMAGES = "too_many_images"
+BAD_IMAGE = "bad_image"
+IMAGE_TOO_LARGE = "image_too_large"
+NO_HANDWRITING = "no_handwriting"
+MESSAGE_TOO_LARGE = "message_too_large"
+TIMEOUT = "timeout"
+SHUTTING_DOWN = "shutting_down"
+INTERNAL = "internal"
+
+
+def default_endpoint() -> str:
+    return os.environ.get(ENDPOINT_VARIABLE) or DEFAULT_ENDPOINT
+
+
+@dataclass(frozen=True)
+class Limits:
+    line_chars: int = 300            # characters in one line
+    lines: int = 200                 # lines in one request
+    images: int = 8                  # style images in one request
+    image_bytes: int = 20 * 2**20    # one encoded image
+    image_pixels: int = 40_000_000   # one decoded image: refuses decompression bombs
+    message_bytes: int = 200 * 2**20
+    timeout_s: float = 300.0         # a request still queued after this is refused
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def reply(self) -> dict:
+        return error_reply(self.code, self.message)
+
+
+def error_reply(code: str, message: str) -> dict:
+    return {"ok": False, "version": VERSION, "error": {"code": code, "message": message}}
+
+
+@dataclass
+class WriteRequest:
+    lines: list[str]
+    images: list[bytes]
+    temperature: float = 1.0
+    bias: float = 0.75
+    seed: int | None = None
+    smoothing: int = 2
+    font_size: float = 32.0
+
+
+def _number(value, name: str, low: float, high: float, integer: bool = False):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise ProtocolError(BAD_REQUEST, f"'{name}' must be {'an integer' if integer else 'a number'}")
+    if not low <= value <= high:
+        raise ProtocolError(BAD_REQUEST, f"'{name}' must be between {low} and {high}, not {value}")
+    return value
+
+
+def parse(raw: bytes, limits: Limits) -> tuple[str, dict | WriteRequest]:
+    """(op, arguments) from a raw request; raises ProtocolError for anything malformed."""
+    if len(raw) > limits.message_bytes:
+        raise ProtocolError(MESSAGE_TOO_LARGE, f"message of {len(raw)} bytes; the limit is {limits.message_bytes}")
+    try:
+        message = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ProtocolError(BAD_JSON, f"request is not valid JSON: {e}") from None
+    if not isinstance(message, dict):
+        raise ProtocolError(BAD_REQUEST, "request must be a JSON object")
+    op = message.get("op")
+    if op in ("ping", "info"):
+        return op, {}
+    if op != "write":
+        raise ProtocolError(UNKNOWN_OP, f"unknown op {op!r}; known: ping, info, write")
+    return op, _write_request(message, limits)
+
+
+def _write_request(m: dict, limits: Limits) -> WriteRequest:
+    lines = m.get("lines")
+    if isinstance(m.get("text"), str) and lines is None:
+        lines = m["text"].split("\n")
+    if not isinstance(lines, list) or not all(isinstance(l, str) for l in lines):
+        raise ProtocolError(BAD_REQUEST, "'lines' must be a list of strings (or 'text' a string)")
+    if not any(l.strip() for l in lines):
+        raise ProtocolError(BAD_REQUEST, "there is no text to write")
+    if len(lines) > limits.lines:
+        raise ProtocolError(TOO_MANY_LINES, f"{len(lines)} lines; the limit is {limits.lines} per request")
+    longest = max(lines, key=len)
+    if len(longest) > limits.line_chars:
+        raise ProtocolError(TEXT_TOO_LONG, f"a line of {len(longest)} characters; the limit is "
+                                           f"{limits.line_chars} (split long text into lines)")
+    images = m.get("images", [])
+    if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
+        raise ProtocolError(BAD_REQUEST, "'images' must be a list of base64 strings")
+    if len(images) > limits.images:
+        raise ProtocolError(TOO_MANY_IMAGES, f"{len(images)} images; the limit is {limits.images}")
+    decoded = []
+    for n, text in enumerate(images):
+        if len(text) * 3 // 4 > limits.image_bytes:
+            raise ProtocolError(IMAGE_TOO_LARGE, f"image {n + 1} is over {limits.image_bytes // 2**20} MiB")
+        try:
+            decoded.append(base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError):
+            raise ProtocolError(BAD_IMAGE, f"image {n + 1} is not valid base64") from None
+    seed = m.get("seed")
+    return WriteRequest(
+        lines=lines,
+        images=decoded,
+        temperature=_number(m.get("temperature", 1.0), "temperature", 0.05, 3.0),
+        bias=_number(m.get("bias", 0.75), "bias", 0.0, 5.0),
+        seed=None if seed is None else _number(seed, "seed", 0, 2**31 - 1, integer=True),
+        smoothing=_number(m.get("smoothing", 2), "smoothing", 0, 10, integer=True),
+        font_size=_number(m.get("font_size", 32.0), "font_size", 0.1, 10_000.0),
+    )
+
+
+def write_message(lines: list[str], images: list[bytes] = (), **options) -> bytes:
+    """A `write` request ready to send; options: temperature, bias, seed, smoothing, font_size."""
+    message = {"op": "write", "version": VERSION, "lines": list(lines),
+               "images": [base64.b64encode(i).decode() for i in images]}
+    message.update({k: v for k, v in options.items() if v is not None})
+    return json.dumps(message).encode()

@@ -1,0 +1,229 @@
+"""The model daemon: loads the model once and answers clients over ZeroMQ.
+
+The main thread owns the ROUTER socket: it answers ping and info at once, checks
+every request, and queues writes. One worker thread owns the model: it takes every
+queued write at once, so lines of several requests are sampled as one batch, and hands
+the replies back over an inproc socket (ZeroMQ sockets stay within one thread).
+"""
+import io
+import json
+import queue
+import signal
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import torch
+import zmq
+from PIL import Image, UnidentifiedImageError
+
+from inkscribe.model.charset import UnknownCharacterError, normalise
+from inkscribe.model.paths import PathConfig
+from inkscribe.model.sampling import SampleConfig
+from inkscribe.model.writer import NoHandwritingFound, Task, Writer
+
+from . import protocol as P
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@dataclass
+class ServerConfig:
+    endpoint: str = field(default_factory=P.default_endpoint)
+    allow_remote: bool = False
+    max_batch_lines: int = 32
+    limits: P.Limits = field(default_factory=P.Limits)
+
+
+@dataclass
+class Job:
+    envelope: list[bytes]        # ROUTER routing frames, to address the reply
+    request: P.WriteRequest
+    received: float
+
+
+def check_endpoint(endpoint: str, allow_remote: bool) -> None:
+    """Refuse to listen beyond this machine unless asked to explicitly."""
+    url = urlparse(endpoint)
+    if url.scheme not in ("tcp", "ipc"):
+        raise ValueError(f"endpoint {endpoint!r}: use tcp://HOST:PORT or ipc://PATH")
+    if url.scheme == "tcp" and url.hostname not in LOCAL_HOSTS and not allow_remote:
+        raise ValueError(f"endpoint {endpoint!r} listens beyond this machine; "
+                         "pass --allow-remote to do that on purpose")
+
+
+def decode_image(data: bytes, n: int, limits: P.Limits) -> Image.Image:
+    """A picture from PNG/JPEG bytes, refusing broken files and decompression bombs."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        pixels = image.width * image.height
+        if pixels > limits.image_pixels:
+            raise P.ProtocolError(P.IMAGE_TOO_LARGE, f"image {n} has {image.width}x{image.height} pixels; "
+                                                     f"the limit is {limits.image_pixels:,}")
+        image.load()
+        return image
+    except P.ProtocolError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError) as e:
+        raise P.ProtocolError(P.BAD_IMAGE, f"image {n} cannot be read as PNG or JPEG: {e}") from None
+
+
+class Daemon:
+    def __init__(self, writer: Writer, cfg: ServerConfig, info: dict):
+        check_endpoint(cfg.endpoint, cfg.allow_remote)
+        self.writer, self.cfg, self.info = writer, cfg, info
+        self.jobs: queue.Queue[Job] = queue.Queue()
+        self.stopping = threading.Event()
+        self.context = zmq.Context()
+        self.replies = f"inproc://replies-{id(self)}"
+
+    # ---- main thread: sockets ------------------------------------------------------
+    def serve(self, ready: threading.Event | None = None) -> None:
+        """Answer until stop() or SIGINT/SIGTERM; queued work is refused, the batch in hand finished."""
+        frontend = self.context.socket(zmq.ROUTER)
+        frontend.setsockopt(zmq.LINGER, 0)
+        # Messages a little over the limit get a clear error from parse(); far over, the
+        # sender is cut off before the daemon buffers them.
+        frontend.setsockopt(zmq.MAXMSGSIZE, 4 * self.cfg.limits.message_bytes)
+        frontend.bind(self.cfg.endpoint)
+        inbox = self.context.socket(zmq.PULL)
+        inbox.bind(self.replies)
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: self.stopping.set())
+        worker = threading.Thread(target=self._work, name="inkscribe-model", daemon=True)
+        worker.start()
+        if ready is not None:
+            ready.set()
+        poller = zmq.Poller()
+        poller.register(frontend, zmq.POLLIN)
+        poller.register(inbox, zmq.POLLIN)
+        try:
+            while not self.stopping.is_set() or worker.is_alive():
+                events = dict(poller.poll(100))
+                if inbox in events:
+                    frontend.send_multipart(inbox.recv_multipart())
+                if frontend in events:
+                    *envelope, raw = frontend.recv_multipart()
+                    reply = self._handle(envelope, raw)
+                    if reply is not None:
+                        frontend.send_multipart([*envelope, json.dumps(reply).encode()])
+            while inbox.poll(0):
+                frontend.send_multipart(inbox.recv_multipart())
+        finally:
+            frontend.close()
+            inbox.close()
+            self.context.term()
+            url = urlparse(self.cfg.endpoint)
+            if url.scheme == "ipc":
+                Path(url.netloc + url.path).unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _handle(self, envelope: list[bytes], raw: bytes) -> dict | None:
+        try:
+            op, request = P.parse(raw, self.cfg.limits)
+            if op == "ping":
+                return {"ok": True, "version": P.VERSION, "op": "pong"}
+            if op == "info":
+                return {"ok": True, "version": P.VERSION, **self.info, "queued": self.jobs.qsize(),
+                        "limits": self.cfg.limits.__dict__}
+            if self.stopping.is_set():
+                raise P.ProtocolError(P.SHUTTING_DOWN, "the daemon is shutting down")
+            for line in request.lines:
+                normalise(line)
+            self.jobs.put(Job(envelope, request, time.monotonic()))
+            return None
+        except UnknownCharacterError as e:
+            return P.error_reply(P.UNKNOWN_CHARACTERS, str(e))
+        except P.ProtocolError as e:
+            return e.reply()
+        except Exception as e:  # a request must never take the daemon down
+            traceback.print_exc()
+            return P.error_reply(P.INTERNAL, f"internal error: {e}")
+
+    # ---- worker thread: the model ---------------------------------------------------
+    def _work(self) -> None:
+        outbox = self.context.socket(zmq.PUSH)
+        outbox.connect(self.replies)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    jobs = [self.jobs.get(timeout=0.1)]
+                except queue.Empty:
+                    continue
+                lines = len(jobs[0].request.lines)
+                while lines < self.cfg.max_batch_lines and not self.jobs.empty():
+                    jobs.append(self.jobs.get_nowait())
+                    lines += len(jobs[-1].request.lines)
+                for job, reply in self._run(jobs):
+                    outbox.send_multipart([*job.envelope, json.dumps(reply).encode()])
+            while not self.jobs.empty():  # refused, not dropped: every client hears back
+                job = self.jobs.get_nowait()
+                reply = P.error_reply(P.SHUTTING_DOWN, "the daemon is shutting down")
+                outbox.send_multipart([*job.envelope, json.dumps(reply).encode()])
+        finally:
+            outbox.close()
+
+    def _run(self, jobs: list[Job]) -> list[tuple[Job, dict]]:
+        started = time.monotonic()
+        done, tasks, ready = [], [], []
+        for job in jobs:
+            try:
+                if started - job.received > self.cfg.limits.timeout_s:
+                    raise P.ProtocolError(P.TIMEOUT, f"waited {started - job.received:.0f} s in the queue; "
+                                                     f"the limit is {self.cfg.limits.timeout_s:g} s")
+                r = job.request
+                images = [decode_image(data, n + 1, self.cfg.limits) for n, data in enumerate(r.images)]
+                tasks.append(Task(r.lines, self.writer.style(images),
+                                  SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed),
+                                  PathConfig(font_size=r.font_size, smoothing=r.smoothing)))
+                ready.append(job)
+            except P.ProtocolError as e:
+                done.append((job, e.reply()))
+            except NoHandwritingFound as e:
+                done.append((job, P.error_reply(P.NO_HANDWRITING, str(e))))
+            except Exception as e:
+                traceback.print_exc()
+                done.append((job, P.error_reply(P.INTERNAL, f"internal error: {e}")))
+        if not ready:
+            return done
+        try:
+            written = self.writer.write(tasks)
+        except Exception as e:
+            traceback.print_exc()
+            return done + [(job, P.error_reply(P.INTERNAL, f"internal error: {e}")) for job in ready]
+        finished = time.monotonic()
+        total_lines = sum(len(t.lines) for t in tasks)
+        for job, lines in zip(ready, written):
+            done.append((job, {
+                "ok": True, "version": P.VERSION, "op": "write", "font_size": job.request.font_size,
+                "lines": [_line_reply(line) for line in lines],
+                "timing": {"queued_s": round(started - job.received, 4),
+                           "sample_s": round(finished - started, 4),
+                           "total_s": round(finished - job.received, 4),
+                           "batch_lines": total_lines},
+            }))
+        return done
+
+
+def _line_reply(line) -> dict:
+    strokes = [s.round(2).tolist() for s in line.strokes]
+    if line.strokes:
+        xy = [p for s in line.strokes for p in s]
+        xs, ys = [p[0] for p in xy], [p[1] for p in xy]
+        bbox = [round(float(min(xs)), 2), round(float(min(ys)), 2), round(float(max(xs)), 2), round(float(max(ys)), 2)]
+    else:
+        bbox = None
+    return {"text": line.text, "paths": line.paths, "strokes": strokes, "bbox": bbox,
+            "points": int(len(line.offsets))}
+
+
+def model_info(model, device) -> dict:
+    return {"model": {"config": model.cfg.to_dict(), "card": getattr(model, "card", {}),
+                      "parameters": sum(p.numel() for p in model.parameters())},
+            "device": str(device), "torch": torch.__version__}

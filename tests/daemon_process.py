@@ -1,0 +1,46 @@
+"""Real daemon processes for tests: a tiny model, a free loopback port, stopped afterwards."""
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from inkscribe.daemon.client import Client
+from inkscribe.model.checkpoint import export
+from inkscribe.model.config import preset
+from inkscribe.model.network import HandwritingModel
+
+
+def tiny_weights(path: Path) -> Path:
+    torch.manual_seed(0)
+    export(HandwritingModel(preset("tiny")), path, {"data": "none (untrained test model)"})
+    return path
+
+
+def free_endpoint() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"tcp://127.0.0.1:{s.getsockname()[1]}"
+
+
+class DaemonProcess:
+    def __init__(self, weights: Path, endpoint: str | None = None):
+        self.endpoint = endpoint or free_endpoint()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint", self.endpoint,
+             "--checkpoint", str(weights), "--device", "cpu"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        client = Client(self.endpoint)
+        deadline = time.monotonic() + 60
+        while not client.ping(timeout=0.5):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"daemon did not start: {self.process.stdout.read()}")
+
+    def stop(self) -> str:
+        """Stop it as a user would (SIGTERM) and return what it printed."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        out, _ = self.process.communicate(timeout=30)
+        return out

@@ -1,0 +1,252 @@
+"""The daemon as a real process on a loopback port, driven by the real client over ZeroMQ."""
+import base64
+import io
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import zmq
+from hypothesis import HealthCheck, given, settings, strategies as st
+from lxml import etree
+from PIL import Image
+
+import synthetic
+from daemon_process import DaemonProcess, free_endpoint, tiny_weights
+from inkscribe.daemon import protocol
+from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable
+from inkscribe.model.references import render
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    return tiny_weights(tmp_path_factory.mktemp("weights") / "tiny.pt")
+
+
+@pytest.fixture(scope="module")
+def daemon(weights):
+    process = DaemonProcess(weights)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def client(daemon):
+    return Client(daemon.endpoint, timeout=60)
+
+
+def raw_request(endpoint: str, payload: bytes, timeout: float = 30) -> dict:
+    """Send bytes exactly as given, bypassing the client's own encoding."""
+    socket = zmq.Context.instance().socket(zmq.REQ)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(endpoint)
+    try:
+        socket.send(payload)
+        assert socket.poll(int(timeout * 1000)), "no reply"
+        return json.loads(socket.recv())
+    finally:
+        socket.close()
+
+
+def handwriting_png() -> bytes:
+    buffer = io.BytesIO()
+    render(synthetic.lines(1)[0].offsets, px_per_unit=4).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_round_trip_writes_each_line_as_svg_paths(client):
+    reply = client.write("hello world\n\nQuiz 42!", seed=1, font_size=40)
+    lines = reply["lines"]
+    assert [l["text"] for l in lines] == ["hello world", "", "Quiz 42!"]
+    assert lines[0]["paths"] and lines[0]["paths"][0].startswith("M")
+    assert len(lines[0]["paths"]) == len(lines[0]["strokes"])
+    assert lines[1]["paths"] == [] and lines[1]["bbox"] is None
+    assert reply["timing"]["total_s"] > 0
+
+
+def test_same_seed_writes_the_same_strokes(client):
+    a = client.write("repeat me", seed=7)["lines"][0]["paths"]
+    b = client.write("repeat me", seed=7)["lines"][0]["paths"]
+    c = client.write("repeat me", seed=8)["lines"][0]["paths"]
+    assert a == b and a != c
+
+
+def test_style_images_are_accepted(client):
+    assert client.write("styled", style_images=[handwriting_png()], seed=1)["lines"][0]["paths"]
+
+
+def test_info_describes_the_loaded_model(client):
+    info = client.info()
+    assert info["model"]["config"]["d_model"] == 32 and info["device"] == "cpu"
+    assert info["limits"]["lines"] == protocol.Limits().lines
+
+
+def test_eight_concurrent_clients_are_all_answered(daemon):
+    results = {}
+
+    def one(i):
+        results[i] = Client(daemon.endpoint, timeout=120).write(f"client {i}", seed=i)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == list(range(8))
+    assert all(r["lines"][0]["text"] == f"client {i}" for i, r in results.items())
+    # Requests that arrived together were sampled together.
+    assert max(r["timing"]["batch_lines"] for r in results.values()) > 1
+
+
+def _png(size, mode="L") -> str:
+    buffer = io.BytesIO()
+    Image.new(mode, size, 255).save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+@pytest.mark.parametrize("payload, code", [
+    (b"{not json", protocol.BAD_JSON),
+    (b"\xff\xfe", protocol.BAD_JSON),
+    (b"[1, 2]", protocol.BAD_REQUEST),
+    (b'{"lines": ["x"]}', protocol.UNKNOWN_OP),
+    (b'{"op": "write"}', protocol.BAD_REQUEST),
+    (b'{"op": "write", "lines": "not a list"}', protocol.BAD_REQUEST),
+    (b'{"op": "write", "lines": [1, 2]}', protocol.BAD_REQUEST),
+    (b'{"op": "write", "lines": ["   ", ""]}', protocol.BAD_REQUEST),
+    (b'{"op": "write", "lines": ["x"], "temperature": "hot"}', protocol.BAD_REQUEST),
+    (b'{"op": "write", "lines": ["x"], "temperature": 99}', protocol.BAD_REQUEST),
+    (b'{"op": "write", "lines": ["x"], "seed": 1.5}', protocol.BAD_REQUEST),
+    (json.dumps({"op": "write", "lines": ["x" * 5000]}).encode(), protocol.TEXT_TOO_LONG),
+    (json.dumps({"op": "write", "lines": ["x"] * 1000}).encode(), protocol.TOO_MANY_LINES),
+    (json.dumps({"op": "write", "lines": ["caf\u00e9 \u4e2d"]}).encode(), protocol.UNKNOWN_CHARACTERS),
+    (json.dumps({"op": "write", "lines": ["x"], "images": ["@@@"]}).encode(), protocol.BAD_IMAGE),
+    (json.dumps({"op": "write", "lines": ["x"], "images": [base64.b64encode(b"GIF89a broken").decode()]}).encode(),
+     protocol.BAD_IMAGE),
+    (json.dumps({"op": "write", "lines": ["x"], "images": [_png((10000, 8000), "1")]}).encode(),
+     protocol.IMAGE_TOO_LARGE),
+    (json.dumps({"op": "write", "lines": ["x"], "images": [_png((200, 80))]}).encode(), protocol.NO_HANDWRITING),
+    (json.dumps({"op": "write", "lines": ["x"], "images": [_png((8, 8))] * 20}).encode(), protocol.TOO_MANY_IMAGES),
+])
+def test_bad_requests_get_a_structured_error_and_the_daemon_lives_on(daemon, payload, code):
+    reply = raw_request(daemon.endpoint, payload)
+    assert reply["ok"] is False and reply["error"]["code"] == code
+    assert reply["error"]["message"]
+    assert Client(daemon.endpoint).ping()
+
+
+def test_unknown_characters_are_named_in_the_error(client):
+    with pytest.raises(DaemonError) as err:
+        client.write("na\u00efve")
+    assert err.value.code == protocol.UNKNOWN_CHARACTERS and "U+00EF" in str(err.value)
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                        max_size=4), max_leaves=12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["write", "ping", "info", "nope", 3]),
+       fields=st.dictionaries(st.sampled_from(["lines", "text", "images", "temperature", "bias", "seed",
+                                               "smoothing", "font_size"]), json_values, max_size=5))
+def test_fuzzed_requests_always_get_a_well_formed_reply(daemon, op, fields):
+    message = {**fields, "op": op}
+    if isinstance(message.get("lines"), list):
+        message["lines"] = message["lines"][:3]  # keep the fuzz about shapes, not about long sampling
+    reply = raw_request(daemon.endpoint, json.dumps(message).encode())
+    assert isinstance(reply["ok"], bool)
+    if not reply["ok"]:
+        assert reply["error"]["code"] and reply["error"]["message"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.binary(max_size=200))
+def test_fuzzed_bytes_always_get_a_well_formed_reply(daemon, payload):
+    reply = raw_request(daemon.endpoint, payload)
+    assert isinstance(reply["ok"], bool)
+    assert Client(daemon.endpoint).ping()
+
+
+def test_killed_daemon_fails_the_client_within_its_timeout_and_restarts(weights):
+    process = DaemonProcess(weights)
+    client = Client(process.endpoint, timeout=3, retries=1)
+    errors = []
+
+    def long_write():
+        try:
+            client.write(["a fairly long line of text to write"] * 40)
+        except DaemonUnavailable as e:
+            errors.append(e)
+
+    started = time.monotonic()
+    thread = threading.Thread(target=long_write)
+    thread.start()
+    time.sleep(0.5)
+    process.process.kill()
+    thread.join(timeout=20)
+    assert not thread.is_alive() and errors, "the client hung or did not report the dead daemon"
+    assert time.monotonic() - started < 10
+    process.process.wait()
+    again = DaemonProcess(weights, process.endpoint)
+    try:
+        assert again.process.poll() is None and Client(again.endpoint).ping()
+    finally:
+        again.stop()
+
+
+def test_client_without_daemon_gives_up_quickly():
+    client = Client(free_endpoint(), timeout=0.5, retries=1)
+    started = time.monotonic()
+    with pytest.raises(DaemonUnavailable, match="inkscribe daemon"):
+        client.info()
+    assert time.monotonic() - started < 3
+    assert client.ping(timeout=0.2) is False
+
+
+def test_sigterm_stops_cleanly_and_frees_the_endpoint(weights):
+    process = DaemonProcess(weights)
+    out = process.stop()
+    assert process.process.returncode == 0
+    assert "listening on " + process.endpoint in out and "stopped" in out
+    again = DaemonProcess(weights, process.endpoint)
+    again.stop()
+    assert again.process.returncode == 0
+
+
+def test_daemon_refuses_to_listen_beyond_this_machine_unless_asked(weights):
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint",
+                           "tcp://0.0.0.0:5999", "--checkpoint", str(weights)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0 and "--allow-remote" in done.stderr
+
+
+def test_write_command_produces_a_standalone_svg(daemon, tmp_path):
+    out = tmp_path / "hello.svg"
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "-o", str(out),
+                           "--endpoint", daemon.endpoint, "--seed", "1"],
+                          input="hello there\nsecond line\n", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    root = etree.parse(str(out)).getroot()
+    groups = root.findall(f"{SVG}g/{SVG}g")
+    assert len(groups) == 2 and all(g.findall(f"{SVG}path") for g in groups)
+
+
+def test_write_command_starts_a_daemon_when_none_answers(weights, tmp_path):
+    endpoint = free_endpoint()
+    out = tmp_path / "auto.svg"
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "auto start", "-o", str(out),
+                           "--endpoint", endpoint, "--checkpoint", str(weights)],
+                          capture_output=True, text=True, timeout=180,
+                          env={**__import__("os").environ, "XDG_RUNTIME_DIR": str(tmp_path)})
+    try:
+        assert done.returncode == 0, done.stderr
+        assert "starting one" in done.stderr and "daemon started in the background" in done.stderr
+        assert etree.parse(str(out)).getroot().findall(f".//{SVG}path")
+    finally:
+        raw_request(endpoint, b'{"op": "ping"}')  # still up: the daemon outlives the command
+        pid = int(done.stderr.split("(pid ")[1].split(",")[0])
+        __import__("os").kill(pid, 15)
