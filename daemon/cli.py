@@ -128,6 +128,18 @@ def _bench(args) -> int:
     return 0
 
 
+def _bench_daemon(args) -> int:
+    from .benchmark import main as bench
+
+    from .client import Client
+
+    if not Client(args.endpoint).ping():
+        print(f"inkscribe: no daemon answers at {args.endpoint}; start one with 'inkscribe daemon'", file=sys.stderr)
+        return 1
+    bench(args.endpoint, args.requests)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inkscribe",
@@ -195,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--train-steps", type=int, default=3, help="training steps to time per preset")
     b.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
     b.set_defaults(run=_bench)
+
+    bd = commands.add_parser("bench-daemon", help="measure a running daemon: overhead, lines/s, memory",
+                             description="Against a running daemon, print the ping round trip, seconds "
+                                         "per 40-character line and lines/s at 1, 4 and 8 concurrent "
+                                         "clients, and the daemon's peak resident memory.")
+    bd.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
+    bd.add_argument("--requests", type=int, default=3, help="one-line requests per client")
+    bd.set_defaults(run=_bench_daemon)
     return parser
 
 

@@ -8,7 +8,9 @@ the replies back over an inproc socket (ZeroMQ sockets stay within one thread).
 import io
 import json
 import queue
+import resource
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -131,7 +133,7 @@ class Daemon:
                 return {"ok": True, "version": P.VERSION, "op": "pong"}
             if op == "info":
                 return {"ok": True, "version": P.VERSION, **self.info, "queued": self.jobs.qsize(),
-                        "limits": self.cfg.limits.__dict__}
+                        "limits": self.cfg.limits.__dict__, "peak_rss_mb": peak_rss_mb()}
             if self.stopping.is_set():
                 raise P.ProtocolError(P.SHUTTING_DOWN, "the daemon is shutting down")
             for line in request.lines:
@@ -221,6 +223,11 @@ def _line_reply(line) -> dict:
         bbox = None
     return {"text": line.text, "paths": line.paths, "strokes": strokes, "bbox": bbox,
             "points": int(len(line.offsets))}
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
 
 
 def model_info(model, device) -> dict:
