@@ -175,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "(protocol: docs/protocol.md). Listens on this machine only "
                                         "unless --allow-remote is given. Ctrl+C or SIGTERM stops it.")
     d.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
-    d.add_argument("--checkpoint", help="weights file or training checkpoint (default: shipped)")
+    d.add_argument("--checkpoint", default=os.environ.get("INKSCRIBE_CHECKPOINT"),
+                   help="weights file or training checkpoint (default: $INKSCRIBE_CHECKPOINT or the shipped one)")
     d.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
     d.add_argument("--allow-remote", action="store_true", help="allow listening on a non-loopback address")
     d.add_argument("--detach", action="store_true", help="run in the background; log in the runtime folder")

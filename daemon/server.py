@@ -6,6 +6,7 @@ queued write at once, so lines of several requests are sampled as one batch, and
 the replies back over an inproc socket (ZeroMQ sockets stay within one thread).
 """
 import io
+import os
 import json
 import queue
 import resource
@@ -133,7 +134,7 @@ class Daemon:
                 return {"ok": True, "version": P.VERSION, "op": "pong"}
             if op == "info":
                 return {"ok": True, "version": P.VERSION, **self.info, "queued": self.jobs.qsize(),
-                        "limits": self.cfg.limits.__dict__, "peak_rss_mb": peak_rss_mb()}
+                        "limits": self.cfg.limits.__dict__, "peak_rss_mb": peak_rss_mb(), "pid": os.getpid()}
             if self.stopping.is_set():
                 raise P.ProtocolError(P.SHUTTING_DOWN, "the daemon is shutting down")
             for line in request.lines:

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Inkscape extension: selected text -> editable single-line handwriting, in place.
+
+Reads the selected text objects and the chosen style pictures, asks the inkscribe daemon
+(starting it if need be) to write every line, and only once every answer is in, replaces
+each text with a group of pen strokes. Any failure aborts with a message and leaves the
+document as it was.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SETTINGS = Path(__file__).with_name("inkscribe.json")
+
+
+def _run_in_project_python():
+    """Re-run this script with the Python inkscribe was installed into, if the installer said which.
+
+    Inkscape starts extensions with its own Python, which usually lacks pyzmq and the client.
+    """
+    if not SETTINGS.exists() or os.environ.get("INKSCRIBE_EXTENSION_CHILD"):
+        return
+    python = json.loads(SETTINGS.read_text()).get("python")
+    if python and Path(python).exists() and Path(python).resolve() != Path(sys.executable).resolve():
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # Inkscape's inkex would shadow ours
+        env["INKSCRIBE_EXTENSION_CHILD"] = "1"
+        sys.exit(subprocess.call([python, __file__, *sys.argv[1:]], env=env))
+
+
+if __name__ == "__main__":
+    _run_in_project_python()
+
+import base64  # noqa: E402
+import random  # noqa: E402
+import time  # noqa: E402
+from urllib.parse import unquote, urlparse  # noqa: E402
+
+import inkex  # noqa: E402
+from inkex import Group, PathElement, Transform  # noqa: E402
+
+import inkscribe_text  # noqa: E402
+from inkscribe.daemon import protocol  # noqa: E402
+from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
+
+NS = "urn:inkscribe:1"
+inkex.NSS["inkscribe"] = NS
+STYLES = Path(__file__).with_name("styles")
+MIDDLE_ABOVE_BASELINE = 0.3   # font sizes from the baseline up to the middle of handwriting's ink
+MAX_IMAGE_BYTES = protocol.Limits().image_bytes
+
+
+class Handwriting(inkex.EffectExtension):
+    def add_arguments(self, pars):
+        pars.add_argument("--tab")
+        pars.add_argument("--style_source", default="selection",
+                          choices=["selection", "document", "builtin", "none"])
+        pars.add_argument("--builtin", type=int, default=1)
+        pars.add_argument("--bias", type=float, default=0.75)
+        pars.add_argument("--temperature", type=float, default=1.0)
+        pars.add_argument("--seed", type=int, default=1)
+        pars.add_argument("--keep_text", type=inkex.Boolean, default=False)
+        pars.add_argument("--use_text_colour", type=inkex.Boolean, default=True)
+        pars.add_argument("--colour", type=inkex.Color, default=inkex.Color("black"))
+        pars.add_argument("--stroke_width", type=float, default=0.0)
+        pars.add_argument("--smoothing", type=int, default=2)
+        pars.add_argument("--endpoint", default="")
+        pars.add_argument("--timeout", type=float, default=300.0)
+
+    def effect(self):
+        texts = [e for e in self.svg.selection.values() if isinstance(e, (inkex.TextElement, inkex.FlowRoot))]
+        if not texts:
+            raise inkex.AbortExtension("Select one or more text objects to turn into handwriting.")
+        blocks = []
+        for element in texts:
+            try:
+                block = inkscribe_text.read(element, self.svg)
+            except ValueError as e:
+                raise inkex.AbortExtension(str(e)) from None
+            if block.text.strip():
+                blocks.append(block)
+        if not blocks:
+            raise inkex.AbortExtension("The selected text objects are empty.")
+        images = self.style_images()
+        seed = self.options.seed or random.randrange(1, 2**31)
+        client = self.client()
+        replies = [self.write(client, block, images, seed) for block in blocks]
+        # Only now, with every answer in hand, is the document changed.
+        for block, reply in zip(blocks, replies):
+            self.replace(block, reply, seed)
+
+    # ---- input ---------------------------------------------------------------------
+    def style_images(self) -> list[bytes]:
+        source = self.options.style_source
+        if source == "none":
+            return []
+        if source == "builtin":
+            path = STYLES / f"hand-{self.options.builtin}.png"
+            if not path.exists():
+                raise inkex.AbortExtension(f"Built-in hand {self.options.builtin} is missing ({path}).")
+            return [path.read_bytes()]
+        pool = self.svg.selection.values() if source == "selection" else self.svg.descendants()
+        return [self.image_bytes(e) for e in pool if isinstance(e, inkex.Image)][: protocol.Limits().images]
+
+    def image_bytes(self, image) -> bytes:
+        href = image.get("xlink:href") or image.get("href") or ""
+        name = image.get_id()
+        if href.startswith("data:"):
+            header, _, payload = href.partition(",")
+            if ";base64" not in header:
+                raise inkex.AbortExtension(f"Image {name}: only base64 data URIs are supported.")
+            try:
+                data = base64.b64decode(payload, validate=False)
+            except ValueError:
+                raise inkex.AbortExtension(f"Image {name}: its embedded data is not valid base64.") from None
+        else:
+            path = Path(unquote(urlparse(href).path)) if href.startswith("file:") else Path(unquote(href))
+            candidates = [path] if path.is_absolute() else []
+            if not path.is_absolute():
+                document = self.document_path()
+                if document:
+                    candidates.append(Path(document).parent / path)
+                absref = image.get("sodipodi:absref")
+                if absref:
+                    candidates.append(Path(absref))
+            found = next((p for p in candidates if p.is_file()), None)
+            if found is None:
+                raise inkex.AbortExtension(f"Image {name}: linked file {href!r} was not found.")
+            if found.stat().st_size > MAX_IMAGE_BYTES:
+                raise inkex.AbortExtension(f"Image {name}: {found} is over {MAX_IMAGE_BYTES // 2**20} MiB.")
+            data = found.read_bytes()
+        if len(data) > MAX_IMAGE_BYTES:
+            raise inkex.AbortExtension(f"Image {name} is over {MAX_IMAGE_BYTES // 2**20} MiB.")
+        return data
+
+    # ---- the daemon ----------------------------------------------------------------
+    def client(self) -> Client:
+        client = Client(self.options.endpoint or None, timeout=self.options.timeout)
+        if client.ping(timeout=2.0):
+            return client
+        # Not running: start it through the installed inkscribe, and wait for it.
+        started = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--detach",
+                                  "--endpoint", client.endpoint], capture_output=True, text=True)
+        if started.returncode != 0 or not client.ping(timeout=5.0):
+            raise inkex.AbortExtension(
+                f"The inkscribe daemon is not running at {client.endpoint} and could not be started:\n"
+                f"{started.stderr.strip()}\nStart it yourself with: inkscribe daemon")
+        return client
+
+    def write(self, client: Client, block, images: list[bytes], seed: int) -> dict:
+        name = block.element.get_id()
+        try:
+            return client.write([line.text for line in block.lines], style_images=images,
+                                temperature=self.options.temperature, bias=self.options.bias, seed=seed,
+                                smoothing=self.options.smoothing, font_size=block.font_size)
+        except DaemonError as e:
+            raise inkex.AbortExtension(f"Text {name} cannot be written: {e}") from None
+        except DaemonUnavailable as e:
+            raise inkex.AbortExtension(str(e)) from None
+
+    # ---- output --------------------------------------------------------------------
+    def replace(self, block, reply: dict, seed: int) -> None:
+        element = block.element
+        colour = block.fill if self.options.use_text_colour else str(self.options.colour.to_rgb())
+        width = self.options.stroke_width or block.font_size / 16
+        group = Group()
+        group.label = block.text.replace("\n", " ")[:80]
+        for key, value in [("text", block.text), ("style-source", self.options.style_source),
+                           ("temperature", self.options.temperature), ("bias", self.options.bias),
+                           ("seed", seed), ("smoothing", self.options.smoothing), ("font-size", block.font_size)]:
+            group.set(f"{{{NS}}}{key}", str(value))
+        group.transform = Transform(element.get("transform"))
+        group.style = inkex.Style({"fill": "none", "stroke": colour, "stroke-width": f"{width:.4g}",
+                                   "stroke-linecap": "round", "stroke-linejoin": "round"})
+        for n, (line, written) in enumerate(zip(block.lines, reply["lines"]), 1):
+            if not written["paths"]:
+                continue
+            line_width = written["bbox"][2]
+            shift = {"start": 0.0, "middle": line_width / 2, "end": line_width}[block.anchor]
+            row = Group()
+            row.label = f"line {n}: {line.text}"[:80]
+            row.transform = Transform(translate=(line.x - shift, line.y - MIDDLE_ABOVE_BASELINE * block.font_size))
+            for d in written["paths"]:
+                row.add(PathElement(d=d))
+            group.add(row)
+        element.addprevious(group)
+        if self.options.keep_text:
+            element.style["display"] = "none"
+        else:
+            element.delete()
+
+
+if __name__ == "__main__":
+    Handwriting().run()

@@ -1,0 +1,153 @@
+"""Reading Inkscape text objects: their lines, where each line sits, its size, anchor and colour.
+
+Handles svg:text with line tspans (sodipodi:role="line"), plain multi-line text, SVG 2
+flowed text (shape-inside) and SVG 1.2 flowed text (flowRoot), the flowed kinds re-wrapped
+to their box for the width of handwriting.
+"""
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+import inkex
+
+SODIPODI_ROLE = inkex.addNS("role", "sodipodi")
+# Handwriting is wider than most fonts: a character takes about this many font sizes,
+# measured on the shipped model's writing. Used only to re-wrap flowed text.
+CHAR_WIDTH_EM = 0.42
+UNITS = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0, "q": 96 / 101.6}
+
+
+@dataclass
+class TextLine:
+    text: str
+    x: float       # anchor point on the baseline, in the text's own user units
+    y: float
+
+
+@dataclass
+class TextBlock:
+    element: inkex.BaseElement
+    lines: list[TextLine] = field(default_factory=list)
+    font_size: float = 16.0
+    anchor: str = "start"          # start, middle or end
+    fill: str = "#000000"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+def length(value, font_size: float = 16.0, default: float = 16.0) -> float:
+    """A CSS length in user units ('12px', '10pt', '1.5em', '120%')."""
+    match = re.fullmatch(r"\s*([-+]?[\d.]+(?:e[-+]?\d+)?)\s*([a-z%]*)\s*", str(value or ""), re.I)
+    if not match:
+        return default
+    number, unit = float(match.group(1)), match.group(2).lower()
+    if unit in ("em",):
+        return number * font_size
+    if unit == "%":
+        return number / 100 * font_size
+    return number * UNITS.get(unit, 1.0)
+
+
+def _style(element) -> dict:
+    style = element.specified_style()
+    return {key: style.get(key) for key in ("font-size", "line-height", "text-anchor", "text-align", "fill",
+                                            "shape-inside", "white-space")}
+
+
+def _line_height(style: dict, font_size: float) -> float:
+    value = style.get("line-height")
+    if not value or value == "normal":
+        return 1.25 * font_size
+    if re.fullmatch(r"\s*[\d.]+\s*", value):
+        return float(value) * font_size
+    return length(value, font_size, 1.25 * font_size)
+
+
+def _anchor(style: dict) -> str:
+    anchor = style.get("text-anchor")
+    if anchor in ("middle", "end"):
+        return anchor
+    return {"center": "middle", "end": "end", "right": "end"}.get(style.get("text-align"), "start")
+
+
+def _fill(style: dict) -> str:
+    fill = style.get("fill")
+    try:
+        return str(inkex.Color(fill).to_rgb()) if fill and fill != "none" else "#000000"
+    except (inkex.colors.ColorError, ValueError, TypeError):
+        return "#000000"
+
+
+def _text_of(element) -> str:
+    return "".join(element.itertext()).replace("\u00a0", " ")
+
+
+def _wrap(paragraphs: list[str], width: float, font_size: float) -> list[str]:
+    chars = max(1, int(width / (font_size * CHAR_WIDTH_EM)))
+    lines = []
+    for paragraph in paragraphs:
+        lines += textwrap.wrap(paragraph, chars, break_long_words=True) or [""]
+    return lines
+
+
+def _box(shape) -> tuple[float, float, float]:
+    """(left, top, width) of a flow region shape, in its user units."""
+    box = shape.bounding_box()
+    return box.left, box.top, box.width
+
+
+def read(element, svg) -> TextBlock:
+    """The lines of one text object; raises ValueError for an object that is not text."""
+    style = _style(element)
+    font_size = length(style.get("font-size"), 16.0)
+    block = TextBlock(element, font_size=font_size, anchor=_anchor(style), fill=_fill(style))
+    step = _line_height(style, font_size)
+
+    if isinstance(element, inkex.FlowRoot):
+        region = element.find(".//svg:flowRegion", namespaces=inkex.NSS)
+        shapes = [] if region is None else [c for c in region if isinstance(c, inkex.ShapeElement)]
+        if not shapes:
+            raise ValueError(f"flowed text {element.get_id()} has no frame to flow into")
+        left, top, width = _box(shapes[0])
+        paragraphs = [_text_of(p) for p in element.findall(".//svg:flowPara", namespaces=inkex.NSS)]
+        texts = _wrap(paragraphs or [_text_of(element)], width, font_size)
+        block.lines = [TextLine(t, left, top + font_size + i * step) for i, t in enumerate(texts)]
+        block.anchor = "start"
+        return block
+
+    if not isinstance(element, inkex.TextElement):
+        raise ValueError(f"{element.get_id()} is not a text object")
+
+    inside = style.get("shape-inside")
+    if inside and inside != "none":
+        match = re.search(r"url\(\s*#([^)\s]+)\s*\)", inside)
+        shape = svg.getElementById(match.group(1)) if match else None
+        if shape is None:
+            raise ValueError(f"flowed text {element.get_id()} refers to a missing frame {inside}")
+        left, top, width = _box(shape)
+        children = [c for c in element if isinstance(c, inkex.Tspan)]
+        paragraphs = [_text_of(c) for c in children] if children else _text_of(element).split("\n")
+        texts = _wrap(paragraphs, width, font_size)
+        block.lines = [TextLine(t, left, top + font_size + i * step) for i, t in enumerate(texts)]
+        block.anchor = "start"
+        return block
+
+    x0 = length(element.get("x"), font_size, 0.0)
+    y0 = length(element.get("y"), font_size, 0.0)
+    tspans = [c for c in element if isinstance(c, inkex.Tspan)]
+    positioned = [t for t in tspans if t.get(SODIPODI_ROLE) == "line" or t.get("y") is not None]
+    if positioned:
+        x, y = x0, y0 - step
+        lead = (element.text or "").strip()
+        if lead:
+            block.lines.append(TextLine(lead, x0, y0))
+            y = y0
+        for t in positioned:
+            x = length(t.get("x"), font_size, x) if t.get("x") else x0
+            y = length(t.get("y"), font_size, y + step) if t.get("y") else y + step
+            block.lines.append(TextLine(_text_of(t), x, y))
+    else:
+        block.lines = [TextLine(t, x0, y0 + i * step) for i, t in enumerate(_text_of(element).split("\n"))]
+    return block

@@ -1,0 +1,173 @@
+"""The Inkscape extension on real SVG files, through inkex's own test harness, against a real daemon."""
+import atexit
+import os
+import signal
+import sys
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from inkex.tester import ComparisonMixin, TestCase
+from inkex.tester.filters import CompareNumericFuzzy
+from inkex.tester.inx import InxMixin
+from lxml import etree
+
+from daemon_process import DaemonProcess, free_endpoint, tiny_weights
+from inkscribe.daemon.client import Client
+
+EXTENSION = Path(__file__).parents[1] / "extension"
+sys.path.insert(0, str(EXTENSION))
+
+import inkscribe_handwriting  # noqa: E402
+from inkscribe_handwriting import Handwriting  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+SVG = "{http://www.w3.org/2000/svg}"
+NS = "{urn:inkscribe:1}"
+_daemon = {}
+
+
+def daemon_endpoint() -> str:
+    """One daemon with the tiny model for the whole module, stopped when tests end."""
+    if "process" not in _daemon:
+        weights = tiny_weights(Path(os.environ.get("TMPDIR", "/tmp")) / f"inkscribe-ext-{os.getpid()}.pt")
+        _daemon["process"] = DaemonProcess(weights)
+        _daemon["weights"] = weights
+        atexit.register(_daemon["process"].stop)
+    os.environ["INKSCRIBE_ENDPOINT"] = _daemon["process"].endpoint
+    return _daemon["process"].endpoint
+
+
+class DaemonCase(TestCase):
+    effect_class = Handwriting
+    compare_filters = [CompareNumericFuzzy()]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        daemon_endpoint()
+
+
+class TestSingleAndMultiLine(ComparisonMixin, DaemonCase):
+    compare_file = ["svg/single_line.svg", "svg/multi_line.svg"]
+    comparisons = [("--id=t1", "--style_source=none", "--seed=3")]
+
+
+class TestFlowedText(ComparisonMixin, DaemonCase):
+    compare_file = "svg/flowed.svg"
+    comparisons = [("--id=t1", "--id=t2", "--style_source=none", "--seed=3")]
+
+
+class TestTransformedAndCentred(ComparisonMixin, DaemonCase):
+    compare_file = ["svg/transformed.svg", "svg/centred.svg"]
+    comparisons = [("--id=t1", "--id=t2", "--style_source=none", "--seed=3", "--keep_text=true")]
+
+
+class TestStyleFromImages(ComparisonMixin, DaemonCase):
+    compare_file = "svg/images.svg"
+    comparisons = [("--id=t1", "--id=embedded", "--id=linked", "--style_source=selection", "--seed=3")]
+
+
+class TestInx(InxMixin, TestCase):
+    def test_inx_file(self):
+        cwd = os.getcwd()
+        os.chdir(EXTENSION)  # inkex finds the .inx's script relative to the working directory
+        try:
+            self.assertInxIsGood("inkscribe_handwriting.inx")
+        finally:
+            os.chdir(cwd)
+
+
+# ---- behaviour a user notices ------------------------------------------------------
+def run(svg: str, *args, expect_abort=False):
+    """Run the extension on a data file; return (output document or None, stderr text)."""
+    daemon_endpoint()
+    path = DATA / "svg" / svg
+    os.environ["DOCUMENT_PATH"] = str(path)
+    output = BytesIO()
+    effect = Handwriting()
+    if expect_abort:
+        with pytest.raises(SystemExit):
+            effect.run([str(path), *args], output=output)
+        return output.getvalue(), None
+    effect.run([str(path), *args], output=output)
+    return etree.fromstring(output.getvalue()), None
+
+
+def groups(root):
+    return [g for g in root.iter(f"{SVG}g") if g.get(f"{NS}text") is not None]
+
+
+def test_text_becomes_a_group_of_stroked_paths_in_its_place_and_colour():
+    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", "--seed=2")
+    assert root.find(f".//{SVG}text") is None
+    (group,) = groups(root)
+    assert group.get(f"{NS}text") == "Hello world" and group.get(f"{NS}seed") == "2"
+    assert "stroke:#1a3c8f" in group.get("style") and "fill:none" in group.get("style")
+    assert "stroke-linecap:round" in group.get("style")
+    (line,) = group.findall(f"{SVG}g")
+    paths = line.findall(f"{SVG}path")
+    assert paths and all(p.get("d").startswith("M") for p in paths)
+    # The line starts at the text's x, and its ink sits around the baseline's x-height.
+    assert line.get("transform").startswith("translate(100")
+
+
+def test_keep_text_hides_the_original_instead_of_deleting_it():
+    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", "--keep_text=true")
+    text = root.find(f".//{SVG}text")
+    assert text is not None and "display:none" in text.get("style")
+    assert len(groups(root)) == 1
+
+
+def test_multi_line_text_keeps_its_line_positions():
+    root, _ = run("multi_line.svg", "--id=t1", "--style_source=none")
+    rows = groups(root)[0].findall(f"{SVG}g")
+    ys = [float(r.get("transform").split(",")[1].rstrip(")")) for r in rows]
+    assert len(rows) == 3 and ys[1] - ys[0] == pytest.approx(36) and ys[2] - ys[1] == pytest.approx(36)
+
+
+def test_flowed_text_is_rewrapped_into_its_frame():
+    root, _ = run("flowed.svg", "--id=t1", "--id=t2", "--style_source=none")
+    svg2, flow = groups(root)[0], groups(root)[1]
+    assert len(svg2.findall(f"{SVG}g")) >= 3  # a long sentence in a 260 px frame
+    assert "Done." in flow.get(f"{NS}text").split("\n")
+
+
+def test_nothing_selected_is_an_error_and_changes_nothing(capsys):
+    out, _ = run("single_line.svg", expect_abort=True)
+    assert out == b"" and "Select one or more text objects" in capsys.readouterr().err
+
+
+def test_unknown_characters_are_named_and_change_nothing(capsys):
+    out, _ = run("unknown.svg", "--id=t1", "--style_source=none", expect_abort=True)
+    err = capsys.readouterr().err
+    assert out == b"" and "U+20AC" in err and "t1" in err
+
+
+@pytest.mark.parametrize("image, message", [("missing", "was not found"), ("broken", "cannot be read")])
+def test_bad_images_are_reported_by_name_and_change_nothing(capsys, image, message):
+    out, _ = run("images.svg", "--id=t1", f"--id={image}", "--style_source=selection", expect_abort=True)
+    err = capsys.readouterr().err
+    assert out == b"" and message in err
+
+
+def test_daemon_that_cannot_start_is_reported(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("INKSCRIBE_CHECKPOINT", str(tmp_path / "no-such-weights.pt"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    endpoint = free_endpoint()
+    out, _ = run("single_line.svg", "--id=t1", f"--endpoint={endpoint}", expect_abort=True)
+    err = capsys.readouterr().err
+    assert out == b"" and "could not be started" in err
+
+
+def test_daemon_that_is_not_running_is_started(monkeypatch, tmp_path):
+    daemon_endpoint()
+    monkeypatch.setenv("INKSCRIBE_CHECKPOINT", str(_daemon["weights"]))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    endpoint = free_endpoint()
+    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", f"--endpoint={endpoint}")
+    client = Client(endpoint)
+    try:
+        assert groups(root) and client.ping()
+    finally:
+        os.kill(client.info()["pid"], signal.SIGTERM)
