@@ -140,6 +140,23 @@ def _bench_daemon(args) -> int:
     return 0
 
 
+def _install_extension(args) -> int:
+    from inkscribe.install.extension import install
+
+    target = install(Path(args.dir) if args.dir else None)
+    print(f"installed the Inkscape extension into {target}\n"
+          f"restart Inkscape, then use Extensions > Text > Handwriting...")
+    return 0
+
+
+def _uninstall_extension(args) -> int:
+    from inkscribe.install.extension import uninstall
+
+    removed = uninstall(Path(args.dir) if args.dir else None)
+    print(f"removed {removed}" if removed else "the extension was not installed there")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inkscribe",
@@ -181,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--allow-remote", action="store_true", help="allow listening on a non-loopback address")
     d.add_argument("--detach", action="store_true", help="run in the background; log in the runtime folder")
     d.set_defaults(run=_serve)
+
+    for name, run, verb in [("install-extension", _install_extension, "install the Inkscape extension"),
+                            ("uninstall-extension", _uninstall_extension, "remove the Inkscape extension")]:
+        e = commands.add_parser(name, help=verb, description=f"{verb.capitalize()} (Extensions > Text > "
+                                                             "Handwriting...) for this user.")
+        e.add_argument("--dir", help="Inkscape extensions folder (default: asks Inkscape, or the usual place)")
+        e.set_defaults(run=run)
 
     from inkscribe.model.config import TrainConfig
     defaults = TrainConfig()

@@ -23,7 +23,7 @@ def _run_in_project_python():
     if not SETTINGS.exists() or os.environ.get("INKSCRIBE_EXTENSION_CHILD"):
         return
     python = json.loads(SETTINGS.read_text()).get("python")
-    if python and Path(python).exists() and Path(python).resolve() != Path(sys.executable).resolve():
+    if python and Path(python).exists():
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # Inkscape's inkex would shadow ours
         env["INKSCRIBE_EXTENSION_CHILD"] = "1"
         sys.exit(subprocess.call([python, __file__, *sys.argv[1:]], env=env))

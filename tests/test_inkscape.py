@@ -1,0 +1,48 @@
+"""Debian's real Inkscape, headless, applying the installed extension to a selected text."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from lxml import etree
+
+from daemon_process import DaemonProcess, tiny_weights
+
+SVG = "{http://www.w3.org/2000/svg}"
+DATA = os.path.join(os.path.dirname(__file__), "data", "svg")
+
+pytestmark = pytest.mark.skipif(not (shutil.which("inkscape") and shutil.which("xvfb-run")),
+                                reason="needs Debian's inkscape and xvfb (installed by .ci/run)")
+
+
+def test_inkscape_applies_the_installed_extension_by_its_id(tmp_path):
+    profile = tmp_path / "profile"
+    env = {**os.environ, "INKSCAPE_PROFILE_DIR": str(profile)}
+    installed = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "install-extension"],
+                               capture_output=True, text=True, env=env, timeout=120)
+    assert installed.returncode == 0, installed.stderr
+    assert (profile / "extensions" / "inkscribe" / "inkscribe_handwriting.inx").exists()
+
+    daemon = DaemonProcess(tiny_weights(tmp_path / "tiny.pt"))
+    try:
+        shutil.copy(os.path.join(DATA, "multi_line.svg"), tmp_path / "in.svg")
+        out = tmp_path / "out.svg"
+        actions = (f"select-by-id:t1;org.inkscribe.handwriting.noprefs;export-filename:{out};"
+                   "export-plain-svg;export-overwrite;export-do")
+        done = subprocess.run(["xvfb-run", "-a", "inkscape", "--with-gui", "--batch-process",
+                               str(tmp_path / "in.svg"), f"--actions={actions}"],
+                              capture_output=True, text=True, timeout=300,
+                              env={**env, "INKSCRIBE_ENDPOINT": daemon.endpoint})
+        assert out.exists(), done.stderr[-3000:]
+    finally:
+        daemon.stop()
+
+    root = etree.parse(str(out)).getroot()
+    texts = {t.get("id") for t in root.iter(f"{SVG}text")}
+    assert "t1" not in texts and "t2" in texts          # only the selected text was replaced
+    group = next(g for g in root.iter(f"{SVG}g") if g.findall(f"{SVG}g/{SVG}path"))
+    rows = group.findall(f"{SVG}g")
+    assert len(rows) == 3                               # one group per line of the text
+    assert all(r.get("transform").startswith("translate(80") for r in rows)  # where the text was
+    assert all("M" in p.get("d") for r in rows for p in r.findall(f"{SVG}path"))
