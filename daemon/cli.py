@@ -121,6 +121,18 @@ def _train(args) -> int:
     return 0
 
 
+def _eval(args) -> int:
+    from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.config import DataConfig, EvalConfig
+    from inkscribe.model.evaluate import evaluate
+
+    cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers,
+                     data=DataConfig(root=args.data, cache_dir=args.cache))
+    figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
+    print((Path(args.out) / "report.md").read_text())
+    return 0 if figures else 1
+
+
 def _bench(args) -> int:
     from inkscribe.model.benchmark import main as bench
 
@@ -224,6 +236,23 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out where it stopped")
     t.set_defaults(run=_train)
+
+    from inkscribe.model.config import EvalConfig
+    ev = EvalConfig()
+    e = commands.add_parser("eval", help="measure quality on IAM-OnDB validation writers",
+                            description="Write validation texts in their writers' styles and measure: "
+                                        "held-out likelihood, tesseract legibility beside the real lines, "
+                                        "completeness, likeness to the reference writer, speed. Writes "
+                                        "report.md and samples.png into --out.")
+    e.add_argument("--checkpoint", help="weights or training checkpoint (default: shipped)")
+    e.add_argument("--name", help="what to call the model in the report")
+    e.add_argument("--out", default=ev.out_dir, help="folder for report.md and samples.png")
+    e.add_argument("--lines", type=int, default=ev.lines, help="validation lines read back by tesseract")
+    e.add_argument("--writers", type=int, default=ev.writers, help="validation writers for the style measures")
+    e.add_argument("--data", default=ev.data.root, help="IAM-OnDB folder in its official layout")
+    e.add_argument("--cache", default=ev.data.cache_dir, help="where the preprocessed data is cached")
+    e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
+    e.set_defaults(run=_eval)
 
     b = commands.add_parser("bench", help="measure training and sampling speed and memory",
                             description="Print training points/s, sampling seconds per 40-character line "

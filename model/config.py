@@ -74,3 +74,15 @@ class TrainConfig:
             return self.lr * (step + 1) / self.warmup
         progress = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
         return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+@dataclass
+class EvalConfig:
+    out_dir: str = "runs/eval"
+    lines: int = 30            # validation lines written and read back by tesseract
+    writers: int = 20          # validation writers for the style measures
+    bias: float = 0.75
+    temperature: float = 1.0
+    seed: int = 0
+    nll_batches: int = 1000    # validation batches for the likelihood (all of them, by default)
+    data: DataConfig = field(default_factory=DataConfig)
