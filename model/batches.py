@@ -76,8 +76,9 @@ class Collator:
             mask[k, :n] = True
             align[k, :n] = torch.from_numpy(alignment(line.text, line.offsets))
         inputs = decoder_inputs(target)
+        advance = torch.cat([(align[:, 1:] - align[:, :-1]) * mask[:, 1:], torch.zeros(b, 1)], 1)
         images = None
         if with_style:
             images = torch.from_numpy(np.stack([self.style_tiles(i, rng) for i in indices]))[:, :, None]
-        return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align,
+        return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align, "advance": advance,
                 "length": mask.sum(1), "images": images}

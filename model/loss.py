@@ -6,6 +6,7 @@ from . import gmm
 from .network import HandwritingModel
 
 ALIGN_SIGMA = 1.5   # characters: how far attention may stray from the guide unpenalised
+PROGRESS_WEIGHT = 10.0  # advances are fractions of a character: scale their squared error up
 
 
 def guided_attention(attention: torch.Tensor, align: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -20,7 +21,7 @@ def guided_attention(attention: torch.Tensor, align: torch.Tensor, mask: torch.T
 
 def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
     """Per-point mean of each term (nats), over the batch's real points."""
-    params, end_logits, attention = model(batch["chars"], batch["inputs"], batch["images"])
+    params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["align"], batch["images"])
     mask = batch["mask"]
     n = mask.sum()
     target = batch["target"]
@@ -32,4 +33,5 @@ def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
         "end": (F.binary_cross_entropy_with_logits(end_logits, end, reduction="none",
                                                    pos_weight=torch.tensor(20.0)) * mask).sum() / n,
         "align": guided_attention(attention, batch["align"], mask),
+        "progress": PROGRESS_WEIGHT * ((advance - batch["advance"]) ** 2 * mask).sum() / n,
     }

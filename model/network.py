@@ -1,7 +1,11 @@
 """The seed network: content encoder, dual-head style encoder, transformer decoder, GMM head.
 
-One addition to the seed: a one-unit `end` head beside the GMM head. It predicts that the
-line is finished, so sampling stops by itself instead of scribbling past the text.
+Additions to the seed, all for alignment (which character the pen is writing):
+- the decoder reads the pen's absolute position beside each previous offset;
+- it reads a reading position (a character index, sinusoidally encoded in the same basis
+  as the characters' positions, so cross-attention can find that character at once), and
+  a `progress` unit predicts how far the reading position moves after each point;
+- an `end` unit predicts the line's last point, so sampling stops by itself.
 """
 import math
 
@@ -148,6 +152,7 @@ class HandwritingModel(nn.Module):
         self.norm = nn.LayerNorm(cfg.d_model)
         self.gmm = nn.Linear(cfg.d_model, cfg.gmm_outputs)
         self.end = nn.Linear(cfg.d_model, 1)
+        self.progress = nn.Linear(cfg.d_model, 1)
 
     def encode(self, chars, style):
         """Everything the decoder needs that does not change while writing.
@@ -156,22 +161,26 @@ class HandwritingModel(nn.Module):
         computed once per writer and shared by many lines.
         """
         content = self.content(chars)
+        # Positions again, after the encoder's norm, so keys carry them as plainly as queries do.
+        content = content + sinusoid(torch.arange(chars.shape[1], device=chars.device), self.cfg.d_model)
         return {
             "style": style,
             "memory": [layer.memory(content) for layer in self.layers],
             "chars_mask": chars != PAD,
         }
 
-    def decode(self, points, context, start=0, window=None, cache=None):
-        """points: [B, S, 5] from `decoder_inputs`/`with_position`; start: index of points[:, 0].
+    def decode(self, points, reading, context, start=0, window=None, cache=None):
+        """points: [B, S, 5] from `decoder_inputs`/`with_position`; reading: [B, S] reading
+        positions (character index for each point); start: index of points[:, 0].
 
         window: optional [B, S, L] bool restricting cross-attention (monotonic sampling).
-        Returns GMM parameters [B, S, 121], end logits [B, S] and the cross-attention
-        of every layer [layers, B, S, L].
+        Returns GMM parameters [B, S, 121], end logits [B, S], predicted advance of the
+        reading position [B, S] and the cross-attention of every layer [layers, B, S, L].
         """
         s = points.shape[1]
-        pos = sinusoid(torch.arange(start, start + s, device=points.device), self.cfg.d_model)
-        x = self.point_in(points) + pos + context["style"][:, None]
+        d = self.cfg.d_model
+        pos = sinusoid(torch.arange(start, start + s, device=points.device), d)
+        x = self.point_in(points) + pos + sinusoid(reading, d) + context["style"][:, None]
         mask = context["chars_mask"][:, None]
         if window is not None:
             mask = mask & window
@@ -180,7 +189,7 @@ class HandwritingModel(nn.Module):
             x, a = layer(x, context["memory"][i], mask, None if cache is None else cache[i])
             attention.append(a)
         x = self.norm(x)
-        return self.gmm(x), self.end(x).squeeze(-1), torch.stack(attention)
+        return self.gmm(x), self.end(x).squeeze(-1), self.progress(x).squeeze(-1), torch.stack(attention)
 
-    def forward(self, chars, points, images=None):
-        return self.decode(points, self.encode(chars, self.style(images, chars.shape[0])))
+    def forward(self, chars, points, reading, images=None):
+        return self.decode(points, reading, self.encode(chars, self.style(images, chars.shape[0])))

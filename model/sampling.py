@@ -1,9 +1,9 @@
 """Autoregressive writing: text (and style tiles) in, pen offsets out.
 
-Alignment is held at inference by a monotonic window on cross-attention: each line
-keeps a reading position that only moves forward, at most one character per point,
-and the decoder may only attend to a few characters around it. Writing stops when
-the end head fires at a pen-up after the last character, or at a hard length guard.
+Alignment is held at inference by the reading position: it starts at the first
+character and moves only forward, by the advance the model predicts after each point
+(at most one character), and cross-attention may only see a few characters around it.
+Writing stops when the end unit fires after the last character, or at a hard length guard.
 """
 from dataclasses import dataclass, replace
 
@@ -64,26 +64,26 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     limit = n_chars * first.max_points_per_char + 20
     index = torch.arange(width, device=device)
 
-    position = torch.zeros(batch, device=device)
+    reading = torch.zeros(batch, device=device)
     done = torch.zeros(batch, dtype=torch.bool, device=device)
     length = limit.clone()
     cache = [{} for _ in model.layers] if first.use_cache else None
     pen_at = torch.zeros(batch, 2, device=device)
-    inputs, written, windows = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])], [], []
+    inputs = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])]
+    readings, written, windows = [reading[:, None]], [], []
     for step in range(int(limit.max())):
-        base = position.floor()[:, None]
+        base = reading.round()[:, None]
         window = ((index >= base - first.window_back) & (index <= base + first.window_ahead))[:, None]
         if cache is not None:
-            params, end, attention = model.decode(inputs[-1], context, step, window, cache)
+            params, end, advance, _ = model.decode(inputs[-1], readings[-1], context, step, window, cache)
         else:
             windows.append(window)
-            params, end, attention = model.decode(torch.cat(inputs, 1), context, 0, torch.cat(windows, 1))
+            params, end, advance, _ = model.decode(torch.cat(inputs, 1), torch.cat(readings, 1), context, 0,
+                                                   torch.cat(windows, 1))
         uniform = torch.stack([torch.rand(2, generator=g, device=device) for g in generators])
         normal = torch.stack([torch.randn(2, generator=g, device=device) for g in generators])
         point = gmm.sample(gmm.split(params[:, -1], temperature, bias), uniform, normal)
-        centroid = (attention[:, :, -1].mean(0) * index).sum(-1)
-        position = torch.minimum(torch.maximum(position, centroid), position + 1)
-        finished = (torch.sigmoid(end[:, -1]) > 0.5) & (position >= n_chars - 1.5)
+        finished = (torch.sigmoid(end[:, -1]) > 0.5) & (reading >= n_chars - 1.5)
         point[:, 2] = torch.where(finished, 1.0, point[:, 2])
         newly = finished & ~done
         length = torch.where(newly, step + 1, length)
@@ -91,6 +91,8 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         written.append(point[:, None])
         pen_at = pen_at + point[:, :2]
         inputs.append(with_position(point[:, None], pen_at[:, None]))
+        reading = torch.minimum(reading + advance[:, -1].clamp(0, 1), (n_chars - 1).float())
+        readings.append(reading[:, None])
         if done.all():
             break
     strokes = torch.cat(written, 1).cpu().numpy()

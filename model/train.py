@@ -23,7 +23,7 @@ from .network import HandwritingModel
 from .sampling import SampleConfig, generate
 from .sheet import loss_curve, sample_sheet
 
-LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "points_per_s",
+LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "progress", "points_per_s",
               "valid_stroke", "valid_pen", "valid_line_nll", "elapsed_s"]
 
 
@@ -133,7 +133,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
         for group in optimizer.param_groups:
             group["lr"] = cfg.lr_at(step)
         terms = losses(trainable, batch)
-        loss = terms["stroke"] + terms["pen"] + terms["end"] + cfg.align_weight * terms["align"]
+        loss = sum(terms.values()) + (cfg.align_weight - 1) * terms["align"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)

@@ -250,3 +250,11 @@ def test_write_command_starts_a_daemon_when_none_answers(weights, tmp_path):
         raw_request(endpoint, b'{"op": "ping"}')  # still up: the daemon outlives the command
         pid = int(done.stderr.split("(pid ")[1].split(",")[0])
         __import__("os").kill(pid, 15)
+
+
+def test_ipc_endpoint_leaves_no_stale_socket_behind(weights, tmp_path):
+    socket_path = tmp_path / "inkscribe.sock"
+    process = DaemonProcess(weights, f"ipc://{socket_path}")
+    assert socket_path.exists() and Client(process.endpoint).write("over ipc", seed=1)["lines"][0]["paths"]
+    process.stop()
+    assert process.process.returncode == 0 and not socket_path.exists()

@@ -35,11 +35,11 @@ def test_large_preset_has_the_seed_shapes():
     content = model.content(chars)
     writer, glyph = model.style.heads(images)
     points = decoder_inputs(torch.zeros(2, 7, 3))
-    params, end, attention = model(chars, points, images)
+    params, end, advance, attention = model(chars, points, torch.zeros(2, 7), images)
     mix = gmm.split(params)
     assert content.shape == (2, chars.shape[1], 512)
     assert writer.shape == glyph.shape == (2, 128)
-    assert params.shape == (2, 7, 121)
+    assert params.shape == (2, 7, 121) and end.shape == advance.shape == (2, 7)
     assert gmm.sample(mix, torch.rand(2, 7, 2), torch.randn(2, 7, 2)).shape == (2, 7, 3)
     assert len(model.layers) == 6 and model.layers[0].ff[0].out_features == 2048
     assert attention.shape == (6, 2, 7, chars.shape[1])
