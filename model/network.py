@@ -105,6 +105,9 @@ class DecoderLayer(nn.Module):
         self.cross_out = nn.Linear(d, d)
         self.ff = nn.Sequential(nn.Linear(d, cfg.ff), nn.GELU(), nn.Linear(cfg.ff, d))
         self.drop = nn.Dropout(cfg.dropout)
+        # Cross-attention starts out focused on the reading position: a Gaussian prior
+        # over characters, narrow for some heads and wide for others, its width learnt.
+        self.log_reach = nn.Parameter(torch.linspace(math.log(0.75), math.log(3.0), cfg.heads))
 
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         b, s, d = x.shape
@@ -114,8 +117,9 @@ class DecoderLayer(nn.Module):
         k, v = self.kv(content).chunk(2, dim=-1)
         return self._split(k), self._split(v)
 
-    def forward(self, x, memory, content_mask, cache=None):
-        """content_mask: [B, S or 1, L] bool, True where a character may be attended.
+    def forward(self, x, reading, memory, content_mask, cache=None):
+        """reading: [B, S] reading positions; content_mask: [B, S or 1, L] bool, True
+        where a character may be attended.
 
         cache: None for a full causal pass, or a dict holding this layer's past keys
         and values, which is extended in place (incremental decoding).
@@ -134,6 +138,8 @@ class DecoderLayer(nn.Module):
         q = self._split(self.q(self.norm2(x)))
         mk, mv = memory
         scores = q @ mk.transpose(-1, -2) / math.sqrt(q.shape[-1])
+        distance = torch.arange(mk.shape[2], device=x.device) - reading[..., None]         # [B, S, L]
+        scores = scores - distance[:, None] ** 2 / (2 * torch.exp(2 * self.log_reach))[:, None, None]
         scores = scores.masked_fill(~content_mask[:, None], float("-inf"))
         weights = torch.softmax(scores, dim=-1)
         x = x + self.drop(self.cross_out((weights @ mv).transpose(1, 2).reshape(b, s, d)))
@@ -169,24 +175,23 @@ class HandwritingModel(nn.Module):
             "chars_mask": chars != PAD,
         }
 
-    def decode(self, points, reading, context, start=0, window=None, cache=None):
+    def decode(self, points, reading, context, window=None, cache=None):
         """points: [B, S, 5] from `decoder_inputs`/`with_position`; reading: [B, S] reading
-        positions (character index for each point); start: index of points[:, 0].
+        positions (character index for each point).
 
         window: optional [B, S, L] bool restricting cross-attention (monotonic sampling).
         Returns GMM parameters [B, S, 121], end logits [B, S], predicted advance of the
         reading position [B, S] and the cross-attention of every layer [layers, B, S, L].
         """
-        s = points.shape[1]
-        d = self.cfg.d_model
-        pos = sinusoid(torch.arange(start, start + s, device=points.device), d)
-        x = self.point_in(points) + pos + sinusoid(reading, d) + context["style"][:, None]
+        # No encoding of the step index: causal attention knows the order, and a second
+        # sinusoid in the characters' basis would blur the reading position's match.
+        x = self.point_in(points) + sinusoid(reading, self.cfg.d_model) + context["style"][:, None]
         mask = context["chars_mask"][:, None]
         if window is not None:
             mask = mask & window
         attention = []
         for i, layer in enumerate(self.layers):
-            x, a = layer(x, context["memory"][i], mask, None if cache is None else cache[i])
+            x, a = layer(x, reading, context["memory"][i], mask, None if cache is None else cache[i])
             attention.append(a)
         x = self.norm(x)
         return self.gmm(x), self.end(x).squeeze(-1), self.progress(x).squeeze(-1), torch.stack(attention)

@@ -75,10 +75,10 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         base = reading.round()[:, None]
         window = ((index >= base - first.window_back) & (index <= base + first.window_ahead))[:, None]
         if cache is not None:
-            params, end, advance, _ = model.decode(inputs[-1], readings[-1], context, step, window, cache)
+            params, end, advance, _ = model.decode(inputs[-1], readings[-1], context, window, cache)
         else:
             windows.append(window)
-            params, end, advance, _ = model.decode(torch.cat(inputs, 1), torch.cat(readings, 1), context, 0,
+            params, end, advance, _ = model.decode(torch.cat(inputs, 1), torch.cat(readings, 1), context,
                                                    torch.cat(windows, 1))
         uniform = torch.stack([torch.rand(2, generator=g, device=device) for g in generators])
         normal = torch.stack([torch.randn(2, generator=g, device=device) for g in generators])
