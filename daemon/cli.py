@@ -126,7 +126,7 @@ def _eval(args) -> int:
     from inkscribe.model.config import DataConfig, EvalConfig
     from inkscribe.model.evaluate import evaluate
 
-    cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers,
+    cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, hands_dir=args.hands,
                      data=DataConfig(root=args.data, cache_dir=args.cache))
     figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
     print((Path(args.out) / "report.md").read_text())
@@ -252,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", default=ev.data.root, help="IAM-OnDB folder in its official layout")
     e.add_argument("--cache", default=ev.data.cache_dir, help="where the preprocessed data is cached")
     e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
+    e.add_argument("--hands", metavar="DIR", help="also write the extension's built-in hands (PNG) into DIR")
     e.set_defaults(run=_eval)
 
     b = commands.add_parser("bench", help="measure training and sampling speed and memory",

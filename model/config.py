@@ -85,4 +85,5 @@ class EvalConfig:
     temperature: float = 1.0
     seed: int = 0
     nll_batches: int = 1000    # validation batches for the likelihood (all of them, by default)
+    hands_dir: str | None = None  # if set, also write the extension's built-in hands here
     data: DataConfig = field(default_factory=DataConfig)

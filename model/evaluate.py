@@ -189,6 +189,9 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     generate(model, ["The quick brown fox jumps over a lazy do"], None, sample)
     figures["seconds_per_line"] = time.perf_counter() - started
 
+    if cfg.hands_dir:
+        write_hands(model, ref_styles[:HANDS], Path(cfg.hands_dir), sample)
+
     sheet = out / "samples.png"
     sheet_rows = []
     for i, text, fake in list(zip(picks, texts, written))[:5]:
@@ -200,6 +203,29 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     sample_sheet(sheet_rows, sheet, f"{name}: validation writers (IAM-OnDB testset_v)")
     (out / "report.md").write_text(report(figures, rows, sheet.name))
     return figures
+
+
+HANDS = 4
+HAND_TEXT = ["The quick brown fox jumps over", "the lazy dog, 1234567890?"]
+
+
+def write_hands(model: HandwritingModel, styles: torch.Tensor, folder: Path, sample: SampleConfig) -> None:
+    """The extension's built-in hands: pictures of the model writing in validation writers' styles.
+
+    Model output, not IAM-OnDB data, so they may ship (under the weights' licence).
+    """
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for k, style in enumerate(styles, 1):
+        lines = generate(model, HAND_TEXT, style[None].expand(len(HAND_TEXT), -1), sample)
+        pictures = [render(o, 3.0, width=2.5, margin=12) for o in lines]
+        sheet = Image.new("L", (max(p.width for p in pictures), sum(p.height for p in pictures)), 255)
+        top = 0
+        for p in pictures:
+            sheet.paste(p, (0, top))
+            top += p.height
+        sheet.save(folder / f"hand-{k}.png", optimize=True)
 
 
 def _f(value, digits=3) -> str:

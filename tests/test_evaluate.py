@@ -36,7 +36,7 @@ def test_slant_and_word_measures_follow_the_writing():
 def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     torch.manual_seed(0)
     lines = synthetic.lines(12)
-    cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=3)
+    cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=3, hands_dir=str(tmp_path / "hands"))
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
     for measure in ["validation NLL", "tesseract CER", "complete lines", "style retrieval", "slant correlation",
@@ -44,3 +44,4 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
         assert measure in report
     assert (tmp_path / "samples.png").stat().st_size > 10_000
     assert figures["lines"] == 4 and 0 <= figures["complete"] <= 4
+    assert sorted(p.name for p in (tmp_path / "hands").iterdir()) == [f"hand-{k}.png" for k in (1, 2, 3)]
