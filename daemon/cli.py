@@ -133,6 +133,14 @@ def _eval(args) -> int:
     return 0 if figures else 1
 
 
+def _export(args) -> int:
+    from inkscribe.model.train import ship
+
+    ship(args.checkpoint, args.output, {"data": args.data_note, "licence": args.licence})
+    print(f"wrote {args.output}")
+    return 0
+
+
 def _bench(args) -> int:
     from inkscribe.model.benchmark import main as bench
 
@@ -236,6 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out where it stopped")
     t.set_defaults(run=_train)
+
+    x = commands.add_parser("export", help="turn a training checkpoint into a small weights file",
+                            description="Write a training checkpoint's weights in half precision with a "
+                                        "model card, as shipped in model/weights/; use it with --checkpoint.")
+    x.add_argument("checkpoint", help="checkpoint.pt from a training run")
+    x.add_argument("-o", "--output", required=True, help="weights file to write")
+    x.add_argument("--data-note", default="IAM-OnDB (trainset + testset_f)", help="what it was trained on")
+    x.add_argument("--licence", default="non-commercial research use only (inherited from IAM-OnDB)",
+                   help="the weights' licence")
+    x.set_defaults(run=_export)
 
     from inkscribe.model.config import EvalConfig
     ev = EvalConfig()
