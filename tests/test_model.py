@@ -120,6 +120,9 @@ def test_resume_continues_exactly_where_the_run_stopped(tmp_path, lines):
     run = tmp_path / "b" / "run"
     assert (run / "loss.png").exists() and (run / "samples-000004.png").exists()
     assert torch.load(run / "checkpoint.pt", weights_only=False)["step"] == 4
+    from inkscribe.daemon.cli import main
+    assert main(["export", str(run / "checkpoint.pt"), "-o", str(tmp_path / "w.pt")]) == 0
+    assert load_model(tmp_path / "w.pt", "cpu").card["step"] == 4
 
 
 def test_training_runs_under_torchrun_with_two_processes(tmp_path, lines):
