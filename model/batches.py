@@ -12,6 +12,10 @@ from .network import IMAGE_SIZE, decoder_inputs
 # Relative widths of characters in handwriting, for placing each character along the
 # line; only rough, since the alignment loss tolerates a character or two.
 _NARROW, _WIDE = set("il.,;:'!|`"), set("mwMW")
+# Each point, the advance target pulls a drifted reading position back by this share of
+# its drift (about a character's worth of points to recover from a one-character slip).
+DRIFT_PULL = 0.1
+DRIFT_KNOTS = 20   # points between the random drift's knots: drift wanders over a few characters
 
 
 def alignment(text: str, offsets: np.ndarray) -> np.ndarray:
@@ -27,6 +31,16 @@ def alignment(text: str, offsets: np.ndarray) -> np.ndarray:
     x = (x - x.min()) / max(x.max() - x.min(), 1e-6)
     position = np.interp(np.maximum.accumulate(x), bounds, np.arange(len(text) + 1))
     return np.clip(position - 0.5, 0, len(text) - 1).astype(np.float32)
+
+
+def drift(n: int, amplitude: float, rng: np.random.Generator) -> np.ndarray:
+    """A smooth random offset of the reading position, up to about `amplitude` characters.
+
+    Sampling reads its own predicted position, which slips from the true one; training on
+    slipped positions, with targets that lead back, teaches the model to find its place.
+    """
+    knots = rng.normal(0, rng.uniform(0, amplitude), n // DRIFT_KNOTS + 2)
+    return np.interp(np.arange(n), np.arange(len(knots)) * DRIFT_KNOTS, knots).astype(np.float32)
 
 
 def batches(lines: list[Line], max_points: int, rng: np.random.Generator, rank=0, world=1):
@@ -47,9 +61,10 @@ def batches(lines: list[Line], max_points: int, rng: np.random.Generator, rank=0
 class Collator:
     """Turns a list of lines into model inputs; style tiles come from other lines of each writer."""
 
-    def __init__(self, lines: list[Line], references: int):
+    def __init__(self, lines: list[Line], references: int, reading_drift: float = 0.0):
         self.lines = lines
         self.references = references
+        self.reading_drift = reading_drift
         self.by_form = defaultdict(list)
         for i, line in enumerate(lines):
             self.by_form[line.form].append(i)
@@ -69,16 +84,22 @@ class Collator:
         target = torch.zeros(b, s, 3)
         mask = torch.zeros(b, s, dtype=torch.bool)
         align = torch.zeros(b, s)
+        slip = torch.zeros(b, s)
         for k, (line, row) in enumerate(zip(lines, ids)):
             n = len(line.offsets)
             chars[k, :len(row)] = torch.tensor(row)
             target[k, :n] = torch.from_numpy(line.offsets)
             mask[k, :n] = True
             align[k, :n] = torch.from_numpy(alignment(line.text, line.offsets))
+            if self.reading_drift > 0:
+                slip[k, :n] = torch.from_numpy(drift(n, self.reading_drift, rng))
         inputs = decoder_inputs(target)
+        last = (chars != PAD).sum(1, keepdim=True) - 2            # the last character before EOS
+        reading = torch.minimum((align + slip).clamp(min=0), last) * mask
         advance = torch.cat([(align[:, 1:] - align[:, :-1]) * mask[:, 1:], torch.zeros(b, 1)], 1)
+        advance = advance - DRIFT_PULL * (reading - align)
         images = None
         if with_style:
             images = torch.from_numpy(np.stack([self.style_tiles(i, rng) for i in indices]))[:, :, None]
-        return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align, "advance": advance,
+        return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align, "reading": reading, "advance": advance,
                 "length": mask.sum(1), "images": images}

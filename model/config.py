@@ -62,6 +62,7 @@ class TrainConfig:
     references: int = 4            # style tiles per line
     style_dropout: float = 0.1     # share of batches trained without style, for the neutral hand
     align_weight: float = 1.0
+    reading_drift: float = 1.0     # characters: how far training slips the reading position (0: never)
     clip: float = 1.0
     eval_every: int = 250
     valid_batches: int = 24

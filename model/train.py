@@ -91,7 +91,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     out = Path(cfg.out_dir)
     ckpt_path, log_path = out / "checkpoint.pt", out / "log.csv"
     data = data or iamondb.load(cfg.data)
-    train_collate, valid_collate = Collator(data["train"], cfg.references), Collator(data["valid"], cfg.references)
+    train_collate = Collator(data["train"], cfg.references, cfg.reading_drift)
+    valid_collate = Collator(data["valid"], cfg.references)
 
     torch.manual_seed(cfg.seed)
     model = HandwritingModel(preset(cfg.preset)).to(device)

@@ -80,6 +80,20 @@ def test_alignment_guide_walks_through_the_text_once():
     assert np.all(np.diff(a) >= 0)
 
 
+
+def test_slipped_reading_stays_in_the_text_and_its_targets_lead_back(lines):
+    clean = Collator(lines, references=2)(list(range(len(lines))), np.random.default_rng(0), with_style=False)
+    slipped = Collator(lines, references=2, reading_drift=2.0)(list(range(len(lines))), np.random.default_rng(0),
+                                                               with_style=False)
+    mask, off = slipped["mask"], slipped["reading"] - slipped["align"]
+    last = torch.tensor([len(line.text) - 1 for line in lines])[:, None]
+    assert torch.equal(clean["reading"], clean["align"])
+    assert off.abs().max() > 0.5
+    assert ((slipped["reading"] >= 0) & (slipped["reading"] <= last)).all()
+    # Ahead of the guide the target advance is smaller than the guide's, behind it larger.
+    correction = (slipped["advance"] - clean["advance"])[mask & (off.abs() > 0.1)]
+    assert (correction * off[mask & (off.abs() > 0.1)] < 0).all()
+
 def test_cached_and_uncached_sampling_agree():
     torch.manual_seed(0)
     model = HandwritingModel(preset("tiny"))
