@@ -171,3 +171,17 @@ def test_daemon_that_is_not_running_is_started(monkeypatch, tmp_path):
         assert groups(root) and client.ping()
     finally:
         os.kill(client.info()["pid"], signal.SIGTERM)
+
+
+def _strokes(root) -> list[str]:
+    return [p.get("d") for p in groups(root)[0].iter(f"{SVG}path")]
+
+
+def test_every_built_in_hand_offered_is_shipped_and_moves_the_writing():
+    offered = int(etree.parse(str(EXTENSION / "inkscribe_handwriting.inx"))
+                  .find(".//{*}param[@name='builtin']").get("max"))
+    plain = _strokes(run("single_line.svg", "--id=t1", "--style_source=none", "--seed=2")[0])
+    hands = [_strokes(run("single_line.svg", "--id=t1", "--style_source=builtin", f"--builtin={k}", "--seed=2")[0])
+             for k in range(1, offered + 1)]
+    assert all(hand != plain for hand in hands)
+    assert len({tuple(hand) for hand in hands}) == offered
