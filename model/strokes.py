@@ -11,10 +11,16 @@ import numpy as np
 LINE_HEIGHT = 10.0
 
 
+def _ink_band(points: np.ndarray) -> tuple[float, float]:
+    """Top and bottom of the central 90 % of the ink: robust to descenders and stray dots."""
+    lo, hi = np.percentile(points[:, 1], [5, 95])
+    return float(lo), float(hi)
+
+
 def normalise(strokes: list[np.ndarray]) -> list[np.ndarray]:
     """Scale so the line's ink is LINE_HEIGHT tall; put its left edge and middle at 0."""
     points = np.concatenate(strokes)
-    lo, hi = np.percentile(points[:, 1], [5, 95])
+    lo, hi = _ink_band(points)
     scale = LINE_HEIGHT / max(hi - lo, 1e-6)
     origin = np.array([points[:, 0].min(), (lo + hi) / 2])
     return [((s - origin) * scale).astype(np.float32) for s in strokes]
@@ -61,6 +67,15 @@ def simplify(strokes: list[np.ndarray], epsilon: float, max_step: float) -> list
             pieces.append(b[None])
         out.append(np.concatenate(pieces).astype(np.float32))
     return out
+
+
+def to_line_height(offsets: np.ndarray, most: float = 1.5) -> np.ndarray:
+    """Offsets scaled so the ink is LINE_HEIGHT tall, as every training line is, but by
+    no more than `most` either way: a dash or a row of dots has almost no height.
+    """
+    lo, hi = _ink_band(np.cumsum(offsets[:, :2], axis=0))
+    scale = np.clip(LINE_HEIGHT / max(hi - lo, 1e-6), 1 / most, most)
+    return np.column_stack([offsets[:, :2] * scale, offsets[:, 2]]).astype(np.float32)
 
 
 def to_offsets(strokes: list[np.ndarray]) -> np.ndarray:

@@ -23,6 +23,7 @@ from inkscribe.model.network import HandwritingModel, decoder_inputs
 from inkscribe.model.paths import PathConfig, path_data, standalone_svg, strokes_of
 from inkscribe.model.references import render, tiles_from_image
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
+from inkscribe.model.strokes import LINE_HEIGHT, to_line_height, to_strokes
 from inkscribe.model.train import train
 from inkscribe.model.writer import NoHandwritingFound, Task, Writer
 
@@ -116,6 +117,23 @@ def test_sampling_stops_at_the_length_guard_and_is_reproducible():
     assert len(first[0]) <= 3 * 4 + 20 and len(first[1]) <= 8 * 4 + 20
     assert first[1][-1, 2] == 1  # the last stroke is closed
     np.testing.assert_array_equal(first[0], again[0])
+
+
+def _ink_height(offsets):
+    lo, hi = np.percentile(np.concatenate(to_strokes(offsets))[:, 1], [5, 95])
+    return hi - lo
+
+
+def test_written_lines_come_out_at_the_data_height_but_a_dash_is_not_blown_up(lines):
+    shrink = 0.8 * LINE_HEIGHT / _ink_height(lines[0].offsets)
+    small = lines[0].offsets * np.array([shrink, shrink, 1], np.float32)
+    assert _ink_height(to_line_height(small)) == pytest.approx(LINE_HEIGHT, rel=1e-3)
+    dash = np.array([[0, 0, 0], [3, 0.1, 0], [3, 0, 1]], np.float32)
+    assert np.abs(to_line_height(dash)[:, :2]).max() == pytest.approx(4.5)
+    torch.manual_seed(0)
+    written = generate(HandwritingModel(preset("tiny")), ["a longer line of text"], None,
+                       SampleConfig(seed=1, max_points_per_char=7))[0]
+    assert 1 / 1.5 * LINE_HEIGHT - 1e-3 <= _ink_height(written) <= 1.5 * LINE_HEIGHT + 1e-3
 
 
 def _tiny_run(tmp_path, lines, steps, resume=False):
