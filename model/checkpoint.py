@@ -33,12 +33,12 @@ def export(model: HandwritingModel, path: str | Path, card: dict) -> None:
 
 
 def load_model(path: str | Path | None = None, device: str | torch.device | None = None) -> HandwritingModel:
-    """A model ready for sampling, from a training checkpoint or shipped weights."""
+    """A model ready for sampling, from a training checkpoint (its averaged weights) or shipped weights."""
     path = Path(path) if path else SHIPPED
     if not path.exists():
         raise FileNotFoundError(f"no model weights at {path}")
     blob = torch.load(path, map_location="cpu", weights_only=True)
     model = HandwritingModel(ModelConfig(**blob["config"]))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["model"].items()})
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob.get("ema", blob["model"]).items()})
     model.card = blob.get("card", {})
     return model.to(pick_device(device) if not isinstance(device, torch.device) else device).eval()

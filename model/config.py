@@ -63,6 +63,9 @@ class TrainConfig:
     style_dropout: float = 0.1     # share of batches trained without style, for the neutral hand
     align_weight: float = 1.0
     reading_drift: float = 1.0     # characters: how far training slips the reading position (0: never)
+    # Validated, sampled and shipped weights are an average over about 1 / (1 - decay) steps:
+    # single checkpoints swing between lines that stop short and lines that run on.
+    ema_decay: float = 0.998
     clip: float = 1.0
     eval_every: int = 250
     valid_batches: int = 24

@@ -3,6 +3,7 @@
 Runs as one process, or unchanged under `torchrun --nproc_per_node=N` (DDP; NCCL on
 GPUs, gloo on CPUs): each rank takes its share of every epoch's batches.
 """
+import copy
 import csv
 import os
 import time
@@ -70,6 +71,15 @@ def write_samples(model, collate: Collator, path: Path, step: int) -> None:
     model.train()
 
 
+@torch.no_grad()
+def update_average(average: HandwritingModel, model: HandwritingModel, decay: float) -> None:
+    for a, m in zip(average.state_dict().values(), model.state_dict().values()):
+        if a.is_floating_point():
+            a.lerp_(m, 1 - decay)
+        else:
+            a.copy_(m)
+
+
 def _truncate_log(log_path: Path, step: int) -> None:
     """Drop log rows written after the checkpoint: the resumed run writes them again."""
     with open(log_path, newline="") as f:
@@ -110,6 +120,9 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
         out.mkdir(parents=True, exist_ok=True)
         with open(log_path, "w", newline="") as f:
             csv.DictWriter(f, LOG_FIELDS).writeheader()
+    average = copy.deepcopy(model).eval().requires_grad_(False)
+    if resume and ckpt_path.exists():
+        average.load_state_dict(state.get("ema", state["model"]))
     # Batches without style images leave the style encoder unused, and vice versa.
     trainable = (torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
                  if distributed else model)
@@ -139,6 +152,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
         optimizer.step()
+        update_average(average, model, cfg.ema_decay)
         loss, terms = float(loss.detach()), {k: float(v.detach()) for k, v in terms.items()}
         step += 1
         took = time.time() - started
@@ -151,11 +165,11 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
                "elapsed_s": f"{elapsed:.0f}"}
         if step % cfg.eval_every == 0 or step == cfg.steps:
             if rank == 0:
-                row.update({k: f"{v:.4f}" for k, v in validate(model, valid_collate, cfg, device).items()})
-                atomic_save({"config": model.cfg.to_dict(), "model": model.state_dict(),
+                row.update({k: f"{v:.4f}" for k, v in validate(average, valid_collate, cfg, device).items()})
+                atomic_save({"config": model.cfg.to_dict(), "model": model.state_dict(), "ema": average.state_dict(),
                              "optimizer": optimizer.state_dict(), "step": step, "elapsed_s": elapsed,
                              "train_config": asdict(cfg)}, ckpt_path)
-                write_samples(model, valid_collate, out / f"samples-{step:06d}.png", step)
+                write_samples(average, valid_collate, out / f"samples-{step:06d}.png", step)
                 loss_curve(log_path, out / "loss.png")
                 tqdm.write(f"step {step}: valid stroke {row['valid_stroke']} pen {row['valid_pen']} nats/point")
             if distributed:
@@ -173,5 +187,5 @@ def ship(ckpt_path: str | Path, path: str | Path, card: dict) -> None:
     """Turn a training checkpoint into the half-precision weights file that ships."""
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     model = HandwritingModel(ModelConfig(**state["config"]))
-    model.load_state_dict(state["model"])
+    model.load_state_dict(state.get("ema", state["model"]))
     export(model, path, {**card, "step": state["step"], "train_seconds": round(state["elapsed_s"])})

@@ -151,10 +151,18 @@ def test_resume_continues_exactly_where_the_run_stopped(tmp_path, lines):
     assert resumed == straight
     run = tmp_path / "b" / "run"
     assert (run / "loss.png").exists() and (run / "samples-000004.png").exists()
-    assert torch.load(run / "checkpoint.pt", weights_only=False)["step"] == 4
+    state = torch.load(run / "checkpoint.pt", weights_only=False)
+    unbroken = torch.load(tmp_path / "a" / "run" / "checkpoint.pt", weights_only=False)
+    assert state["step"] == 4
+    # The averaged weights resume exactly too, and they, not the last step's, are shipped.
+    for name, value in state["ema"].items():
+        torch.testing.assert_close(value, unbroken["ema"][name])
+    assert not torch.equal(state["ema"]["gmm.weight"], state["model"]["gmm.weight"])
     from inkscribe.daemon.cli import main
     assert main(["export", str(run / "checkpoint.pt"), "-o", str(tmp_path / "w.pt")]) == 0
-    assert load_model(tmp_path / "w.pt", "cpu").card["step"] == 4
+    shipped = load_model(tmp_path / "w.pt", "cpu")
+    assert shipped.card["step"] == 4
+    torch.testing.assert_close(shipped.gmm.weight, state["ema"]["gmm.weight"], atol=1e-3, rtol=1e-2)
 
 
 def test_training_runs_under_torchrun_with_two_processes(tmp_path, lines):
