@@ -194,10 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("-o", "--output", default="-", help="SVG file to write (default: stdout)")
     w.add_argument("--style", nargs="+", default=[], metavar="IMAGE",
                    help="pictures (PNG/JPEG) of the handwriting to imitate")
-    w.add_argument("--temperature", type=float, help="randomness, 0.05-3 (default 1.0)")
-    w.add_argument("--bias", type=float, help="legibility, 0-5: higher is neater and plainer (default 0.75)")
+    w.add_argument("--temperature", type=float,
+                   help=f"randomness, 0.05-3 (default {protocol.WriteRequest.temperature})")
+    w.add_argument("--bias", type=float,
+                   help=f"legibility, 0-5: higher is neater and plainer (default {protocol.WriteRequest.bias})")
     w.add_argument("--seed", type=int, help="the same seed writes the same strokes again")
-    w.add_argument("--smoothing", type=int, help="smoothing passes over each stroke, 0-10 (default 2)")
+    w.add_argument("--smoothing", type=int,
+                   help=f"smoothing passes over each stroke, 0-10 (default {protocol.WriteRequest.smoothing})")
     w.add_argument("--size", type=float, default=32.0, help="font size in px the writing matches (default 32)")
     w.add_argument("--line-spacing", type=float, default=1.5, help="in font sizes (default 1.5)")
     w.add_argument("--stroke-width", type=float, help="pen width in px (default: size / 16)")

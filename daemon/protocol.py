@@ -63,7 +63,7 @@ class WriteRequest:
     lines: list[str]
     images: list[bytes]
     temperature: float = 1.0
-    bias: float = 0.75
+    bias: float = 2.0
     seed: int | None = None
     smoothing: int = 2
     font_size: float = 32.0
@@ -126,11 +126,11 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
     return WriteRequest(
         lines=lines,
         images=decoded,
-        temperature=_number(m.get("temperature", 1.0), "temperature", 0.05, 3.0),
-        bias=_number(m.get("bias", 0.75), "bias", 0.0, 5.0),
+        temperature=_number(m.get("temperature", WriteRequest.temperature), "temperature", 0.05, 3.0),
+        bias=_number(m.get("bias", WriteRequest.bias), "bias", 0.0, 5.0),
         seed=None if seed is None else _number(seed, "seed", 0, 2**31 - 1, integer=True),
-        smoothing=_number(m.get("smoothing", 2), "smoothing", 0, 10, integer=True),
-        font_size=_number(m.get("font_size", 32.0), "font_size", 0.1, 10_000.0),
+        smoothing=_number(m.get("smoothing", WriteRequest.smoothing), "smoothing", 0, 10, integer=True),
+        font_size=_number(m.get("font_size", WriteRequest.font_size), "font_size", 0.1, 10_000.0),
     )
 
 

@@ -57,14 +57,14 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--style_source", default="selection",
                           choices=["selection", "document", "builtin", "none"])
         pars.add_argument("--builtin", type=int, default=1)
-        pars.add_argument("--bias", type=float, default=0.75)
-        pars.add_argument("--temperature", type=float, default=1.0)
+        pars.add_argument("--bias", type=float, default=protocol.WriteRequest.bias)
+        pars.add_argument("--temperature", type=float, default=protocol.WriteRequest.temperature)
         pars.add_argument("--seed", type=int, default=1)
         pars.add_argument("--keep_text", type=inkex.Boolean, default=False)
         pars.add_argument("--use_text_colour", type=inkex.Boolean, default=True)
         pars.add_argument("--colour", type=inkex.Color, default=inkex.Color("black"))
         pars.add_argument("--stroke_width", type=float, default=0.0)
-        pars.add_argument("--smoothing", type=int, default=2)
+        pars.add_argument("--smoothing", type=int, default=protocol.WriteRequest.smoothing)
         pars.add_argument("--endpoint", default="")
         pars.add_argument("--timeout", type=float, default=300.0)
 

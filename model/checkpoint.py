@@ -39,6 +39,7 @@ def load_model(path: str | Path | None = None, device: str | torch.device | None
         raise FileNotFoundError(f"no model weights at {path}")
     blob = torch.load(path, map_location="cpu", weights_only=True)
     model = HandwritingModel(ModelConfig(**blob["config"]))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob.get("ema", blob["model"]).items()})
+    weights = blob.get("ema", blob["model"])
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
     model.card = blob.get("card", {})
     return model.to(pick_device(device) if not isinstance(device, torch.device) else device).eval()

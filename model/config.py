@@ -85,7 +85,7 @@ class EvalConfig:
     out_dir: str = "runs/eval"
     lines: int = 30            # validation lines written and read back by tesseract
     writers: int = 20          # validation writers for the style measures
-    bias: float = 0.75
+    bias: float = 2.0
     temperature: float = 1.0
     seed: int = 0
     nll_batches: int = 1000    # validation batches for the likelihood (all of them, by default)

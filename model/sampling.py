@@ -20,7 +20,7 @@ from .strokes import to_line_height
 @dataclass
 class SampleConfig:
     temperature: float = 1.0
-    bias: float = 0.75           # legibility: 0 = as varied as the data, higher = neater
+    bias: float = 2.0            # legibility: 0 = as varied as the data, higher = neater
     seed: int | None = None
     window_back: int = 2         # characters behind the reading position that stay visible
     window_ahead: int = 3

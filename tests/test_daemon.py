@@ -258,3 +258,10 @@ def test_ipc_endpoint_leaves_no_stale_socket_behind(weights, tmp_path):
     assert socket_path.exists() and Client(process.endpoint).write("over ipc", seed=1)["lines"][0]["paths"]
     process.stop()
     assert process.process.returncode == 0 and not socket_path.exists()
+
+
+def test_what_eval_measures_is_what_a_request_without_settings_gets():
+    from inkscribe.model.config import EvalConfig
+    from inkscribe.model.sampling import SampleConfig
+    assert SampleConfig().bias == EvalConfig().bias == protocol.WriteRequest.bias
+    assert SampleConfig().temperature == EvalConfig().temperature == protocol.WriteRequest.temperature

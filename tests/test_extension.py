@@ -185,3 +185,10 @@ def test_every_built_in_hand_offered_is_shipped_and_moves_the_writing():
              for k in range(1, offered + 1)]
     assert all(hand != plain for hand in hands)
     assert len({tuple(hand) for hand in hands}) == offered
+
+
+def test_the_dialog_opens_with_the_settings_a_script_gets_by_default():
+    from inkscribe.daemon.protocol import WriteRequest
+    inx = etree.parse(str(EXTENSION / "inkscribe_handwriting.inx"))
+    for name in ("bias", "temperature", "smoothing"):
+        assert float(inx.find(f".//{{*}}param[@name='{name}']").text) == getattr(WriteRequest, name), name
