@@ -102,5 +102,4 @@ class Collator:
         if with_style:
             images = torch.from_numpy(np.stack([self.style_tiles(i, rng) for i in indices]))[:, :, None]
         return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align, "reading": reading,
-                "advance": advance,
-                "length": mask.sum(1), "images": images}
+                "advance": advance, "length": mask.sum(1), "images": images}

@@ -32,6 +32,11 @@ def export(model: HandwritingModel, path: str | Path, card: dict) -> None:
     atomic_save({"config": model.cfg.to_dict(), "model": state, "card": card}, path)
 
 
+def served_weights(blob: dict) -> dict:
+    """The weights a checkpoint serves: the running average where training kept one."""
+    return blob.get("ema", blob["model"])
+
+
 def load_model(path: str | Path | None = None, device: str | torch.device | None = None) -> HandwritingModel:
     """A model ready for sampling, from a training checkpoint (its averaged weights) or shipped weights."""
     path = Path(path) if path else SHIPPED
@@ -39,7 +44,6 @@ def load_model(path: str | Path | None = None, device: str | torch.device | None
         raise FileNotFoundError(f"no model weights at {path}")
     blob = torch.load(path, map_location="cpu", weights_only=True)
     model = HandwritingModel(ModelConfig(**blob["config"]))
-    weights = blob.get("ema", blob["model"])
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in served_weights(blob).items()})
     model.card = blob.get("card", {})
     return model.to(pick_device(device) if not isinstance(device, torch.device) else device).eval()

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from . import iamondb
 from .batches import Collator, batches
-from .checkpoint import atomic_save, export, pick_device
+from .checkpoint import atomic_save, export, pick_device, served_weights
 from .config import ModelConfig, TrainConfig, preset
 from .loss import losses
 from .network import HandwritingModel
@@ -122,7 +122,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
             csv.DictWriter(f, LOG_FIELDS).writeheader()
     average = copy.deepcopy(model).eval().requires_grad_(False)
     if resume and ckpt_path.exists():
-        average.load_state_dict(state.get("ema", state["model"]))
+        average.load_state_dict(served_weights(state))
     # Batches without style images leave the style encoder unused, and vice versa.
     trainable = (torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
                  if distributed else model)
@@ -187,5 +187,5 @@ def ship(ckpt_path: str | Path, path: str | Path, card: dict) -> None:
     """Turn a training checkpoint into the half-precision weights file that ships."""
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     model = HandwritingModel(ModelConfig(**state["config"]))
-    model.load_state_dict(state.get("ema", state["model"]))
+    model.load_state_dict(served_weights(state))
     export(model, path, {**card, "step": state["step"], "train_seconds": round(state["elapsed_s"])})
