@@ -115,8 +115,8 @@ def _train(args) -> int:
     from inkscribe.model.train import train
 
     cfg = TrainConfig(preset=args.preset, out_dir=args.out, steps=args.steps, batch_points=args.batch_points,
-                      lr=args.lr, eval_every=args.eval_every, device=args.device,
-                      data=DataConfig(root=args.data, cache_dir=args.cache))
+                      lr=args.lr, warmup=args.warmup, eval_every=args.eval_every, device=args.device,
+                      words=not args.lines_only, init=args.init, data=DataConfig(root=args.data, cache_dir=args.cache))
     train(cfg, resume=args.resume)
     return 0
 
@@ -127,7 +127,7 @@ def _eval(args) -> int:
     from inkscribe.model.evaluate import evaluate
 
     cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, hands_dir=args.hands,
-                     data=DataConfig(root=args.data, cache_dir=args.cache))
+                     seeds=tuple(args.seeds), data=DataConfig(root=args.data, cache_dir=args.cache))
     figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
     print((Path(args.out) / "report.md").read_text())
     return 0 if figures else 1
@@ -242,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--steps", type=int, default=defaults.steps, help="total optimizer steps")
     t.add_argument("--batch-points", type=int, default=defaults.batch_points, help="padded points per batch")
     t.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate")
+    t.add_argument("--warmup", type=int, default=defaults.warmup, help="steps of learning-rate warm-up")
+    t.add_argument("--init", metavar="WEIGHTS",
+                   help="start a new run from these weights (a checkpoint or a shipped file, e.g. the default)")
+    t.add_argument("--lines-only", action="store_true", help="train on whole lines only, not on words cut from them")
     t.add_argument("--eval-every", type=int, default=defaults.eval_every,
                    help="steps between validation, checkpoint and sample sheet")
     t.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
@@ -270,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", default=ev.out_dir, help="folder for report.md and samples.png")
     e.add_argument("--lines", type=int, default=ev.lines, help="validation lines read back by tesseract")
     e.add_argument("--writers", type=int, default=ev.writers, help="validation writers for the style measures")
+    e.add_argument("--seeds", type=int, nargs="+", default=list(ev.seeds),
+                   help="sampling seeds; figures that depend on sampling are averaged over them")
     e.add_argument("--data", default=ev.data.root, help="IAM-OnDB folder in its official layout")
     e.add_argument("--cache", default=ev.data.cache_dir, help="where the preprocessed data is cached")
     e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")

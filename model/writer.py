@@ -1,5 +1,5 @@
 """The model's one entry point for writing: lines of text and pictures in, strokes and SVG path data out."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -7,10 +7,16 @@ from PIL import Image
 
 from .network import HandwritingModel
 from .paths import PathConfig, path_data, strokes_of
-from .references import tiles_from_image
-from .sampling import SampleConfig, generate, per_line
+from .references import tiles_from_image, word_gap
+from .segments import join_words
+from .sampling import SampleConfig, generate, guard, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
+
+
+# Data units between words (a line's ink is LINE_HEIGHT = 10 tall): the median space of
+# IAM-OnDB's training writers, for the model's own hand and pictures that show no space.
+WORD_GAP = 8.0
 
 
 @dataclass
@@ -19,13 +25,21 @@ class WrittenLine:
     offsets: np.ndarray          # the raw sampled (dx, dy, pen), data units
     strokes: list[np.ndarray]    # absolute, smoothed, px; x from 0, the line's middle at y = 0
     paths: list[str]             # SVG path data, one per pen-down stroke
+    ended: bool = True           # every word ended by itself (none ran on to the length guard)
+
+
+@dataclass
+class Hand:
+    """A writer: what the style encoder makes of their pictures, and how far apart they set words."""
+    embedding: torch.Tensor      # [d_model]
+    word_gap: float = WORD_GAP
 
 
 @dataclass
 class Task:
     """One request's lines, all written by one writer with one set of options."""
     lines: list[str]
-    style: torch.Tensor | None = None      # from Writer.style
+    hand: Hand | None = None               # from Writer.style; None: the model's own hand
     sample: SampleConfig = field(default_factory=SampleConfig)
     paths: PathConfig = field(default_factory=PathConfig)
 
@@ -34,44 +48,62 @@ class NoHandwritingFound(ValueError):
     """None of the style pictures holds anything that looks like a line of writing."""
 
 
+def per_word(cfg: SampleConfig, words: int) -> list[SampleConfig]:
+    """One config per word of a line: seeds far apart, so that the same word twice in a
+    request is written twice, not copied."""
+    return [replace(cfg, seed=None if cfg.seed is None else cfg.seed * 1000 + j) for j in range(words)]
+
+
 class Writer:
-    def __init__(self, model: HandwritingModel, max_batch: int = 32):
+    """Writes every word of every line of a request as one batch of short sequences, then
+    sets each line's words side by side: whole lines drift, skip and run on; words are
+    what the model writes well, and a batch of words takes far fewer steps than a line."""
+
+    def __init__(self, model: HandwritingModel, max_batch: int = 64):
         self.model = model.eval()
         self.max_batch = max_batch
         self.device = next(model.parameters()).device
 
     @torch.no_grad()
-    def style(self, images: list[Image.Image]) -> torch.Tensor | None:
-        """The writer's style [d_model] from tiles cut from all the pictures; None without pictures."""
+    def style(self, images: list[Image.Image]) -> Hand | None:
+        """The writer's hand from tiles cut from all the pictures; None without pictures."""
         if not images:
             return None
         per_image = max(1, MAX_TILES // len(images))
         tiles = [t for image in images for t in tiles_from_image(image, per_image)]
         if not tiles:
             raise NoHandwritingFound("no handwriting found in the style images")
-        return self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
+        embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
+        return Hand(embedding, word_gap(images) or WORD_GAP)
 
     @torch.no_grad()
     def write(self, tasks: list[Task]) -> list[list[WrittenLine]]:
-        """Every task's lines, sampled together in batches of up to max_batch; blank lines come back empty."""
-        jobs = []  # (task index, line index, text, style, sample config)
+        """Every task's lines; all their words sampled together in batches of up to max_batch
+        (words of like length together, so few steps are spent on padding). Blank lines come
+        back empty."""
+        jobs = []  # (task index, line index, word index, word, style, sample config)
         for t, task in enumerate(tasks):
+            style = task.hand.embedding if task.hand is not None else self.model.style.no_style
             for i, (line, cfg) in enumerate(zip(task.lines, per_line(task.sample, len(task.lines)))):
-                if line.strip():
-                    style = task.style if task.style is not None else self.model.style.no_style
-                    jobs.append((t, i, line.strip(), style, cfg))
+                words = line.split()
+                jobs += [(t, i, j, word, style, c) for j, (word, c) in enumerate(zip(words, per_word(cfg, len(words))))]
+        jobs.sort(key=lambda j: len(j[3]))
         offsets = {}
         for start in range(0, len(jobs), self.max_batch):
             chunk = jobs[start:start + self.max_batch]
-            written = generate(self.model, [j[2] for j in chunk], torch.stack([j[3] for j in chunk]),
-                               [j[4] for j in chunk])
-            offsets.update({(j[0], j[1]): o for j, o in zip(chunk, written)})
+            written = generate(self.model, [j[3] for j in chunk], torch.stack([j[4] for j in chunk]),
+                               [j[5] for j in chunk])
+            offsets.update({j[:3]: o for j, o in zip(chunk, written)})
         out = []
         for t, task in enumerate(tasks):
+            gap = task.hand.word_gap if task.hand is not None else WORD_GAP
             lines = []
             for i, text in enumerate(task.lines):
-                off = offsets.get((t, i), np.zeros((0, 3), np.float32))
+                words = text.split()
+                written = [offsets[(t, i, j)] for j in range(len(words))]
+                ended = all(len(o) < guard(word, task.sample) for word, o in zip(words, written))
+                off = join_words(written, gap)
                 strokes = strokes_of(off, task.paths)
-                lines.append(WrittenLine(text, off, strokes, [path_data(s) for s in strokes]))
+                lines.append(WrittenLine(text, off, strokes, [path_data(s) for s in strokes], ended))
             out.append(lines)
         return out

@@ -5,7 +5,7 @@ import torch
 
 import synthetic
 from inkscribe.model.config import EvalConfig, preset
-from inkscribe.model.evaluate import cer, evaluate, slant, words_found
+from inkscribe.model.evaluate import _size_spread, cer, evaluate, gap_per_height, slant, words_found, x_height
 from inkscribe.model.network import HandwritingModel
 from inkscribe.model.strokes import to_offsets
 
@@ -33,6 +33,16 @@ def test_slant_and_word_measures_follow_the_writing():
     assert words_found(_strokes(0.3)) == 3
 
 
+def test_spacing_and_size_measures_follow_the_writing():
+    line = _strokes(0.0)                    # words 20 apart, each 7 wide: gaps of 13, ink 5 tall
+    assert gap_per_height(line, "abc def ghi") == pytest.approx(13 / 5 / 0.9, rel=0.1)
+    assert gap_per_height(line, "abcdefghi") is None
+    bigger = line * np.array([1.5, 1.5, 1], np.float32)
+    assert x_height(bigger) == pytest.approx(1.5 * x_height(line), rel=0.02)
+    assert _size_spread([line, line, line]) == pytest.approx(0, abs=1e-6)
+    assert _size_spread([line, bigger]) == pytest.approx(0.2, rel=0.05)
+
+
 def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     torch.manual_seed(0)
     lines = synthetic.lines(12)
@@ -40,7 +50,8 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
     for measure in ["validation NLL", "tesseract CER", "complete lines", "style retrieval", "slant correlation",
-                    "seconds per 40-character line"]:
+                    "word gap over ink height", "size spread across a paragraph", "ink height, model / real",
+                    "seconds for a 44-character line"]:
         assert measure in report
     assert (tmp_path / "samples.png").stat().st_size > 10_000
     assert figures["lines"] == 4 and 0 <= figures["complete"] <= 4

@@ -23,9 +23,10 @@ from inkscribe.model.network import HandwritingModel, decoder_inputs
 from inkscribe.model.paths import PathConfig, path_data, standalone_svg, strokes_of
 from inkscribe.model.references import render, tiles_from_image
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
-from inkscribe.model.strokes import LINE_HEIGHT, to_line_height, to_strokes
+from inkscribe.model.segments import join_words, split_words, with_words, word_gaps
+from inkscribe.model.strokes import to_strokes
 from inkscribe.model.train import train
-from inkscribe.model.writer import NoHandwritingFound, Task, Writer
+from inkscribe.model.writer import Hand, NoHandwritingFound, Task, Writer
 
 
 def test_large_preset_has_the_seed_shapes():
@@ -119,21 +120,37 @@ def test_sampling_stops_at_the_length_guard_and_is_reproducible():
     np.testing.assert_array_equal(first[0], again[0])
 
 
-def _ink_height(offsets):
-    lo, hi = np.percentile(np.concatenate(to_strokes(offsets))[:, 1], [5, 95])
-    return hi - lo
+def test_a_line_splits_into_its_words_at_the_spaces_and_joins_back(lines):
+    line = lines[1]                                  # "the quick fox": one stroke per word, 4 apart
+    words = split_words(line.offsets, line.text)
+    assert [w for w, _ in words] == ["the", "quick", "fox"]
+    assert all(np.cumsum(o[:, 0]).min() == pytest.approx(0, abs=1e-4) for _, o in words)
+    np.testing.assert_allclose(word_gaps(line.offsets, line.text), [4, 4], atol=0.3)
+    joined = join_words([o for _, o in words], gap=9.0)
+    np.testing.assert_allclose(word_gaps(joined, line.text), [9, 9], atol=1e-4)
+    assert split_words(line.offsets, "the quickfox") is None        # two spaces' worth of ink, one space
+    assert split_words(line.offsets, "the quick fox jumps") is None  # more words than the ink holds
 
 
-def test_written_lines_come_out_at_the_data_height_but_a_dash_is_not_blown_up(lines):
-    shrink = 0.8 * LINE_HEIGHT / _ink_height(lines[0].offsets)
-    small = lines[0].offsets * np.array([shrink, shrink, 1], np.float32)
-    assert _ink_height(to_line_height(small)) == pytest.approx(LINE_HEIGHT, rel=1e-3)
-    dash = np.array([[0, 0, 0], [3, 0.1, 0], [3, 0, 1]], np.float32)
-    assert np.abs(to_line_height(dash)[:, :2]).max() == pytest.approx(4.5)
+def test_words_are_trained_beside_their_lines_with_style_from_other_lines(lines):
+    both = with_words(lines)
+    words = both[len(lines):]
+    assert len(words) == sum(len(l.text.split()) for l in lines if split_words(l.offsets, l.text))
+    assert words[0].id.startswith(lines[0].id + "#") and words[0].form == lines[0].form
+    collate = Collator(both, references=2, whole_lines=lines)
+    batch = collate([len(lines), len(lines) + 1], np.random.default_rng(0))
+    assert batch["images"].shape == (2, 2, 1, 64, 64) and batch["images"].max() > 0.5
+
+
+def test_a_request_is_written_word_by_word_with_the_writers_spacing():
     torch.manual_seed(0)
-    written = generate(HandwritingModel(preset("tiny")), ["a short line"] * 4, None,
-                       SampleConfig(seed=1, max_points_per_char=3))
-    assert all(_ink_height(line) == pytest.approx(LINE_HEIGHT, rel=1e-3) for line in written)
+    writer = Writer(HandwritingModel(preset("tiny")))
+    cfg = SampleConfig(seed=3, max_points_per_char=3)
+    (narrow,), = writer.write([Task(["ab cd ef"], Hand(writer.model.style.no_style, word_gap=2.0), cfg)])
+    (wide,), = writer.write([Task(["ab cd ef"], Hand(writer.model.style.no_style, word_gap=30.0), cfg)])
+    width = lambda line: np.ptp(np.concatenate(line.strokes)[:, 0])
+    assert width(wide) - width(narrow) == pytest.approx(2 * 28 * PathConfig().scale, rel=1e-3)
+    assert len(wide.offsets) <= 3 * (2 * 3 + 20)   # each word has its own length guard
 
 
 def _tiny_run(tmp_path, lines, steps, resume=False):
