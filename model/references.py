@@ -5,6 +5,7 @@ inference cuts tiles from a user's pictures. Both go through `tiles_from_image`,
 encoder sees the same kind of tile either way.
 """
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageDraw, ImageFilter
 
 from .network import IMAGE_SIZE
@@ -12,6 +13,7 @@ from .strokes import LINE_HEIGHT, to_strokes
 
 INK_HEIGHT = 28          # pixels that the central 90 % of a line's ink spans in a tile
 MAX_SIDE = 2400          # larger pictures are shrunk first: tiles need no more detail
+PEN_IN_TILE = 2.5        # pixels: the middle of training's pen widths (1-4.5) in a tile
 WORD_GAP_MIN = 0.4 * LINE_HEIGHT   # narrower empty runs between inked columns are taken for gaps inside words
 
 
@@ -43,18 +45,43 @@ def _bands(ink: np.ndarray) -> list[tuple[int, int]]:
     return bands
 
 
+def pen_width(mask: np.ndarray) -> float:
+    """The pen's width in pixels, from a boolean ink mask: a stroke w wide and L long has
+    about 2L pixels on its edge and (w - 2)L inside."""
+    inner = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
+    edge = mask[1:-1, 1:-1].sum() - inner.sum()
+    return 2 + 2 * inner.sum() / max(edge, 1)
+
+
+def _thicken(ink: np.ndarray, by: int) -> np.ndarray:
+    """Ink grown by `by` pixels on every side (a square max filter, one axis at a time)."""
+    for axis in (0, 1):
+        padded = np.pad(ink, [(by, by) if a == axis else (0, 0) for a in (0, 1)])
+        ink = sliding_window_view(padded, 2 * by + 1, axis=axis).max(-1)
+    return ink
+
+
 def _lines_of_writing(ink: np.ndarray):
     """Each line of writing in an ink map, scaled so its ink is INK_HEIGHT pixels tall:
-    (scaled band, row of the ink's middle in it)."""
+    (scaled band, row of the ink's middle in it, pen width in scaled pixels).
+
+    A fine pen shrunk that far would fade to nothing, so it is first thickened to the
+    width training's renderings have in a tile (PEN_IN_TILE).
+    """
     for top, bottom in _bands(ink):
         margin = bottom - top
         band = ink[max(0, top - margin):bottom + margin]
         ys = np.nonzero(band > 0.5)[0]
         lo, hi = np.percentile(ys, [5, 95])
         scale = INK_HEIGHT / max(hi - lo, 2)
+        pen = pen_width(band > 0.5)
+        if PEN_IN_TILE / scale - pen >= 2:
+            band = _thicken(band, int((PEN_IN_TILE / scale - pen) / 2))
+            pen = PEN_IN_TILE / scale
         w = max(1, round(band.shape[1] * scale))
         h = max(1, round(band.shape[0] * scale))
-        yield np.asarray(Image.fromarray(band).resize((w, h), Image.BILINEAR)), round((lo + hi) / 2 * scale)
+        yield (np.asarray(Image.fromarray(band).resize((w, h), Image.BILINEAR)), round((lo + hi) / 2 * scale),
+               pen * scale)
 
 
 def tiles_from_image(image: Image.Image, count: int, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -64,7 +91,7 @@ def tiles_from_image(image: Image.Image, count: int, rng: np.random.Generator | 
     Tiles are evenly spaced along the writing, or random when `rng` is given.
     """
     candidates = []
-    for scaled, centre in _lines_of_writing(ink_map(image)):
+    for scaled, centre, _ in _lines_of_writing(ink_map(image)):
         h, w = scaled.shape
         canvas = np.zeros((IMAGE_SIZE, w + IMAGE_SIZE), np.float32)
         src_top = centre - IMAGE_SIZE // 2
@@ -96,9 +123,10 @@ def word_gap(images: list[Image.Image]) -> float | None:
     """
     gaps = []
     for image in images:
-        for scaled, _ in _lines_of_writing(ink_map(image)):
+        for scaled, _, pen in _lines_of_writing(ink_map(image)):
             empty = np.diff(np.flatnonzero(scaled.max(0) > 0.5)) - 1   # empty columns between inked ones
-            gaps += list(empty[empty > 0] * LINE_HEIGHT / INK_HEIGHT)
+            # The pen's width narrows every gap; the pen's path is what the model writes.
+            gaps += list((empty[empty > 0] + pen) * LINE_HEIGHT / INK_HEIGHT)
     spaces = [g for g in gaps if g > WORD_GAP_MIN]
     return float(np.median(spaces)) if spaces else None
 

@@ -21,10 +21,10 @@ from inkscribe.model.config import DataConfig, TrainConfig, preset
 from inkscribe.model.loss import losses
 from inkscribe.model.network import HandwritingModel, decoder_inputs
 from inkscribe.model.paths import PathConfig, path_data, standalone_svg, strokes_of
-from inkscribe.model.references import render, tiles_from_image
+from inkscribe.model.references import pen_width, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
 from inkscribe.model.segments import join_words, split_words, with_words, word_gaps
-from inkscribe.model.strokes import to_strokes
+from inkscribe.model.strokes import normalise, to_offsets, to_strokes
 from inkscribe.model.train import train
 from inkscribe.model.writer import Hand, NoHandwritingFound, Task, Writer
 
@@ -232,6 +232,31 @@ def test_style_tiles_come_from_writing_and_blank_pictures_are_refused(lines):
     model = HandwritingModel(preset("tiny"))
     with pytest.raises(NoHandwritingFound):
         Writer(model).style([Image.new("L", (300, 100), 255)])
+
+
+@pytest.mark.parametrize("px_per_unit, pen", [(6, 1), (20, 2), (30, 3), (20, 8)])
+def test_a_fine_pen_at_high_resolution_gives_tiles_with_the_pen_training_saw(lines, px_per_unit, pen):
+    # A fine-liner scanned at 300-600 dpi: the pen is a small share of the ink's height, and
+    # would fade away when the line is shrunk to a tile's size.
+    tiles = tiles_from_image(render(lines[1].offsets, px_per_unit, width=pen), 8)
+    assert len(tiles) == 8
+    assert 1.5 <= pen_width(np.concatenate(tiles) > 0.5) <= 5   # training renders 1-4.5 px pens
+
+
+def test_the_space_between_words_is_read_from_a_picture_of_the_writing():
+    rng = np.random.default_rng(0)
+    text = "three short words here"
+    for space in (2.0, 4.0):
+        strokes, x = [], 0.0
+        for word in text.split():
+            strokes += synthetic.strokes_for(word, rng)
+            strokes[-1][:, 0] += x
+            x = strokes[-1][:, 0].max() + space
+        line = to_offsets(normalise(strokes))        # in data units, as the model writes
+        truth = float(np.median(word_gaps(line, text)))
+        small, large = (word_gap([render(line, px, width=pen)]) for px, pen in [(3, 2), (20, 3)])
+        assert small == pytest.approx(truth, rel=0.25) and large == pytest.approx(small, rel=0.1)
+    assert word_gap([Image.new("L", (300, 100), 255)]) is None
 
 
 def test_shipped_format_loads_back_into_the_same_writer(tmp_path, lines):
