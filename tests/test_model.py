@@ -14,6 +14,7 @@ from PIL import Image
 
 import synthetic
 from inkscribe.model import gmm, iamondb
+from inkscribe.model import strokes as S
 from inkscribe.model.batches import Collator, alignment
 from inkscribe.model.charset import UnknownCharacterError, encode, normalise
 from inkscribe.model.checkpoint import load_model
@@ -24,7 +25,7 @@ from inkscribe.model.paths import PathConfig, path_data, standalone_svg, strokes
 from inkscribe.model.references import pen_width, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
 from inkscribe.model.segments import join_words, split_words, with_words, word_gaps
-from inkscribe.model.strokes import normalise, to_offsets, to_strokes
+from inkscribe.model.strokes import to_offsets, to_strokes
 from inkscribe.model.train import train
 from inkscribe.model.writer import Hand, NoHandwritingFound, Task, Writer
 
@@ -252,7 +253,7 @@ def test_the_space_between_words_is_read_from_a_picture_of_the_writing():
             strokes += synthetic.strokes_for(word, rng)
             strokes[-1][:, 0] += x
             x = strokes[-1][:, 0].max() + space
-        line = to_offsets(normalise(strokes))        # in data units, as the model writes
+        line = to_offsets(S.normalise(strokes))        # in data units, as the model writes
         truth = float(np.median(word_gaps(line, text)))
         small, large = (word_gap([render(line, px, width=pen)]) for px, pen in [(3, 2), (20, 3)])
         assert small == pytest.approx(truth, rel=0.25) and large == pytest.approx(small, rel=0.1)
