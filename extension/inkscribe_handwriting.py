@@ -34,10 +34,12 @@ if __name__ == "__main__":
 
 import base64  # noqa: E402
 import random  # noqa: E402
+import re  # noqa: E402
 import time  # noqa: E402
 from urllib.parse import unquote, urlparse  # noqa: E402
 
 import inkex  # noqa: E402
+from lxml import etree  # noqa: E402
 from inkex import Group, PathElement, Transform  # noqa: E402
 
 import inkscribe_text  # noqa: E402
@@ -69,9 +71,10 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--timeout", type=float, default=300.0)
 
     def effect(self):
-        texts = [e for e in self.svg.selection.values() if isinstance(e, (inkex.TextElement, inkex.FlowRoot))]
+        texts = inkscribe_text.texts_in(self.svg.selection.values())
         if not texts:
-            raise inkex.AbortExtension("Select one or more text objects to turn into handwriting.")
+            raise inkex.AbortExtension("Select one or more text objects (or groups or layers holding them) "
+                                       "to turn into handwriting.")
         blocks = []
         for element in texts:
             try:
@@ -82,38 +85,52 @@ class Handwriting(inkex.EffectExtension):
                 blocks.append(block)
         if not blocks:
             raise inkex.AbortExtension("The selected text objects are empty.")
-        images = self.style_images()
+        names, images = self.style_images()
         seed = self.options.seed or random.randrange(1, 2**31)
         client = self.client()
-        replies = [self.write(client, block, images, seed) for block in blocks]
+        replies = [self.write(client, block, names, images, seed) for block in blocks]
         # Only now, with every answer in hand, is the document changed.
         for block, reply in zip(blocks, replies):
             self.replace(block, reply, seed)
+        # Declared once at the top, the settings read inkscribe:seed="3" rather than ns2:seed="3".
+        etree.cleanup_namespaces(self.document, top_nsmap={"inkscribe": NS})
 
     # ---- input ---------------------------------------------------------------------
-    def style_images(self) -> list[bytes]:
+    def style_images(self) -> tuple[list[str], list[bytes]]:
+        """The pictures the style comes from: how a person knows each, and its bytes."""
         source = self.options.style_source
         if source == "none":
-            return []
+            return [], []
         if source == "builtin":
             path = STYLES / f"hand-{self.options.builtin}.png"
             if not path.exists():
                 raise inkex.AbortExtension(f"Built-in hand {self.options.builtin} is missing ({path}).")
-            return [path.read_bytes()]
+            return [f"built-in hand {self.options.builtin}"], [path.read_bytes()]
         pool = self.svg.selection.values() if source == "selection" else self.svg.descendants()
-        return [self.image_bytes(e) for e in pool if isinstance(e, inkex.Image)][: protocol.Limits().images]
+        images = [e for e in pool if isinstance(e, inkex.Image)][: protocol.Limits().images]
+        return [self.image_name(e) for e in images], [self.image_bytes(e) for e in images]
+
+    @staticmethod
+    def image_name(image) -> str:
+        """How a person knows a picture: its label in the Objects panel, else its file name."""
+        href = image.get("xlink:href") or image.get("href") or ""
+        if image.label:
+            return f"the image “{image.label}”"
+        if href and not href.startswith("data:"):
+            return f"the image {Path(unquote(urlparse(href).path)).name}"
+        return "an embedded image"
 
     def image_bytes(self, image) -> bytes:
         href = image.get("xlink:href") or image.get("href") or ""
-        name = image.get_id()
+        name = self.image_name(image)
         if href.startswith("data:"):
             header, _, payload = href.partition(",")
             if ";base64" not in header:
-                raise inkex.AbortExtension(f"Image {name}: only base64 data URIs are supported.")
+                raise inkex.AbortExtension(f"{name}: only base64 data URIs are supported.")
             try:
                 data = base64.b64decode(payload, validate=False)
             except ValueError:
-                raise inkex.AbortExtension(f"Image {name}: its embedded data is not valid base64.") from None
+                raise inkex.AbortExtension(f"{name}: its embedded data is not valid base64.") from None
         else:
             path = Path(unquote(urlparse(href).path)) if href.startswith("file:") else Path(unquote(href))
             candidates = [path] if path.is_absolute() else []
@@ -126,12 +143,12 @@ class Handwriting(inkex.EffectExtension):
                     candidates.append(Path(absref))
             found = next((p for p in candidates if p.is_file()), None)
             if found is None:
-                raise inkex.AbortExtension(f"Image {name}: linked file {href!r} was not found.")
+                raise inkex.AbortExtension(f"{name}: linked file {href!r} was not found.")
             if found.stat().st_size > MAX_IMAGE_BYTES:
-                raise inkex.AbortExtension(f"Image {name}: {found} is over {MAX_IMAGE_BYTES // 2**20} MiB.")
+                raise inkex.AbortExtension(f"{name}: {found} is over {MAX_IMAGE_BYTES // 2**20} MiB.")
             data = found.read_bytes()
         if len(data) > MAX_IMAGE_BYTES:
-            raise inkex.AbortExtension(f"Image {name} is over {MAX_IMAGE_BYTES // 2**20} MiB.")
+            raise inkex.AbortExtension(f"{name} is over {MAX_IMAGE_BYTES // 2**20} MiB.")
         return data
 
     # ---- the daemon ----------------------------------------------------------------
@@ -148,14 +165,17 @@ class Handwriting(inkex.EffectExtension):
                 f"{started.stderr.strip()}\nStart it yourself with: inkscribe daemon")
         return client
 
-    def write(self, client: Client, block, images: list[bytes], seed: int) -> dict:
-        name = block.element.get_id()
+    def write(self, client: Client, block, names: list[str], images: list[bytes], seed: int) -> dict:
+        name = block.name[0].upper() + block.name[1:]
         try:
             return client.write([line.text for line in block.lines], style_images=images,
                                 temperature=self.options.temperature, bias=self.options.bias, seed=seed,
                                 smoothing=self.options.smoothing, font_size=block.font_size)
         except DaemonError as e:
-            raise inkex.AbortExtension(f"Text {name} cannot be written: {e}") from None
+            # The daemon numbers the pictures; people know them by name.
+            reason = re.sub(r"\bimages? ([\d, ]*\d)", lambda m: ", ".join(
+                names[int(k) - 1] for k in m.group(1).split(", ")), str(e))
+            raise inkex.AbortExtension(f"{name} cannot be written: {reason}") from None
         except DaemonUnavailable as e:
             raise inkex.AbortExtension(str(e)) from None
 

@@ -36,6 +36,32 @@ class TextBlock:
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
 
+    @property
+    def name(self) -> str:
+        return describe(self.element)
+
+
+def describe(element) -> str:
+    """How a person knows a text object: by its first words, not an id they never see."""
+    words = " ".join(_text_of(element).split())
+    if not words:
+        return "an empty text"
+    shown = words if len(words) <= 30 else words[:30].rstrip() + "…"
+    return f"the text “{shown}”"
+
+
+def texts_in(elements) -> list:
+    """The text objects among `elements` and inside any groups or layers among them, in
+    document order, each once (Select All and selected groups work as people expect)."""
+    found, seen = [], set()
+    for element in elements:
+        for candidate in element.descendants():
+            if isinstance(candidate, (inkex.TextElement, inkex.FlowRoot)) and id(candidate) not in seen:
+                if not any(isinstance(a, inkex.Defs) for a in candidate.ancestors()):
+                    seen.add(id(candidate))
+                    found.append(candidate)
+    return found
+
 
 def length(value, font_size: float = 16.0, default: float = 16.0) -> float:
     """A CSS length in user units ('12px', '10pt', '1.5em', '120%')."""
@@ -98,10 +124,22 @@ def _box(shape) -> tuple[float, float, float]:
     return box.left, box.top, box.width
 
 
+def _font_size(element, style: dict) -> float:
+    """The size most of the text is set in: Inkscape's text toolbar writes it on the line
+    tspans, not on the text; one size for all lines keeps the handwriting one size."""
+    size = length(style.get("font-size"), 16.0)
+    chars = {}
+    for tspan in element.iterdescendants():
+        if isinstance(tspan, inkex.Tspan) and (tspan.text or "").strip():
+            tspan_size = length(tspan.specified_style().get("font-size"), size, size)
+            chars[tspan_size] = chars.get(tspan_size, 0) + len(tspan.text.strip())
+    return max(chars, key=chars.get) if chars else size
+
+
 def read(element, svg) -> TextBlock:
     """The lines of one text object; raises ValueError for an object that is not text."""
     style = _style(element)
-    font_size = length(style.get("font-size"), 16.0)
+    font_size = _font_size(element, style)
     block = TextBlock(element, font_size=font_size, anchor=_anchor(style), fill=_fill(style))
     step = _line_height(style, font_size)
 
@@ -109,7 +147,7 @@ def read(element, svg) -> TextBlock:
         region = element.find(".//svg:flowRegion", namespaces=inkex.NSS)
         shapes = [] if region is None else [c for c in region if isinstance(c, inkex.ShapeElement)]
         if not shapes:
-            raise ValueError(f"flowed text {element.get_id()} has no frame to flow into")
+            raise ValueError(f"{describe(element)} is flowed text with no frame to flow into")
         left, top, width = _box(shapes[0])
         paragraphs = [_text_of(p) for p in element.findall(".//svg:flowPara", namespaces=inkex.NSS)]
         texts = _wrap(paragraphs or [_text_of(element)], width, font_size)
@@ -118,14 +156,14 @@ def read(element, svg) -> TextBlock:
         return block
 
     if not isinstance(element, inkex.TextElement):
-        raise ValueError(f"{element.get_id()} is not a text object")
+        raise ValueError(f"{describe(element)} is not a text object")
 
     inside = style.get("shape-inside")
     if inside and inside != "none":
         match = re.search(r"url\(\s*#([^)\s]+)\s*\)", inside)
         shape = svg.getElementById(match.group(1)) if match else None
         if shape is None:
-            raise ValueError(f"flowed text {element.get_id()} refers to a missing frame {inside}")
+            raise ValueError(f"{describe(element)} flows into a frame that is missing ({inside})")
         left, top, width = _box(shape)
         children = [c for c in element if isinstance(c, inkex.Tspan)]
         paragraphs = [_text_of(c) for c in children] if children else _text_of(element).split("\n")

@@ -38,17 +38,21 @@ def smooth(stroke: np.ndarray, passes: int) -> np.ndarray:
     return stroke
 
 
+# A dot (an i's, a full stop) as a short stroke this long, data units: a zero-length path
+# is skipped by some pen-plotter drivers.
+DOT_LENGTH = 0.3
+
+
 def strokes_of(offsets: np.ndarray, cfg: PathConfig) -> list[np.ndarray]:
     """Absolute, smoothed strokes in px, the line's left edge at x=0 and its middle at y=0."""
-    return [smooth(s, cfg.smoothing) * cfg.scale for s in to_strokes(offsets)]
+    dots = lambda s: np.concatenate([s, s + [DOT_LENGTH, 0]]) if len(s) == 1 else s
+    return [smooth(dots(s), cfg.smoothing) * cfg.scale for s in to_strokes(offsets)]
 
 
 def path_data(stroke: np.ndarray, precision: int = 2) -> str:
     """Catmull-Rom through the points, as cubic Beziers: smooth, and exact at every point."""
     f = f"{{:.{precision}f}}"
     xy = lambda p: f"{f.format(p[0])},{f.format(p[1])}"
-    if len(stroke) == 1:  # a dot: a zero-length segment that round caps draw as a dot
-        return f"M{xy(stroke[0])}l0,0"
     padded = np.concatenate([stroke[:1], stroke, stroke[-1:]])
     parts = [f"M{xy(stroke[0])}"]
     for i in range(1, len(padded) - 2):

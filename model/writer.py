@@ -70,9 +70,13 @@ class Writer:
         if not images:
             return None
         per_image = max(1, MAX_TILES // len(images))
-        tiles = [t for image in images for t in tiles_from_image(image, per_image)]
-        if not tiles:
-            raise NoHandwritingFound("no handwriting found in the style images")
+        cut = [tiles_from_image(image, per_image) for image in images]
+        empty = [str(k) for k, t in enumerate(cut, 1) if len(t) == 0]
+        if empty:
+            raise NoHandwritingFound(
+                f"no handwriting found in image {', '.join(empty)}: the style needs a picture of lines of "
+                f"writing, dark on light or light on dark; try one cropped to the writing, in sharper focus")
+        tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
         return Hand(embedding, word_gap(images) or WORD_GAP)
 

@@ -138,13 +138,28 @@ def test_nothing_selected_is_an_error_and_changes_nothing(capsys):
     assert out == b"" and "Select one or more text objects" in capsys.readouterr().err
 
 
-def test_unknown_characters_are_named_and_change_nothing(capsys):
+def test_unknown_characters_are_named_with_the_text_they_are_in_and_change_nothing(capsys):
     out, _ = run("unknown.svg", "--id=t1", "--style_source=none", expect_abort=True)
     err = capsys.readouterr().err
-    assert out == b"" and "U+20AC" in err and "t1" in err
+    assert out == b"" and "U+20AC" in err and "The text “Café €5”" in err and "t1" not in err
 
 
-@pytest.mark.parametrize("image, message", [("missing", "was not found"), ("broken", "cannot be read")])
+def test_texts_inside_a_selected_layer_or_group_are_all_written_at_their_tspan_size():
+    root, _ = run("grouped.svg", "--id=layer1", "--style_source=none")
+    written = {g.get(f"{NS}text"): float(g.get(f"{NS}font-size")) for g in groups(root)}
+    assert written == {"Big words": 32.0, "Small": 16.0}   # 24 pt set on the line's tspan
+    assert root.find(f".//{SVG}defs/{SVG}text") is not None  # not on the page, not written
+
+
+def test_settings_are_saved_under_the_inkscribe_prefix():
+    daemon_endpoint()
+    output = BytesIO()
+    Handwriting().run([str(DATA / "svg" / "single_line.svg"), "--id=t1", "--style_source=none"], output=output)
+    assert b"inkscribe:seed=" in output.getvalue() and b"ns2:" not in output.getvalue()
+
+
+@pytest.mark.parametrize("image, message", [("missing", "the image no-such-file.png: linked file"),
+                                            ("broken", "the image “Scan of Ada's note” cannot be read")])
 def test_bad_images_are_reported_by_name_and_change_nothing(capsys, image, message):
     out, _ = run("images.svg", "--id=t1", f"--id={image}", "--style_source=selection", expect_abort=True)
     err = capsys.readouterr().err

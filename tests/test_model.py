@@ -214,6 +214,15 @@ def test_official_layout_loads_from_archives_or_folders_and_is_cached(tmp_path, 
     assert 8 < heights[1] - heights[0] < 12  # scaled to the line height
 
 
+def test_a_dot_is_a_short_stroke_that_plotters_draw():
+    # The dot of an i, written as a pen touching the paper once.
+    offsets = np.array([[0, 0, 0], [0, -5, 1], [0, -8, 1]], np.float32)
+    cfg = PathConfig(font_size=40)
+    stem, dot = strokes_of(offsets, cfg)
+    assert len(dot) == 2 and 0 < np.ptp(dot[:, 0]) < np.ptp(stem[:, 1]) / 5
+    assert "l0,0" not in path_data(dot) and path_data(dot).count("C") == 1
+
+
 def test_svg_is_standalone_smooth_and_one_path_per_stroke(lines):
     cfg = PathConfig(font_size=40)
     strokes = [strokes_of(l.offsets, cfg) for l in lines[:2]]
