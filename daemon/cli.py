@@ -1,12 +1,17 @@
 """The `inkscribe` command: write, serve, train, evaluate and measure."""
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from . import protocol
+
+# Seconds a daemon started on demand (by `inkscribe write` or the extension) waits for
+# more work before it exits and gives its memory back.
+AUTO_IDLE_EXIT_S = 900
 
 
 def _serve(args) -> int:
@@ -16,6 +21,8 @@ def _serve(args) -> int:
     from .client import Client
     from .server import Daemon, ServerConfig, check_endpoint, model_info
 
+    if args.stop:
+        return _stop(args.endpoint)
     check_endpoint(args.endpoint, args.allow_remote)
     if Client(args.endpoint).ping(timeout=1.0):
         print(f"inkscribe: a daemon already answers at {args.endpoint}", file=sys.stderr)
@@ -35,10 +42,34 @@ def _serve(args) -> int:
           f"{', ' + card['data'] if card.get('data') else ''}) on {device}\n"
           f"inkscribe daemon: warm-up line (40 characters) took {warm:.2f} s\n"
           f"inkscribe daemon: listening on {args.endpoint} (Ctrl+C stops)", flush=True)
-    daemon = Daemon(writer, ServerConfig(endpoint=args.endpoint, allow_remote=args.allow_remote), info)
+    daemon = Daemon(writer, ServerConfig(endpoint=args.endpoint, allow_remote=args.allow_remote,
+                                         idle_exit_s=args.idle_exit or None), info)
     daemon.serve()
     print("inkscribe daemon: stopped", flush=True)
     return 0
+
+
+def _stop(endpoint: str, wait: float = 30.0) -> int:
+    """End the daemon at `endpoint`: it finishes the batch in hand and refuses the rest."""
+    from .client import Client
+
+    client = Client(endpoint)
+    if not client.ping(timeout=1.0):
+        print(f"inkscribe: no daemon answers at {endpoint}", file=sys.stderr)
+        return 1
+    pid = client.info()["pid"]
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError as e:  # another user's, or on another machine
+        print(f"inkscribe: cannot stop the daemon at {endpoint} (pid {pid}): {e.strerror}", file=sys.stderr)
+        return 1
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if not client.ping(timeout=0.5):
+            print(f"inkscribe: stopped the daemon at {endpoint} (pid {pid})", file=sys.stderr)
+            return 0
+    print(f"inkscribe: the daemon at {endpoint} (pid {pid}) is still finishing after {wait:.0f} s", file=sys.stderr)
+    return 1
 
 
 def _log_path() -> Path:
@@ -89,7 +120,8 @@ def _write(args) -> int:
     client = Client(args.endpoint, timeout=args.timeout)
     if not client.ping():
         print(f"inkscribe: no daemon answered at {client.endpoint}; starting one", file=sys.stderr)
-        start = ["daemon"] + (["--checkpoint", args.checkpoint] if args.checkpoint else [])
+        start = ["daemon", "--idle-exit", str(AUTO_IDLE_EXIT_S)] + (["--checkpoint", args.checkpoint]
+                                                                    if args.checkpoint else [])
         if _start_detached(client.endpoint, start) != 0:
             return 1
     try:
@@ -220,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
     d.add_argument("--allow-remote", action="store_true", help="allow listening on a non-loopback address")
     d.add_argument("--detach", action="store_true", help="run in the background; log in the runtime folder")
+    d.add_argument("--idle-exit", type=float, default=0, metavar="SECONDS",
+                   help="exit after this long without a write (default 0: never; a daemon that "
+                        f"'inkscribe write' or the extension starts exits after {AUTO_IDLE_EXIT_S} s)")
+    d.add_argument("--stop", action="store_true", help="stop the daemon running at --endpoint, and exit")
     d.set_defaults(run=_serve)
 
     for name, run, verb in [("install-extension", _install_extension, "install the Inkscape extension"),

@@ -39,6 +39,10 @@ class ServerConfig:
     allow_remote: bool = False
     max_batch_lines: int = 32
     limits: P.Limits = field(default_factory=P.Limits)
+    # Seconds without a write after which the daemon exits by itself (None: never). A
+    # daemon that the extension or `inkscribe write` started should not hold its memory
+    # for the rest of the session.
+    idle_exit_s: float | None = None
 
 
 @dataclass
@@ -104,16 +108,24 @@ class Daemon:
         poller = zmq.Poller()
         poller.register(frontend, zmq.POLLIN)
         poller.register(inbox, zmq.POLLIN)
+        outstanding, last_write = 0, time.monotonic()
         try:
             while not self.stopping.is_set() or worker.is_alive():
                 events = dict(poller.poll(100))
                 if inbox in events:
                     frontend.send_multipart(inbox.recv_multipart())
+                    outstanding, last_write = outstanding - 1, time.monotonic()
                 if frontend in events:
                     *envelope, raw = frontend.recv_multipart()
                     reply = self._handle(envelope, raw)
                     if reply is not None:
                         frontend.send_multipart([*envelope, json.dumps(reply).encode()])
+                    else:
+                        outstanding, last_write = outstanding + 1, time.monotonic()
+                idle = time.monotonic() - last_write
+                if self.cfg.idle_exit_s is not None and not outstanding and idle > self.cfg.idle_exit_s:
+                    print(f"inkscribe daemon: no work for {idle:.0f} s, exiting", flush=True)
+                    self.stopping.set()
             while inbox.poll(0):
                 frontend.send_multipart(inbox.recv_multipart())
         finally:
@@ -134,7 +146,8 @@ class Daemon:
                 return {"ok": True, "version": P.VERSION, "op": "pong"}
             if op == "info":
                 return {"ok": True, "version": P.VERSION, **self.info, "queued": self.jobs.qsize(),
-                        "limits": self.cfg.limits.__dict__, "peak_rss_mb": peak_rss_mb(), "pid": os.getpid()}
+                        "limits": self.cfg.limits.__dict__, "peak_rss_mb": peak_rss_mb(), "pid": os.getpid(),
+                        "idle_exit_s": self.cfg.idle_exit_s}
             if self.stopping.is_set():
                 raise P.ProtocolError(P.SHUTTING_DOWN, "the daemon is shutting down")
             for line in request.lines:

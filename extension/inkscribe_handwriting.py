@@ -69,6 +69,7 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--smoothing", type=int, default=protocol.WriteRequest.smoothing)
         pars.add_argument("--endpoint", default="")
         pars.add_argument("--timeout", type=float, default=300.0)
+        pars.add_argument("--idle_exit", type=int, default=15)   # minutes a daemon it starts waits for work
 
     def effect(self):
         texts = inkscribe_text.texts_in(self.svg.selection.values())
@@ -158,6 +159,7 @@ class Handwriting(inkex.EffectExtension):
             return client
         # Not running: start it through the installed inkscribe, and wait for it.
         started = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--detach",
+                                  "--idle-exit", str(self.options.idle_exit * 60),
                                   "--endpoint", client.endpoint], capture_output=True, text=True)
         if started.returncode != 0 or not client.ping(timeout=5.0):
             raise inkex.AbortExtension(

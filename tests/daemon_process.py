@@ -26,11 +26,11 @@ def free_endpoint() -> str:
 
 
 class DaemonProcess:
-    def __init__(self, weights: Path, endpoint: str | None = None):
+    def __init__(self, weights: Path, endpoint: str | None = None, *args: str):
         self.endpoint = endpoint or free_endpoint()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint", self.endpoint,
-             "--checkpoint", str(weights), "--device", "cpu"],
+             "--checkpoint", str(weights), "--device", "cpu", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         client = Client(self.endpoint)
         deadline = time.monotonic() + 60

@@ -217,6 +217,23 @@ def test_sigterm_stops_cleanly_and_frees_the_endpoint(weights):
     assert again.process.returncode == 0
 
 
+def test_an_idle_daemon_exits_by_itself_when_asked_to(weights):
+    process = DaemonProcess(weights, None, "--idle-exit", "2")
+    assert Client(process.endpoint, timeout=60).write("one line", seed=1)["lines"][0]["paths"]
+    process.process.wait(timeout=30)
+    assert process.process.returncode == 0 and "no work for" in process.stop()
+
+
+def test_daemon_stop_ends_a_running_daemon_and_says_when_there_is_none(weights):
+    process = DaemonProcess(weights)
+    stop = [sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--stop", "--endpoint", process.endpoint]
+    done = subprocess.run(stop, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "stopped the daemon" in done.stderr
+    process.process.wait(timeout=30)
+    again = subprocess.run(stop, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "no daemon answers" in again.stderr
+
+
 def test_daemon_refuses_to_listen_beyond_this_machine_unless_asked(weights):
     done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint",
                            "tcp://0.0.0.0:5999", "--checkpoint", str(weights)], capture_output=True, text=True,
@@ -246,6 +263,7 @@ def test_write_command_starts_a_daemon_when_none_answers(weights, tmp_path):
         assert done.returncode == 0, done.stderr
         assert "starting one" in done.stderr and "daemon started in the background" in done.stderr
         assert etree.parse(str(out)).getroot().findall(f".//{SVG}path")
+        assert Client(endpoint).info()["idle_exit_s"] == 900   # it gives its memory back when unused
     finally:
         raw_request(endpoint, b'{"op": "ping"}')  # still up: the daemon outlives the command
         pid = int(done.stderr.split("(pid ")[1].split(",")[0])
