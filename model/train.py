@@ -22,8 +22,9 @@ from .config import ModelConfig, TrainConfig, preset
 from .loss import losses
 from .network import HandwritingModel
 from .segments import with_words
-from .sampling import SampleConfig, generate
+from .sampling import SampleConfig
 from .sheet import loss_curve, sample_sheet
+from .writer import Hand, Task, Writer
 
 LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "progress", "points_per_s",
               "valid_stroke", "valid_pen", "valid_line_nll", "elapsed_s"]
@@ -61,9 +62,10 @@ def write_samples(model, collate: Collator, path: Path, step: int) -> None:
     device = next(model.parameters()).device
     images = torch.from_numpy(np.stack([collate.style_tiles(i, rng) for i in picks]))[:, :, None].to(device)
     texts = [collate.lines[i].text for i in picks]
-    model.eval()
-    styled = generate(model, texts, model.style(images, len(texts)), SampleConfig(seed=0))
-    plain = generate(model, texts[:2], None, SampleConfig(seed=0))
+    writer = Writer(model)   # as users get it: word by word
+    styled = [line.offsets for (line,) in writer.write(
+        [Task([t], Hand(s), SampleConfig(seed=0)) for t, s in zip(texts, model.style(images, len(texts)))])]
+    plain = [line.offsets for (line,) in writer.write([Task([t], None, SampleConfig(seed=0)) for t in texts[:2]])]
     rows = []
     for i, text, off in zip(picks, texts, styled):
         rows += [(f"real: {text}", collate.lines[i].offsets), (f"model, writer's style: {text}", off)]
