@@ -113,7 +113,8 @@ def _read_text(args) -> list[str]:
 
 
 def _write(args) -> int:
-    from inkscribe.model.paths import PathConfig, standalone_svg
+    from inkscribe.model.config import PathConfig
+    from inkscribe.model.svg import standalone_svg
 
     from .client import Client, DaemonError, DaemonUnavailable
 
@@ -233,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--seed", type=int, help="the same seed writes the same strokes again")
     w.add_argument("--smoothing", type=int,
                    help=f"smoothing passes over each stroke, 0-10 (default {protocol.WriteRequest.smoothing})")
-    w.add_argument("--size", type=float, default=32.0, help="font size in px the writing matches (default 32)")
+    w.add_argument("--size", type=float, default=protocol.WriteRequest.font_size,
+                   help=f"font size in px the writing matches (default {protocol.WriteRequest.font_size:g})")
     w.add_argument("--line-spacing", type=float, default=1.5, help="in font sizes (default 1.5)")
     w.add_argument("--stroke-width", type=float, help="pen width in px (default: size / 16)")
     w.add_argument("--colour", default="#000000", help="pen colour (default black)")

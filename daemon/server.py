@@ -24,7 +24,7 @@ import zmq
 from PIL import Image, UnidentifiedImageError
 
 from inkscribe.model.charset import UnknownCharacterError, normalise
-from inkscribe.model.paths import PathConfig
+from inkscribe.model.config import PathConfig
 from inkscribe.model.sampling import SampleConfig
 from inkscribe.model.writer import NoHandwritingFound, Task, Writer
 

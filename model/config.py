@@ -1,9 +1,13 @@
-"""Plain configuration: the network's sizes, the data preparation, the training run.
+"""Plain configuration: the network's sizes, the data preparation, the training run, the
+evaluation, and how written lines become paths.
 
-No torch here, so that the command line starts fast.
+No torch or numpy here, so that the command line starts fast.
 """
 import math
 from dataclasses import asdict, dataclass, field, replace
+
+# Data units: the central 90 % of a line's ink spans this many units vertically.
+LINE_HEIGHT = 10.0
 
 
 @dataclass(frozen=True)
@@ -96,3 +100,25 @@ class EvalConfig:
     nll_batches: int = 1000    # validation batches for the likelihood (all of them, by default)
     hands_dir: str | None = None  # if set, also write the extension's built-in hands here
     data: DataConfig = field(default_factory=DataConfig)
+
+
+# A line's ink height (LINE_HEIGHT data units) as a fraction of the font size it replaces:
+# about the span from descender to ascender of handwriting in a typical font's em.
+INK_PER_EM = 0.7
+
+
+@dataclass
+class PathConfig:
+    font_size: float = 32.0      # px; the handwriting is as tall as text of this size
+    smoothing: int = 2           # passes of a [1, 2, 1] filter over each stroke's points
+    line_spacing: float = 1.5    # baseline to baseline, in font sizes
+    stroke_width: float | None = None  # px; default scales with the font size
+    colour: str = "#000000"
+
+    @property
+    def scale(self) -> float:
+        return self.font_size * INK_PER_EM / LINE_HEIGHT
+
+    @property
+    def width(self) -> float:
+        return self.stroke_width if self.stroke_width is not None else self.font_size / 16

@@ -7,8 +7,7 @@ Two forms are used throughout:
 """
 import numpy as np
 
-# Data units: the central 90 % of a line's ink spans this many units vertically.
-LINE_HEIGHT = 10.0
+from .config import LINE_HEIGHT
 
 
 def _ink_band(points: np.ndarray) -> tuple[float, float]:

@@ -6,7 +6,8 @@ import torch
 from PIL import Image
 
 from .network import HandwritingModel
-from .paths import PathConfig, path_data, strokes_of
+from .config import PathConfig
+from .paths import path_data, strokes_of
 from .references import tiles_from_image, word_gap
 from .segments import join_words
 from .sampling import SampleConfig, generate, guard, per_line

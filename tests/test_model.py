@@ -21,7 +21,9 @@ from inkscribe.model.checkpoint import load_model
 from inkscribe.model.config import DataConfig, TrainConfig, preset
 from inkscribe.model.loss import losses
 from inkscribe.model.network import HandwritingModel, decoder_inputs
-from inkscribe.model.paths import PathConfig, path_data, standalone_svg, strokes_of
+from inkscribe.model.config import PathConfig
+from inkscribe.model.paths import path_data, strokes_of
+from inkscribe.model.svg import standalone_svg
 from inkscribe.model.references import pen_width, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
 from inkscribe.model.segments import join_words, split_words, with_words, word_gaps

@@ -1,0 +1,22 @@
+"""Standalone SVG documents from path data. No numpy, so that `inkscribe write` starts quickly."""
+from xml.sax.saxutils import escape
+
+from .config import PathConfig
+
+
+def standalone_svg(lines: list[tuple[list[str], float]], cfg: PathConfig) -> str:
+    """One SVG document from each line's (path data, width in px), each line below the previous one."""
+    step = cfg.font_size * cfg.line_spacing
+    groups = []
+    for i, (paths, _) in enumerate(lines):
+        body = "".join(f'<path d="{escape(d)}"/>' for d in paths)
+        groups.append(f'<g transform="translate(0,{step * (i + 0.5):.2f})">{body}</g>')
+    margin = cfg.font_size / 2
+    width = max((w for _, w in lines), default=0) + 2 * margin
+    height = step * len(lines) + 2 * margin
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="{-margin:.1f} {-margin:.1f} {width:.1f} {height:.1f}">\n'
+        f'<g fill="none" stroke="{escape(cfg.colour)}" stroke-width="{cfg.width:.2f}" '
+        f'stroke-linecap="round" stroke-linejoin="round">\n' + "\n".join(groups) + "\n</g>\n</svg>\n"
+    )
