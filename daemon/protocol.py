@@ -66,7 +66,7 @@ class WriteRequest:
     bias: float = 2.0
     seed: int | None = None
     smoothing: int = 2
-    font_size: float = 32.0
+    font_size: float | list[float] = 32.0   # px; or one per line
 
 
 def _number(value, name: str, low: float, high: float, integer: bool = False):
@@ -130,8 +130,17 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         bias=_number(m.get("bias", WriteRequest.bias), "bias", 0.0, 5.0),
         seed=None if seed is None else _number(seed, "seed", 0, 2**31 - 1, integer=True),
         smoothing=_number(m.get("smoothing", WriteRequest.smoothing), "smoothing", 0, 10, integer=True),
-        font_size=_number(m.get("font_size", WriteRequest.font_size), "font_size", 0.1, 10_000.0),
+        font_size=_font_size(m.get("font_size", WriteRequest.font_size), len(lines)),
     )
+
+
+def _font_size(value, lines: int) -> float | list[float]:
+    """One size for every line, or one per line (texts of several sizes in one request)."""
+    if not isinstance(value, list):
+        return _number(value, "font_size", 0.1, 10_000.0)
+    if len(value) != lines:
+        raise ProtocolError(BAD_REQUEST, f"'font_size' lists {len(value)} sizes for {lines} lines")
+    return [_number(v, "font_size", 0.1, 10_000.0) for v in value]
 
 
 def write_message(lines: list[str], images: list[bytes] = (), **options) -> bytes:

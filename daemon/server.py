@@ -195,9 +195,10 @@ class Daemon:
                                                      f"the limit is {self.cfg.limits.timeout_s:g} s")
                 r = job.request
                 images = [decode_image(data, n + 1, self.cfg.limits) for n, data in enumerate(r.images)]
+                sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
                 tasks.append(Task(r.lines, self.writer.style(images),
                                   SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed),
-                                  PathConfig(font_size=r.font_size, smoothing=r.smoothing)))
+                                  [PathConfig(font_size=size, smoothing=r.smoothing) for size in sizes]))
                 ready.append(job)
             except P.ProtocolError as e:
                 done.append((job, e.reply()))

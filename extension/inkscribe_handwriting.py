@@ -44,6 +44,7 @@ from inkex import Group, PathElement, Transform  # noqa: E402
 
 import inkscribe_text  # noqa: E402
 from inkscribe.daemon import protocol  # noqa: E402
+from inkscribe.model import charset  # noqa: E402
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
 
 NS = "urn:inkscribe:1"
@@ -51,6 +52,10 @@ inkex.NSS["inkscribe"] = NS
 STYLES = Path(__file__).with_name("styles")
 MIDDLE_ABOVE_BASELINE = 0.3   # font sizes from the baseline up to the middle of handwriting's ink
 MAX_IMAGE_BYTES = protocol.Limits().image_bytes
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class Handwriting(inkex.EffectExtension):
@@ -63,6 +68,7 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--temperature", type=float, default=protocol.WriteRequest.temperature)
         pars.add_argument("--seed", type=int, default=1)
         pars.add_argument("--keep_text", type=inkex.Boolean, default=False)
+        pars.add_argument("--unknown_chars", default="stop", choices=charset.UNKNOWN)
         pars.add_argument("--use_text_colour", type=inkex.Boolean, default=True)
         pars.add_argument("--colour", type=inkex.Color, default=inkex.Color("black"))
         pars.add_argument("--stroke_width", type=float, default=0.0)
@@ -89,10 +95,10 @@ class Handwriting(inkex.EffectExtension):
         names, images = self.style_images()
         seed = self.options.seed or random.randrange(1, 2**31)
         client = self.client()
-        replies = [self.write(client, block, names, images, seed) for block in blocks]
+        written = self.write(client, blocks, names, images, seed)
         # Only now, with every answer in hand, is the document changed.
-        for block, reply in zip(blocks, replies):
-            self.replace(block, reply, seed)
+        for block, lines in zip(blocks, written):
+            self.replace(block, lines, seed)
         # Declared once at the top, the settings read inkscribe:seed="3" rather than ns2:seed="3".
         etree.cleanup_namespaces(self.document, top_nsmap={"inkscribe": NS})
 
@@ -167,22 +173,33 @@ class Handwriting(inkex.EffectExtension):
                 f"{started.stderr.strip()}\nStart it yourself with: inkscribe daemon")
         return client
 
-    def write(self, client: Client, block, names: list[str], images: list[bytes], seed: int) -> dict:
-        name = block.name[0].upper() + block.name[1:]
+    def write(self, client: Client, blocks: list, names: list[str], images: list[bytes], seed: int) -> list:
+        """Every text's written lines, from one request: the model writes them as one batch."""
         try:
-            return client.write([line.text for line in block.lines], style_images=images,
-                                temperature=self.options.temperature, bias=self.options.bias, seed=seed,
-                                smoothing=self.options.smoothing, font_size=block.font_size)
+            lines = [charset.normalise(line.text, self.options.unknown_chars) for b in blocks for line in b.lines]
+            reply = client.write(lines, style_images=images, temperature=self.options.temperature,
+                                 bias=self.options.bias, seed=seed, smoothing=self.options.smoothing,
+                                 font_size=[b.font_size for b in blocks for _ in b.lines])
+        except charset.UnknownCharacterError as e:
+            texts = [b.name for b in blocks if set(b.text) & set(e.characters)]
+            raise inkex.AbortExtension(
+                f"{_capital(' and '.join(texts))} cannot be written: {e}. To write them anyway, choose what "
+                f"to do with such characters on the Writing tab (nearest plain letter, or a gap).") from None
         except DaemonError as e:
             # The daemon numbers the pictures; people know them by name.
             reason = re.sub(r"\bimages? ([\d, ]*\d)", lambda m: ", ".join(
                 names[int(k) - 1] for k in m.group(1).split(", ")), str(e))
-            raise inkex.AbortExtension(f"{name} cannot be written: {reason}") from None
+            raise inkex.AbortExtension(f"The handwriting cannot be written: {reason}") from None
         except DaemonUnavailable as e:
             raise inkex.AbortExtension(str(e)) from None
+        out, start = [], 0
+        for block in blocks:
+            out.append(reply["lines"][start:start + len(block.lines)])
+            start += len(block.lines)
+        return out
 
     # ---- output --------------------------------------------------------------------
-    def replace(self, block, reply: dict, seed: int) -> None:
+    def replace(self, block, written: list[dict], seed: int) -> None:
         element = block.element
         colour = block.fill if self.options.use_text_colour else str(self.options.colour.to_rgb())
         width = self.options.stroke_width or block.font_size / 16
@@ -195,15 +212,15 @@ class Handwriting(inkex.EffectExtension):
         group.transform = Transform(element.get("transform"))
         group.style = inkex.Style({"fill": "none", "stroke": colour, "stroke-width": f"{width:.4g}",
                                    "stroke-linecap": "round", "stroke-linejoin": "round"})
-        for n, (line, written) in enumerate(zip(block.lines, reply["lines"]), 1):
-            if not written["paths"]:
+        for n, (line, row_written) in enumerate(zip(block.lines, written), 1):
+            if not row_written["paths"]:
                 continue
-            line_width = written["bbox"][2]
+            line_width = row_written["bbox"][2]
             shift = {"start": 0.0, "middle": line_width / 2, "end": line_width}[block.anchor]
             row = Group()
-            row.label = f"line {n}: {line.text}"[:80]
+            row.label = f"line {n}: {row_written['text']}"[:80]
             row.transform = Transform(translate=(line.x - shift, line.y - MIDDLE_ABOVE_BASELINE * block.font_size))
-            for d in written["paths"]:
+            for d in row_written["paths"]:
                 row.add(PathElement(d=d))
             group.add(row)
         element.addprevious(group)

@@ -4,6 +4,7 @@ Index 0 is padding and index 1 marks the end of the text, so the decoder has
 something to attend to once every character has been written.
 """
 import string
+import unicodedata
 
 PAD, EOS = 0, 1
 CHARS = string.printable[:95]  # digits, letters, punctuation, space; no tabs or newlines
@@ -28,13 +29,30 @@ class UnknownCharacterError(ValueError):
         super().__init__(f"cannot write these characters: {shown}")
 
 
-def normalise(text: str) -> str:
-    """Apply the documented substitutions; raise UnknownCharacterError for the rest."""
+# Characters that lose nothing a reader needs when written as plain letters, and that
+# Unicode does not decompose into one: what a person short of the letter would write.
+PLAIN = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+         "ł": "l", "Ł": "L", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d", "€": "EUR", "£": "GBP", "¥": "JPY",
+         "«": '"', "»": '"', "¿": "?", "¡": "!", "·": ".", "×": "x", "÷": "/", "©": "(c)", "°": "o"}
+UNKNOWN = ("stop", "plain", "gap")   # what to do with a character the model cannot write
+
+
+def _plain(c: str) -> str:
+    base = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
+    return PLAIN.get(c) or (base if base and all(b in _INDEX for b in base) else " ")
+
+
+def normalise(text: str, unknown: str = "stop") -> str:
+    """Apply the documented substitutions; then for the characters left that the model
+    cannot write: raise UnknownCharacterError ('stop'), write the nearest plain letters
+    ('plain': é as e, ß as ss; a space where there are none) or leave a space ('gap')."""
     text = "".join(SUBSTITUTES.get(c, c) for c in text)
-    unknown = [c for c in text if c not in _INDEX]
-    if unknown:
-        raise UnknownCharacterError(unknown)
-    return text
+    missing = [c for c in text if c not in _INDEX]
+    if not missing:
+        return text
+    if unknown == "stop":
+        raise UnknownCharacterError(missing)
+    return "".join(c if c in _INDEX else _plain(c) if unknown == "plain" else " " for c in text)
 
 
 def encode(text: str) -> list[int]:

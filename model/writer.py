@@ -42,7 +42,7 @@ class Task:
     lines: list[str]
     hand: Hand | None = None               # from Writer.style; None: the model's own hand
     sample: SampleConfig = field(default_factory=SampleConfig)
-    paths: PathConfig = field(default_factory=PathConfig)
+    paths: PathConfig | list[PathConfig] = field(default_factory=PathConfig)   # or one per line
 
 
 class NoHandwritingFound(ValueError):
@@ -108,7 +108,7 @@ class Writer:
                 written = [offsets[(t, i, j)] for j in range(len(words))]
                 ended = all(len(o) < guard(word, task.sample) for word, o in zip(words, written))
                 off = join_words(written, gap)
-                strokes = strokes_of(off, task.paths)
+                strokes = strokes_of(off, task.paths[i] if isinstance(task.paths, list) else task.paths)
                 lines.append(WrittenLine(text, off, strokes, [path_data(s) for s in strokes], ended))
             out.append(lines)
         return out

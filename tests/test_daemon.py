@@ -75,6 +75,16 @@ def test_same_seed_writes_the_same_strokes(client):
     assert a == b and a != c
 
 
+def test_texts_of_several_sizes_go_in_one_request(client):
+    small = client.write(["a few words", "more"], seed=5, font_size=10)["lines"]
+    mixed = client.write(["a few words", "more"], seed=5, font_size=[10, 40])["lines"]
+    large = client.write(["a few words", "more"], seed=5, font_size=40)["lines"]
+    assert mixed[0]["paths"] == small[0]["paths"] and mixed[1]["paths"] == large[1]["paths"]
+    assert large[1]["bbox"][2] == pytest.approx(4 * small[1]["bbox"][2], rel=0.01)
+    with pytest.raises(DaemonError, match="2 sizes for 1 lines"):
+        client.write(["one line"], font_size=[10, 20])
+
+
 def test_style_images_are_accepted(client):
     assert client.write("styled", style_images=[handwriting_png()], seed=1)["lines"][0]["paths"]
 

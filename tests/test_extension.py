@@ -24,6 +24,7 @@ from inkscribe_handwriting import Handwriting  # noqa: E402
 DATA = Path(__file__).parent / "data"
 SVG = "{http://www.w3.org/2000/svg}"
 NS = "{urn:inkscribe:1}"
+INKSCAPE = "http://www.inkscape.org/namespaces/inkscape"
 _daemon = {}
 
 
@@ -142,6 +143,14 @@ def test_unknown_characters_are_named_with_the_text_they_are_in_and_change_nothi
     out, _ = run("unknown.svg", "--id=t1", "--style_source=none", expect_abort=True)
     err = capsys.readouterr().err
     assert out == b"" and "U+20AC" in err and "The text “Café €5”" in err and "t1" not in err
+
+
+@pytest.mark.parametrize("choice, written", [("plain", "Cafe EUR5"), ("gap", "Caf   5")])
+def test_characters_the_model_cannot_write_can_be_written_plain_or_left_out(choice, written):
+    root, _ = run("unknown.svg", "--id=t1", "--style_source=none", f"--unknown_chars={choice}")
+    (group,) = groups(root)
+    assert group.get(f"{NS}text") == "Café €5"       # the text is kept as typed
+    assert group.find(f"{SVG}g").get(f"{{{INKSCAPE}}}label") == f"line 1: {written}"
 
 
 def test_texts_inside_a_selected_layer_or_group_are_all_written_at_their_tspan_size():
