@@ -169,7 +169,7 @@ def _eval(args) -> int:
 def _export(args) -> int:
     from inkscribe.model.train import ship
 
-    ship(args.checkpoint, args.output, {"data": args.data_note, "licence": args.licence})
+    ship(args.checkpoint, args.output, {"data": args.data_note, "licence": args.licence, "ink_scale": args.ink_scale})
     print(f"wrote {args.output}")
     return 0
 
@@ -296,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("checkpoint", help="checkpoint.pt from a training run")
     x.add_argument("-o", "--output", required=True, help="weights file to write")
     x.add_argument("--data-note", default="IAM-OnDB (trainset + testset_f)", help="what it was trained on")
+    x.add_argument("--ink-scale", type=float, default=1.0,
+                   help="size every written word is scaled by (free-running, a model writes smaller than "
+                        "the data; eval's 'ink height, model / real' ratio R on unscaled weights gives 1/R)")
     x.add_argument("--licence", default="non-commercial research use only (inherited from IAM-OnDB)",
                    help="the weights' licence")
     x.set_defaults(run=_export)

@@ -18,13 +18,13 @@ from .benchmark import LINE as SPEED_LINE
 from .checkpoint import pick_device
 from .config import EvalConfig, TrainConfig
 from .network import IMAGE_SIZE, HandwritingModel
-from .references import render, scanned, tiles_from_image
+from .references import PICTURES, picture, render, scanned, tiles_from_image
 from .sampling import SampleConfig
 from .segments import word_gaps
 from .sheet import sample_sheet
 from .strokes import to_strokes
 from .train import validate
-from .writer import Hand, Task, Writer
+from .writer import Hand, NoHandwritingFound, Task, Writer
 
 OCR_PX_PER_UNIT = 4.0   # the central ink of a line 40 px tall: lines come out about 80 px high
 WORD_GAP = 2.5          # units of empty x between strokes that separates two words
@@ -117,6 +117,12 @@ def _pearson(a, b) -> float:
 def _mean(values) -> float | None:
     values = [v for v in values if v is not None]
     return float(np.mean(values)) if values else None
+
+
+def _retrieval(queries: torch.Tensor, bank: torch.Tensor) -> float:
+    """Share of queries whose nearest bank entry (cosine) is their own writer's (same row)."""
+    similar = torch.nn.functional.normalize(queries, dim=1) @ torch.nn.functional.normalize(bank, dim=1).T
+    return float((similar.argmax(1) == torch.arange(len(queries), device=queries.device)).float().mean())
 
 
 def _writer_embedding(model: HandwritingModel, pictures: list, device) -> torch.Tensor:
@@ -266,6 +272,21 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
         "width_r_plain": _pearson(real_width, [width_per_char(o, t) for o, t in zip(plain, target_texts)]),
     })
 
+    # Style from the pictures people have: the same writers' lines as phone photos, pencil,
+    # ruled paper, pages..., against clean renderings of other lines of theirs.
+    rng = np.random.default_rng(cfg.seeds[0])
+    writers = [sorted(by_form[f]) for f in forms if len(by_form[f]) >= 3][: cfg.writers]
+    clean_bank = torch.stack([writer.style([_clean(lines[w[-1]].offsets)]).embedding for w in writers])
+    for kind in PICTURES:
+        found, refused = [], 0
+        for w in writers:
+            try:
+                found.append(writer.style([picture([lines[i].offsets for i in w[:-1]], kind, rng)]).embedding)
+            except NoHandwritingFound:
+                found.append(torch.zeros_like(clean_bank[0]))
+                refused += 1
+        figures[f"picture_{kind}"] = (_retrieval(torch.stack(found), clean_bank), refused)
+
     # Speed: one 44-character line, alone.
     started = time.perf_counter()
     writer.write([Task([SPEED_LINE], None, sample)])
@@ -360,6 +381,10 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"| letter width correlation with the reference writer: styled / no style | "
         f"{_f(f['width_r_styled'], 2)} / {_f(f['width_r_plain'], 2)} |",
         f"| seconds for a 44-character line (alone, this machine) | {_f(f['seconds_per_line'], 2)} |",
+        "", f"Style from the pictures people have ({f['writers']} writers; each picture's style against clean "
+        "renderings of another line by each writer; top-1 retrieval, and pictures refused):", "",
+        "| picture | retrieval | refused |", "| --- | --- | --- |",
+        *[f"| {kind} | {f['picture_' + kind][0]:.2f} | {f['picture_' + kind][1]} |" for kind in PICTURES],
         "", f"![samples]({sheet})", "",
         f"## Lines read back (seed {f['seeds'][0]})", "",
         "| text | tesseract on the real line | tesseract on the model's | width ratio |",

@@ -4,34 +4,77 @@ Training renders other lines of the same writer and degrades them like a scan or
 inference cuts tiles from a user's pictures. Both go through `tiles_from_image`, so the
 encoder sees the same kind of tile either way.
 """
+import io
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from .network import IMAGE_SIZE
 from .strokes import LINE_HEIGHT, to_strokes
 
 INK_HEIGHT = 28          # pixels that the central 90 % of a line's ink spans in a tile
 MAX_SIDE = 2400          # larger pictures are shrunk first: tiles need no more detail
+MAX_PEN_SHARE = 0.4      # a "pen" wider than this share of the ink's height is not writing
 PEN_IN_TILE = 2.5        # pixels: the middle of training's pen widths (1-4.5) in a tile
 WORD_GAP_MIN = 0.4 * LINE_HEIGHT   # narrower empty runs between inked columns are taken for gaps inside words
 
 
+def _flatten_alpha(image: Image.Image) -> Image.Image:
+    """A picture with transparency on a backdrop its writing stands out from."""
+    rgba = image.convert("RGBA")
+    colour, alpha = np.asarray(rgba.convert("L"), np.float32), np.asarray(rgba)[..., 3]
+    if alpha.min() > 250:
+        return rgba.convert("RGB")
+    backdrop = 0 if colour[alpha > 128].mean() > 128 else 255   # light writing: on black
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (backdrop,) * 3 + (255,)), rgba).convert("RGB")
+
+
+def _otsu(values: np.ndarray) -> float:
+    """The threshold that best splits values in [0, 1] into two groups (Otsu 1979)."""
+    counts, edges = np.histogram(values, 64, (0, 1))
+    p = counts / max(counts.sum(), 1)
+    w = np.cumsum(p)
+    mu = np.cumsum(p * edges[:-1])
+    between = (mu[-1] * w - mu) ** 2 / np.maximum(w * (1 - w), 1e-9)
+    return float(edges[np.argmax(between[:-1]) + 1])
+
+
 def ink_map(image: Image.Image) -> np.ndarray:
-    """Float array in [0, 1], 1 where there is ink, whatever the paper and ink colours."""
+    """Float array in [0, 1], 1 where there is ink, > 0.5 on the writing, whatever the paper
+    and ink: phone photos (uneven light, tinted paper), pencil, ruled or squared paper,
+    transparency, light writing on dark."""
+    image = ImageOps.exif_transpose(image)   # phone photos carry their orientation apart
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        image = _flatten_alpha(image)
     image = image.convert("L")
     if max(image.size) > MAX_SIDE:
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     a = np.asarray(image, dtype=np.float32) / 255
-    paper = np.median(a)
-    ink = paper - a if paper > 0.5 else a - paper
-    top = np.percentile(ink, 99.5)
-    return np.clip(ink / max(top, 1e-3), 0, 1)
+    if np.median(a) < 0.5:   # light writing on a dark ground
+        a = 1 - a
+    # The paper's brightness where each pixel is (the brightest nearby), so that
+    # shadows and uneven light are not taken for ink.
+    grey = Image.fromarray(a)
+    small = np.asarray(grey.resize((max(1, grey.width // 4), max(1, grey.height // 4)), Image.BOX))
+    paper = np.asarray(Image.fromarray(_thicken(small, 8)).resize(grey.size, Image.BILINEAR))
+    ink = np.clip((paper - a) / np.maximum(paper, 0.1), 0, 1)
+    # Far darker than the paper at large, yet no darker than what is around it: the inside
+    # of a filled shape (an object in a photo). Its outline is no pen stroke either.
+    filled = ((np.median(paper) - a) / max(float(np.median(paper)), 0.1) > 0.5) & (ink < 0.25)
+    if filled.any():
+        near = _thicken(np.asarray(Image.fromarray(filled.astype(np.float32)).resize(small.shape[::-1], Image.BOX)), 16)
+        ink[np.asarray(Image.fromarray(near).resize(grey.size, Image.NEAREST)) > 0] = 0
+    # Ruled or squared paper: lines across the whole picture are not writing.
+    ink = np.clip(ink - np.median(ink, axis=1, keepdims=True) - np.median(ink, axis=0, keepdims=True), 0, 1)
+    threshold = np.clip(_otsu(ink), 0.12, 0.6)   # at least 12 % darker than the paper: not its grain
+    return np.clip(ink / (2 * threshold), 0, 1)
 
 
 def _bands(ink: np.ndarray) -> list[tuple[int, int]]:
     """Row ranges holding a line of writing each."""
-    rows = (ink > 0.5).mean(1) > 0.002
+    mask = ink > 0.5
+    rows = mask.sum(1) >= 2
     bands, start, gap = [], None, 0
     for y, on in enumerate(np.append(rows, False)):
         if on:
@@ -39,10 +82,29 @@ def _bands(ink: np.ndarray) -> list[tuple[int, int]]:
         elif start is not None:
             gap += 1
             if gap > 3 or y == len(rows):
-                if y - gap - start >= 6:
-                    bands.append((start, y - gap + 1))
+                bands += _split_lines(mask, start, y - gap + 1)
                 start, gap = None, 0
-    return bands
+    # Marks that stand apart (quotes, dots, a dash) are not lines of writing.
+    tallest = max((b - a for a, b in bands), default=0)
+    return [(a, b) for a, b in bands if b - a >= max(6, 0.3 * tallest)]
+
+
+def _split_lines(mask: np.ndarray, start: int, end: int) -> list[tuple[int, int]]:
+    """Rows start..end split where lines of writing touch (one's descenders, the next's
+    ascenders). Grown by a twentieth of their height, the small letters of a line merge
+    into one solid band, while the strokes that reach between lines stay sparse: the
+    lines part at the deep valleys of that profile."""
+    profile = _thicken(mask[start:end].astype(np.float32), max(1, (end - start) // 20)).mean(1)
+    top = profile.max()
+    peaks = [y for y in range(1, len(profile) - 1)
+             if profile[y - 1] <= profile[y] > profile[y + 1] and profile[y] > 0.25 * top]
+    cuts = []
+    for a, b in zip(peaks, peaks[1:]):
+        valley = a + int(np.argmin(profile[a:b]))
+        if profile[valley] < 0.35 * min(profile[a], profile[b]):
+            cuts.append(start + valley)
+    bounds = [start, *cuts, end]
+    return list(zip(bounds, bounds[1:]))
 
 
 def pen_width(mask: np.ndarray) -> float:
@@ -69,12 +131,15 @@ def _lines_of_writing(ink: np.ndarray):
     width training's renderings have in a tile (PEN_IN_TILE).
     """
     for top, bottom in _bands(ink):
-        margin = bottom - top
-        band = ink[max(0, top - margin):bottom + margin]
+        height = bottom - top
+        band = np.zeros((3 * height, ink.shape[1]), np.float32)   # the line alone, blank above and below
+        band[height:2 * height] = ink[top:bottom]
         ys = np.nonzero(band > 0.5)[0]
         lo, hi = np.percentile(ys, [5, 95])
         scale = INK_HEIGHT / max(hi - lo, 2)
         pen = pen_width(band > 0.5)
+        if pen > MAX_PEN_SHARE * (hi - lo):   # filled shapes and shadows, not pen strokes
+            continue
         if PEN_IN_TILE / scale - pen >= 2:
             band = _thicken(band, int((PEN_IN_TILE / scale - pen) / 2))
             pen = PEN_IN_TILE / scale
@@ -157,3 +222,68 @@ def scanned(offsets: np.ndarray, rng: np.random.Generator) -> Image.Image:
     paper, ink = rng.uniform(0.75, 1.0), rng.uniform(0.0, 0.45)
     a = ink + (paper - ink) * a + rng.normal(0, rng.uniform(0, 0.06), a.shape)
     return Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8))
+
+
+# The pictures people have of someone's handwriting, made from pen strokes: eval measures
+# the style each gives against a clean rendering, and tests check that each gives one.
+PICTURES = ("clean", "fine-pen scan", "pencil", "phone photo", "ruled paper", "squared paper", "screenshot",
+            "jpeg", "page", "transparent", "white on dark")
+
+
+def _page(lines: list[np.ndarray], px_per_unit: float, width: float) -> np.ndarray:
+    """Lines rendered one under another, ink 1 on paper 0."""
+    pictures = [1 - np.asarray(render(o, px_per_unit, width, margin=int(2 * px_per_unit)), np.float32) / 255
+                for o in lines]
+    out = np.zeros((sum(p.shape[0] for p in pictures), max(p.shape[1] for p in pictures)), np.float32)
+    top = 0
+    for p in pictures:
+        out[top:top + p.shape[0], :p.shape[1]] = p
+        top += p.shape[0]
+    return out
+
+
+def picture(lines: list[np.ndarray], kind: str, rng: np.random.Generator) -> Image.Image:
+    """A writer's lines (one, or several for a page) as `kind` of picture (see PICTURES)."""
+    lines = lines if kind == "page" else lines[:1]
+    px, pen = {"fine-pen scan": (14.0, 2.0), "screenshot": (2.2, 1.2)}.get(kind, (5.0, 2.5))
+    ink = _page(lines, px, pen)
+    h, w = ink.shape
+    if kind == "pencil":
+        ink = ink * rng.uniform(0.35, 0.5) * (1 + rng.normal(0, 0.25, ink.shape))
+    if kind in ("phone photo", "ruled paper", "squared paper"):
+        blurred = Image.fromarray((np.clip(ink, 0, 1) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.0))
+        ink = np.asarray(blurred, np.float32) / 255
+    paper = np.ones((h, w, 3), np.float32)
+    colour = np.zeros(3, np.float32)
+    if kind in ("phone photo", "ruled paper", "squared paper"):
+        paper *= np.array([0.95, 0.9, 0.78]) * rng.uniform(0.8, 1.0)
+        # Light from one side and a shadow across a corner.
+        yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+        light = 1 - 0.35 * xx - 0.25 * np.exp(-((xx - 0.9) ** 2 + (yy - 0.9) ** 2) / 0.05)
+        paper *= light[..., None]
+        colour = np.array([0.1, 0.15, 0.5]) if rng.random() < 0.5 else np.array([0.05, 0.05, 0.05])
+        rule = px * LINE_HEIGHT * 1.4
+        if kind == "ruled paper":
+            lines_at = (np.arange(h) % int(rule)) == int(rule * 0.8)
+            paper[lines_at] *= np.array([0.75, 0.85, 1.0])
+        if kind == "squared paper":
+            grid = int(rule / 3)
+            paper[np.arange(h) % grid == 0] *= np.array([0.8, 0.85, 0.95])
+            paper[:, np.arange(w) % grid == 0] *= np.array([0.8, 0.85, 0.95])
+    a = paper * (1 - ink[..., None]) + colour * ink[..., None]
+    if kind == "phone photo":
+        a = a + rng.normal(0, 0.03, a.shape)
+    if kind == "white on dark":
+        a = 1 - a * np.array([0.9, 0.9, 0.8])
+    image = Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8))
+    if kind == "phone photo":   # held at a slight angle
+        d = 0.04 * np.array([w, h, w, h, w, h, w, h]) * rng.uniform(-1, 1, 8)
+        image = image.transform((w, h), Image.QUAD, tuple(np.array([0, 0, 0, h, w, h, w, 0]) + d),
+                                Image.BILINEAR, fillcolor=(128, 128, 128))
+    if kind == "transparent":
+        image = Image.fromarray(np.dstack([np.zeros((h, w, 3), np.uint8), (ink * 255).astype(np.uint8)]), "RGBA")
+    if kind in ("jpeg", "phone photo"):
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=12 if kind == "jpeg" else 70)
+        image = Image.open(io.BytesIO(buffer.getvalue()))
+    return image

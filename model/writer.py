@@ -64,6 +64,9 @@ class Writer:
         self.model = model.eval()
         self.max_batch = max_batch
         self.device = next(model.parameters()).device
+        # Free-running, a model writes smaller than the lines it learnt from; its weights
+        # say by how much to scale its words back (one scale for all: sizes stay consistent).
+        self.ink_scale = getattr(model, "card", {}).get("ink_scale", 1.0)
 
     @torch.no_grad()
     def style(self, images: list[Image.Image]) -> Hand | None:
@@ -98,7 +101,8 @@ class Writer:
             chunk = jobs[start:start + self.max_batch]
             written = generate(self.model, [j[3] for j in chunk], torch.stack([j[4] for j in chunk]),
                                [j[5] for j in chunk])
-            offsets.update({j[:3]: o for j, o in zip(chunk, written)})
+            offsets.update({j[:3]: o * np.array([self.ink_scale, self.ink_scale, 1], np.float32)
+                            for j, o in zip(chunk, written)})
         out = []
         for t, task in enumerate(tasks):
             gap = task.hand.word_gap if task.hand is not None else WORD_GAP

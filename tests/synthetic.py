@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from inkscribe.model.iamondb import Line
-from inkscribe.model.strokes import to_offsets
+from inkscribe.model.strokes import normalise, to_offsets, to_strokes
 
 TEXTS = ["hello world", "the quick fox", "jumps over", "lazy dogs", "Quiz 42!", "pack my box"]
 
@@ -29,6 +29,11 @@ def lines(n: int = 6, seed: int = 0) -> list[Line]:
         out.append(Line(f"z01-{i // 3:03d}-{i % 3 + 1:02d}", f"z01-{i // 3:03d}", text,
                         to_offsets(strokes_for(text, rng))))
     return out
+
+
+def data_lines(n: int = 6, seed: int = 0) -> list[Line]:
+    """`lines`, normalised as IAM-OnDB's are: ink 10 units tall, as pictures of real writing show."""
+    return [Line(l.id, l.form, l.text, to_offsets(normalise(to_strokes(l.offsets)))) for l in lines(n, seed)]
 
 
 def official_layout(root: Path, archives: bool) -> None:

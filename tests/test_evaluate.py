@@ -45,13 +45,13 @@ def test_spacing_and_size_measures_follow_the_writing():
 
 def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     torch.manual_seed(0)
-    lines = synthetic.lines(12)
+    lines = synthetic.data_lines(12)
     cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=3, hands_dir=str(tmp_path / "hands"))
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
     for measure in ["validation NLL", "tesseract CER", "complete lines", "style retrieval", "slant correlation",
                     "word gap over ink height", "size spread across a paragraph", "ink height, model / real",
-                    "seconds for a 44-character line"]:
+                    "seconds for a 44-character line", "Style from the pictures people have", "phone photo"]:
         assert measure in report
     assert (tmp_path / "samples.png").stat().st_size > 10_000
     assert figures["lines"] == 4 and 0 <= figures["complete"] <= 4

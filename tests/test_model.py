@@ -24,7 +24,7 @@ from inkscribe.model.network import HandwritingModel, decoder_inputs
 from inkscribe.model.config import PathConfig
 from inkscribe.model.paths import path_data, strokes_of
 from inkscribe.model.svg import standalone_svg
-from inkscribe.model.references import pen_width, render, tiles_from_image, word_gap
+from inkscribe.model.references import PICTURES, pen_width, picture, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
 from inkscribe.model.segments import join_words, split_words, with_words, word_gaps
 from inkscribe.model.strokes import to_offsets, to_strokes
@@ -255,6 +255,34 @@ def test_a_fine_pen_at_high_resolution_gives_tiles_with_the_pen_training_saw(lin
     assert 1.5 <= pen_width(np.concatenate(tiles) > 0.5) <= 5   # training renders 1-4.5 px pens
 
 
+@pytest.mark.parametrize("kind", PICTURES)
+def test_every_kind_of_picture_people_have_gives_the_style_of_a_clean_one(kind):
+    writer = [l.offsets for l in synthetic.data_lines(3)]   # one writer's lines: a page uses them all
+    rng = np.random.default_rng(0)
+    shown, clean = picture(writer, kind, rng), picture(writer, "clean", rng)
+    assert len(tiles_from_image(shown, 8)) == len(tiles_from_image(clean, 8)) >= 4
+    assert word_gap([shown]) == pytest.approx(word_gap([clean]), rel=0.15)
+
+
+def _photo_of_paper(size=(900, 400), shapes=False) -> Image.Image:
+    """Tinted paper in uneven light, with grain; with `shapes`, dark filled objects on it."""
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[0:size[1], 0:size[0]] / max(size)
+    a = (0.9 - 0.3 * xx)[..., None] * np.array([1.0, 0.95, 0.85]) + rng.normal(0, 0.02, (*xx.shape, 3))
+    if shapes:
+        a[100:300, 100:350] *= 0.2
+        a[(xx - 0.7) ** 2 + (yy - 0.2) ** 2 < 0.01] *= 0.3
+    return Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize("image", [Image.new("L", (300, 100), 255), _photo_of_paper(),
+                                   _photo_of_paper(shapes=True)], ids=["blank", "paper", "objects"])
+def test_a_picture_without_writing_is_refused_by_number_with_what_to_try(lines, image):
+    writer = Writer(HandwritingModel(preset("tiny")))
+    with pytest.raises(NoHandwritingFound, match="no handwriting found in image 2: .* try one cropped"):
+        writer.style([render(lines[0].offsets, 4), image])
+
+
 def test_the_space_between_words_is_read_from_a_picture_of_the_writing():
     rng = np.random.default_rng(0)
     text = "three short words here"
@@ -269,6 +297,21 @@ def test_the_space_between_words_is_read_from_a_picture_of_the_writing():
         small, large = (word_gap([render(line, px, width=pen)]) for px, pen in [(3, 2), (20, 3)])
         assert small == pytest.approx(truth, rel=0.25) and large == pytest.approx(small, rel=0.1)
     assert word_gap([Image.new("L", (300, 100), 255)]) is None
+
+
+def test_shipped_weights_say_how_much_to_scale_the_writing_up(tmp_path):
+    from inkscribe.model.checkpoint import export
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny"))
+    cfg = SampleConfig(seed=1, max_points_per_char=3)
+    written = {}
+    for scale in (1.0, 1.25):
+        export(model, tmp_path / "w.pt", {"ink_scale": scale})
+        (line,), = Writer(load_model(tmp_path / "w.pt", "cpu")).write([Task(["one two"], None, cfg)])
+        written[scale] = line.offsets
+    words = lambda o: split_words(o, "one two")
+    for (_, small), (_, large) in zip(words(written[1.0]), words(written[1.25])):
+        np.testing.assert_allclose(large[1:, :2], 1.25 * small[1:, :2], atol=1e-3)   # the pen's moves
 
 
 def test_shipped_format_loads_back_into_the_same_writer(tmp_path, lines):
