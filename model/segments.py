@@ -87,11 +87,29 @@ def word_gaps(offsets: np.ndarray, text: str) -> np.ndarray | None:
     return np.array([gaps[k - 1] for k in cuts], dtype=np.float32)
 
 
-def join_words(words: list[np.ndarray], gap: float) -> np.ndarray:
-    """Words' offsets (each in `split_words`' frame) set side by side, `gap` units of empty x
-    apart: one line's offsets, its left edge at x = 0."""
+CLOSING, OPENING, QUOTES = set(",.;:!?)]}"), set("([{"), {'"', "'"}
+TIGHT = 0.25   # share of the word gap left before a lone closing mark, or after a lone opening one
+
+
+def spacing(words: list[str], gap: float) -> list[float]:
+    """The gap before each word after the first: a comma or a closing quote typed apart
+    from its word ("word ,") is written close to it, as people write it. A lone quote
+    mark opens (attaches to the next word) or closes by turns."""
+    kind, seen = [], {q: 0 for q in QUOTES}
+    for word in words:
+        if word in QUOTES:
+            seen[word] += 1
+            kind.append("open" if seen[word] % 2 else "close")
+        else:
+            kind.append("open" if set(word) <= OPENING else "close" if set(word) <= CLOSING else "word")
+    return [gap * TIGHT if b == "close" or a == "open" else gap for a, b in zip(kind, kind[1:])]
+
+
+def join_words(words: list[np.ndarray], gaps: list[float]) -> np.ndarray:
+    """Words' offsets (each in `split_words`' frame) set side by side, gaps[j] units of
+    empty x after word j: one line's offsets, its left edge at x = 0."""
     strokes, x = [], 0.0
-    for offsets in words:
+    for offsets, gap in zip(words, [*gaps, 0.0]):
         if not len(offsets):
             continue
         word = to_strokes(offsets)

@@ -9,7 +9,7 @@ from .network import HandwritingModel
 from .config import PathConfig
 from .paths import path_data, strokes_of
 from .references import tiles_from_image, word_gap
-from .segments import join_words
+from .segments import join_words, spacing
 from .sampling import SampleConfig, generate, guard, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
@@ -111,7 +111,7 @@ class Writer:
                 words = text.split()
                 written = [offsets[(t, i, j)] for j in range(len(words))]
                 ended = all(len(o) < guard(word, task.sample) for word, o in zip(words, written))
-                off = join_words(written, gap)
+                off = join_words(written, spacing(words, gap))
                 strokes = strokes_of(off, task.paths[i] if isinstance(task.paths, list) else task.paths)
                 lines.append(WrittenLine(text, off, strokes, [path_data(s) for s in strokes], ended))
             out.append(lines)

@@ -26,7 +26,7 @@ from inkscribe.model.paths import path_data, strokes_of
 from inkscribe.model.svg import standalone_svg
 from inkscribe.model.references import PICTURES, pen_width, picture, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
-from inkscribe.model.segments import join_words, split_words, with_words, word_gaps
+from inkscribe.model.segments import join_words, spacing, split_words, with_words, word_gaps
 from inkscribe.model.strokes import to_offsets, to_strokes
 from inkscribe.model.train import train
 from inkscribe.model.writer import Hand, NoHandwritingFound, Task, Writer
@@ -129,8 +129,10 @@ def test_a_line_splits_into_its_words_at_the_spaces_and_joins_back(lines):
     assert [w for w, _ in words] == ["the", "quick", "fox"]
     assert all(np.cumsum(o[:, 0]).min() == pytest.approx(0, abs=1e-4) for _, o in words)
     np.testing.assert_allclose(word_gaps(line.offsets, line.text), [4, 4], atol=0.3)
-    joined = join_words([o for _, o in words], gap=9.0)
+    joined = join_words([o for _, o in words], [9.0, 9.0])
     np.testing.assert_allclose(word_gaps(joined, line.text), [9, 9], atol=1e-4)
+    # Punctuation typed apart from its word is written close to it.
+    assert spacing(["Yes", ",", "she", "said", ":", '"', "go", '"'], 8.0) == [2, 8, 8, 2, 8, 2, 2]
     assert split_words(line.offsets, "the quickfox") is None        # two spaces' worth of ink, one space
     assert split_words(line.offsets, "the quick fox jumps") is None  # more words than the ink holds
 
