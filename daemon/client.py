@@ -32,6 +32,10 @@ class Client:
         self.context = zmq.Context.instance()
 
     def request(self, payload: bytes, timeout: float | None = None, retries: int | None = None) -> dict:
+        limit = protocol.Limits().message_bytes
+        if len(payload) > limit:   # the daemon would cut the connection, and we would wait in vain
+            raise DaemonError(protocol.MESSAGE_TOO_LARGE, f"request of {len(payload) / 2**20:.0f} MiB; the limit "
+                                                          f"is {limit / 2**20:.0f} MiB (send fewer or smaller images)")
         timeout = self.timeout if timeout is None else timeout
         tries = 1 + (self.retries if retries is None else retries)
         for _ in range(tries):

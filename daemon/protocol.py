@@ -4,6 +4,7 @@ Pure Python on purpose: the client, and so the Inkscape extension, imports this 
 """
 import base64
 import binascii
+import difflib
 import json
 import os
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ NO_HANDWRITING = "no_handwriting"
 MESSAGE_TOO_LARGE = "message_too_large"
 TIMEOUT = "timeout"
 SHUTTING_DOWN = "shutting_down"
+UNSUPPORTED_VERSION = "unsupported_version"
 INTERNAL = "internal"
 
 
@@ -69,6 +71,15 @@ class WriteRequest:
     font_size: float | list[float] = 32.0   # px; or one per line
 
 
+# The fields each op may carry: anything else is a mistake worth saying (a misspelt
+# 'images' would otherwise write without the style, silently).
+FIELDS = {
+    "ping": ("op", "version"),
+    "info": ("op", "version"),
+    "write": ("op", "version", "lines", "text", "images", "temperature", "bias", "seed", "smoothing", "font_size"),
+}
+
+
 def _number(value, name: str, low: float, high: float, integer: bool = False):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
         raise ProtocolError(BAD_REQUEST, f"'{name}' must be {'an integer' if integer else 'a number'}")
@@ -85,13 +96,24 @@ def parse(raw: bytes, limits: Limits) -> tuple[str, dict | WriteRequest]:
         message = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:
         raise ProtocolError(BAD_JSON, f"request is not valid JSON: {e}") from None
+    except RecursionError:
+        raise ProtocolError(BAD_JSON, "request is not valid JSON: nested too deeply") from None
     if not isinstance(message, dict):
         raise ProtocolError(BAD_REQUEST, "request must be a JSON object")
+    version = message.get("version", VERSION)
+    if version != VERSION:
+        raise ProtocolError(UNSUPPORTED_VERSION, f"protocol version {version!r} is not supported; this daemon "
+                                                 f"speaks version {VERSION}")
     op = message.get("op")
+    if op not in FIELDS:
+        raise ProtocolError(UNKNOWN_OP, f"unknown op {op!r}; known: {', '.join(FIELDS)}")
+    for name in message:
+        if name not in FIELDS[op]:
+            close = difflib.get_close_matches(name, FIELDS[op], 1)
+            raise ProtocolError(BAD_REQUEST, f"unknown field {name!r} in a {op} request"
+                                             + (f"; did you mean {close[0]!r}?" if close else ""))
     if op in ("ping", "info"):
         return op, {}
-    if op != "write":
-        raise ProtocolError(UNKNOWN_OP, f"unknown op {op!r}; known: ping, info, write")
     return op, _write_request(message, limits)
 
 
@@ -101,6 +123,7 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         lines = m["text"].split("\n")
     if not isinstance(lines, list) or not all(isinstance(l, str) for l in lines):
         raise ProtocolError(BAD_REQUEST, "'lines' must be a list of strings (or 'text' a string)")
+    lines = [l.removesuffix("\r") for l in lines]   # text from Windows files, as the command line reads it
     if not any(l.strip() for l in lines):
         raise ProtocolError(BAD_REQUEST, "there is no text to write")
     if len(lines) > limits.lines:

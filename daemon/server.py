@@ -25,11 +25,13 @@ from PIL import Image, UnidentifiedImageError
 
 from inkscribe.model.charset import UnknownCharacterError, normalise
 from inkscribe.model.config import PathConfig
+from inkscribe.model.references import MAX_SIDE
 from inkscribe.model.sampling import SampleConfig
 from inkscribe.model.writer import NoHandwritingFound, Task, Writer
 
 from . import protocol as P
 
+ENVELOPE_BYTES = 4096   # room for routing frames beside a message at the size limit
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -63,19 +65,28 @@ def check_endpoint(endpoint: str, allow_remote: bool) -> None:
 
 
 def decode_image(data: bytes, n: int, limits: P.Limits) -> Image.Image:
-    """A picture from PNG/JPEG bytes, refusing broken files and decompression bombs."""
+    """A picture from PNG/JPEG bytes, refusing other formats, broken files and decompression
+    bombs (its size is read from the header, before any pixel is decoded). It is shrunk to
+    what the style needs as it is decoded, so eight large pictures stay small in memory."""
     try:
-        image = Image.open(io.BytesIO(data))
-        pixels = image.width * image.height
-        if pixels > limits.image_pixels:
+        image = Image.open(io.BytesIO(data), formats=["PNG", "JPEG"])
+        if image.width * image.height > limits.image_pixels:
             raise P.ProtocolError(P.IMAGE_TOO_LARGE, f"image {n} has {image.width}x{image.height} pixels; "
                                                      f"the limit is {limits.image_pixels:,}")
+        image.draft(None, (MAX_SIDE, MAX_SIDE))   # JPEG: decode at a fraction of the size
         image.load()
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
         return image
     except P.ProtocolError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError) as e:
-        raise P.ProtocolError(P.BAD_IMAGE, f"image {n} cannot be read as PNG or JPEG: {e}") from None
+    except Image.DecompressionBombError:
+        raise P.ProtocolError(P.IMAGE_TOO_LARGE, f"image {n} has too many pixels to decode safely") from None
+    except UnidentifiedImageError:
+        raise P.ProtocolError(P.BAD_IMAGE, f"image {n} is not a PNG or JPEG picture") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as e:
+        # Pillow's messages can name Python objects; say what a person can act on.
+        reason = "it is cut short" if "truncated" in str(e) else "it is damaged"
+        raise P.ProtocolError(P.BAD_IMAGE, f"image {n} cannot be read as PNG or JPEG: {reason}") from None
 
 
 class Daemon:
@@ -92,9 +103,9 @@ class Daemon:
         """Answer until stop() or SIGINT/SIGTERM; queued work is refused, the batch in hand finished."""
         frontend = self.context.socket(zmq.ROUTER)
         frontend.setsockopt(zmq.LINGER, 0)
-        # Messages a little over the limit get a clear error from parse(); far over, the
-        # sender is cut off before the daemon buffers them.
-        frontend.setsockopt(zmq.MAXMSGSIZE, 4 * self.cfg.limits.message_bytes)
+        # A message over the limit cuts its sender off before the daemon buffers it; the
+        # client refuses to send one, with a clear error.
+        frontend.setsockopt(zmq.MAXMSGSIZE, self.cfg.limits.message_bytes + ENVELOPE_BYTES)
         frontend.bind(self.cfg.endpoint)
         inbox = self.context.socket(zmq.PULL)
         inbox.bind(self.replies)
@@ -116,8 +127,9 @@ class Daemon:
                     frontend.send_multipart(inbox.recv_multipart())
                     outstanding, last_write = outstanding - 1, time.monotonic()
                 if frontend in events:
-                    *envelope, raw = frontend.recv_multipart()
-                    reply = self._handle(envelope, raw)
+                    envelope, frames = _split_envelope(frontend.recv_multipart())
+                    reply = (self._handle(envelope, frames[0]) if len(frames) == 1 else
+                             P.error_reply(P.BAD_REQUEST, f"a request is one frame, not {len(frames)}"))
                     if reply is not None:
                         frontend.send_multipart([*envelope, json.dumps(reply).encode()])
                     else:
@@ -238,6 +250,14 @@ def _line_reply(line) -> dict:
         bbox = None
     return {"text": line.text, "paths": line.paths, "strokes": strokes, "bbox": bbox,
             "points": int(len(line.offsets))}
+
+
+def _split_envelope(frames: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """ROUTER frames -> (routing envelope up to the empty delimiter, the message's frames)."""
+    if b"" in frames:
+        cut = frames.index(b"") + 1
+        return frames[:cut], frames[cut:]
+    return frames[:1], frames[1:]   # a DEALER without a delimiter: the identity alone
 
 
 def peak_rss_mb() -> float:

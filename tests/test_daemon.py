@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 import zmq
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -118,6 +119,13 @@ def _png(size, mode="L") -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def _picture(format: str) -> str:
+    buffer = io.BytesIO()
+    noise = np.random.default_rng(0).integers(0, 256, (32, 64), dtype=np.uint8)
+    Image.fromarray(noise).save(buffer, format)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
 @pytest.mark.parametrize("payload, code", [
     (b"{not json", protocol.BAD_JSON),
     (b"\xff\xfe", protocol.BAD_JSON),
@@ -140,12 +148,46 @@ def _png(size, mode="L") -> str:
      protocol.IMAGE_TOO_LARGE),
     (json.dumps({"op": "write", "lines": ["x"], "images": [_png((200, 80))]}).encode(), protocol.NO_HANDWRITING),
     (json.dumps({"op": "write", "lines": ["x"], "images": [_png((8, 8))] * 20}).encode(), protocol.TOO_MANY_IMAGES),
+    (b"[" * 100000, protocol.BAD_JSON),
+    (b'{"op": "ping", "version": 99}', protocol.UNSUPPORTED_VERSION),
+    (json.dumps({"op": "write", "lines": ["x"], "images": [_picture("GIF")]}).encode(), protocol.BAD_IMAGE),
+    (json.dumps({"op": "write", "lines": ["x"], "images": [_picture("BMP")]}).encode(), protocol.BAD_IMAGE),
+    (json.dumps({"op": "write", "lines": ["x"], "images": [_picture("PNG")[:1000]]}).encode(), protocol.BAD_IMAGE),
 ])
 def test_bad_requests_get_a_structured_error_and_the_daemon_lives_on(daemon, payload, code):
     reply = raw_request(daemon.endpoint, payload)
     assert reply["ok"] is False and reply["error"]["code"] == code
-    assert reply["error"]["message"]
+    assert reply["error"]["message"] and " at 0x" not in reply["error"]["message"]
     assert Client(daemon.endpoint).ping()
+
+
+def test_a_misspelt_field_is_named_with_what_was_meant(daemon):
+    reply = raw_request(daemon.endpoint, json.dumps({"op": "write", "lines": ["x"], "style_images": []}).encode())
+    assert reply["error"]["code"] == protocol.BAD_REQUEST
+    assert "'style_images'" in reply["error"]["message"] and "did you mean 'images'" in reply["error"]["message"]
+
+
+def test_a_request_is_one_frame(daemon):
+    socket = zmq.Context.instance().socket(zmq.REQ)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(daemon.endpoint)
+    try:
+        socket.send_multipart([b"garbage", b'{"op": "ping"}'])
+        assert socket.poll(30_000)
+        (reply,) = socket.recv_multipart()       # no routing frame of ours echoed back
+        assert json.loads(reply)["error"]["code"] == protocol.BAD_REQUEST
+    finally:
+        socket.close()
+
+
+def test_windows_line_ends_are_read_as_the_command_line_reads_them(client):
+    assert [l["text"] for l in client.write("one\r\ntwo", seed=1)["lines"]] == ["one", "two"]
+
+
+def test_the_client_refuses_a_message_over_the_limit_at_once(client):
+    huge = b"\0" * (protocol.Limits().message_bytes + 1)
+    with pytest.raises(DaemonError, match="the limit is 200 MiB"):
+        client.write("x", style_images=[huge])
 
 
 def test_unknown_characters_are_named_in_the_error(client):
