@@ -143,13 +143,21 @@ def _write(args) -> int:
     return 0
 
 
-def _train(args) -> int:
-    from inkscribe.model.config import DataConfig, TrainConfig
-    from inkscribe.model.train import train
+# Training options that a resumed run takes from its checkpoint unless given again.
+RUN_OPTIONS = ("preset", "steps", "batch_points", "lr", "warmup", "eval_every", "words")
 
-    cfg = TrainConfig(preset=args.preset, out_dir=args.out, steps=args.steps, batch_points=args.batch_points,
-                      lr=args.lr, warmup=args.warmup, eval_every=args.eval_every, device=args.device,
-                      words=not args.lines_only, init=args.init, data=DataConfig(root=args.data, cache_dir=args.cache))
+
+def _train(args) -> int:
+    from dataclasses import replace
+
+    from inkscribe.model.config import DataConfig, TrainConfig
+    from inkscribe.model.train import saved_config, train
+
+    saved = saved_config(args.out) if args.resume else {}
+    given = {k: getattr(args, k) for k in RUN_OPTIONS if getattr(args, k, None) is not None}
+    options = {**{k: v for k, v in saved.items() if k in RUN_OPTIONS}, **given}
+    cfg = replace(TrainConfig(), **options, out_dir=args.out, device=args.device, init=args.init,
+                  data=DataConfig(root=args.data, cache_dir=args.cache))
     train(cfg, resume=args.resume)
     return 0
 
@@ -273,21 +281,24 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Train the handwriting model on IAM-OnDB. Writes checkpoint.pt, "
                                         "log.csv, loss.png and sample sheets into --out. Also runs "
                                         "under torchrun for several GPUs or hosts.")
-    t.add_argument("--preset", default=defaults.preset, help="network size: default, large or tiny")
+    t.add_argument("--preset", help=f"network size: default, large or tiny (default {defaults.preset})")
     t.add_argument("--data", default=defaults.data.root, help="IAM-OnDB folder in its official layout")
     t.add_argument("--cache", default=defaults.data.cache_dir, help="where the preprocessed data is cached")
     t.add_argument("--out", default=defaults.out_dir, help="run folder for checkpoints, logs and samples")
-    t.add_argument("--steps", type=int, default=defaults.steps, help="total optimizer steps")
-    t.add_argument("--batch-points", type=int, default=defaults.batch_points, help="padded points per batch")
-    t.add_argument("--lr", type=float, default=defaults.lr, help="peak learning rate")
-    t.add_argument("--warmup", type=int, default=defaults.warmup, help="steps of learning-rate warm-up")
+    t.add_argument("--steps", type=int, help=f"total optimizer steps (default {defaults.steps})")
+    t.add_argument("--batch-points", type=int, help=f"padded points per batch (default {defaults.batch_points})")
+    t.add_argument("--lr", type=float, help=f"peak learning rate (default {defaults.lr:g})")
+    t.add_argument("--warmup", type=int, help=f"steps of learning-rate warm-up (default {defaults.warmup})")
     t.add_argument("--init", metavar="WEIGHTS",
                    help="start a new run from these weights (a checkpoint or a shipped file, e.g. the default)")
-    t.add_argument("--lines-only", action="store_true", help="train on whole lines only, not on words cut from them")
-    t.add_argument("--eval-every", type=int, default=defaults.eval_every,
-                   help="steps between validation, checkpoint and sample sheet")
+    t.add_argument("--lines-only", dest="words", action="store_const", const=False,
+                   help="train on whole lines only, not on words cut from them")
+    t.add_argument("--eval-every", type=int,
+                   help=f"steps between validation, checkpoint and sample sheet (default {defaults.eval_every})")
     t.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
-    t.add_argument("--resume", action="store_true", help="continue the run in --out where it stopped")
+    t.add_argument("--resume", action="store_true",
+                   help="continue the run in --out where it stopped, with the options it was started with "
+                        "(any given again override them)")
     t.set_defaults(run=_train)
 
     x = commands.add_parser("export", help="turn a training checkpoint into a small weights file",

@@ -191,6 +191,12 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     return ckpt_path
 
 
+def saved_config(out_dir: str | Path) -> dict:
+    """The training options a run in `out_dir` was started with ({} if it has no checkpoint)."""
+    path = Path(out_dir) / "checkpoint.pt"
+    return torch.load(path, map_location="cpu", weights_only=False).get("train_config", {}) if path.exists() else {}
+
+
 def ship(ckpt_path: str | Path, path: str | Path, card: dict) -> None:
     """Turn a training checkpoint into the half-precision weights file that ships."""
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False)

@@ -204,6 +204,18 @@ def test_training_runs_under_torchrun_with_two_processes(tmp_path, lines):
     assert (tmp_path / "run" / "checkpoint.pt").exists()
 
 
+def test_a_resumed_run_keeps_the_schedule_it_was_started_with(tmp_path):
+    from inkscribe.daemon.cli import main
+    synthetic.official_layout(tmp_path / "iam", archives=False)
+    where = ["--data", str(tmp_path / "iam"), "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "run")]
+    assert main(["train", "--preset", "tiny", "--steps", "2", "--lr", "0.002", "--warmup", "1", "--eval-every", "1",
+                 *where]) == 0
+    assert main(["train", "--resume", "--steps", "3", *where]) == 0
+    state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
+    assert state["step"] == 3 and state["config"]["d_model"] == preset("tiny").d_model
+    assert (state["train_config"]["lr"], state["train_config"]["warmup"]) == (0.002, 1)
+
+
 @pytest.mark.parametrize("archives", [True, False])
 def test_official_layout_loads_from_archives_or_folders_and_is_cached(tmp_path, archives):
     synthetic.official_layout(tmp_path / "iam", archives)
