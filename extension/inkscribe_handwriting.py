@@ -50,7 +50,8 @@ from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # no
 NS = "urn:inkscribe:1"
 inkex.NSS["inkscribe"] = NS
 STYLES = Path(__file__).with_name("styles")
-MIDDLE_ABOVE_BASELINE = 0.3   # font sizes from the baseline up to the middle of handwriting's ink
+# Font sizes from the baseline up to the middle of handwriting's ink: half its x-height.
+MIDDLE_ABOVE_BASELINE = 0.25
 MAX_IMAGE_BYTES = protocol.Limits().image_bytes
 
 

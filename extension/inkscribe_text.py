@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 import inkex
 
 SODIPODI_ROLE = inkex.addNS("role", "sodipodi")
-# Handwriting is wider than most fonts: a character takes about this many font sizes,
-# the mean over IAM-OnDB validation lines (median 0.39). Used only to re-wrap flowed text.
-CHAR_WIDTH_EM = 0.42
+# Handwriting is wider than most fonts: with its x-height at half the font size, a
+# character takes about this many font sizes, the mean over IAM-OnDB validation lines
+# (median 0.54). Used only to re-wrap flowed text.
+CHAR_WIDTH_EM = 0.58
 UNITS = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0, "q": 96 / 101.6}
 
 

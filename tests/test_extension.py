@@ -168,7 +168,7 @@ def test_settings_are_saved_under_the_inkscribe_prefix():
 
 
 @pytest.mark.parametrize("image, message", [("missing", "the image no-such-file.png: linked file"),
-                                            ("broken", "the image “Scan of Ada's note” cannot be read")])
+                                            ("broken", "the image “Scan of Ada's note” is not a PNG or JPEG picture")])
 def test_bad_images_are_reported_by_name_and_change_nothing(capsys, image, message):
     out, _ = run("images.svg", "--id=t1", f"--id={image}", "--style_source=selection", expect_abort=True)
     err = capsys.readouterr().err
