@@ -248,7 +248,11 @@ def _line_reply(line) -> dict:
         bbox = [round(float(min(xs)), 2), round(float(min(ys)), 2), round(float(max(xs)), 2), round(float(max(ys)), 2)]
     else:
         bbox = None
-    return {"text": line.text, "paths": line.paths, "strokes": strokes, "bbox": bbox,
+    words = [{"text": text, "strokes": [first, last],
+              "x": [round(float(min(s[:, 0].min() for s in line.strokes[first:last])), 2),
+                    round(float(max(s[:, 0].max() for s in line.strokes[first:last])), 2)]}
+             for text, first, last in line.words]
+    return {"text": line.text, "paths": line.paths, "strokes": strokes, "bbox": bbox, "words": words,
             "points": int(len(line.offsets))}
 
 

@@ -213,10 +213,10 @@ class Handwriting(inkex.EffectExtension):
         group.transform = Transform(element.get("transform"))
         group.style = inkex.Style({"fill": "none", "stroke": colour, "stroke-width": f"{width:.4g}",
                                    "stroke-linecap": "round", "stroke-linejoin": "round"})
-        for n, (line, row_written) in enumerate(zip(block.lines, written), 1):
+        for n, (line, row_written) in enumerate(inkscribe_text.placed(block, written), 1):
             if not row_written["paths"]:
                 continue
-            line_width = row_written["bbox"][2]
+            line_width = max(x for stroke in row_written["strokes"] for x, _ in stroke)
             shift = {"start": 0.0, "middle": line_width / 2, "end": line_width}[block.anchor]
             row = Group()
             row.label = f"line {n}: {row_written['text']}"[:80]

@@ -1,20 +1,18 @@
 """Reading Inkscape text objects: their lines, where each line sits, its size, anchor and colour.
 
 Handles svg:text with line tspans (sodipodi:role="line"), plain multi-line text, SVG 2
-flowed text (shape-inside) and SVG 1.2 flowed text (flowRoot), the flowed kinds re-wrapped
-to their box for the width of handwriting.
+flowed text (shape-inside) and SVG 1.2 flowed text (flowRoot), the flowed kinds broken
+into lines by the written words' measured width to fill their frame.
 """
 import re
-import textwrap
 from dataclasses import dataclass, field
 
 import inkex
 
+from inkscribe.model.layout import chunks, reflow
+
 SODIPODI_ROLE = inkex.addNS("role", "sodipodi")
-# Handwriting is wider than most fonts: with its x-height at half the font size, a
-# character takes about this many font sizes, the mean over IAM-OnDB validation lines
-# (median 0.54). Used only to re-wrap flowed text.
-CHAR_WIDTH_EM = 0.58
+CHUNK = 200   # characters of a paragraph sent as one line (the daemon takes up to 300)
 UNITS = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0, "q": 96 / 101.6}
 
 
@@ -26,12 +24,23 @@ class TextLine:
 
 
 @dataclass
+class Frame:
+    """Where flowed text flows: its lines are broken by the written words' measured width."""
+    left: float
+    top: float
+    width: float
+    step: float                    # baseline to baseline
+    paragraph_of: list[int]        # for each line sent to be written, the paragraph it is part of
+
+
+@dataclass
 class TextBlock:
     element: inkex.BaseElement
     lines: list[TextLine] = field(default_factory=list)
     font_size: float = 16.0
     anchor: str = "start"          # start, middle or end
     fill: str = "#000000"
+    frame: Frame | None = None
 
     @property
     def text(self) -> str:
@@ -111,12 +120,40 @@ def _text_of(element) -> str:
     return "".join(element.itertext()).replace("\u00a0", " ")
 
 
-def _wrap(paragraphs: list[str], width: float, font_size: float) -> list[str]:
-    chars = max(1, int(width / (font_size * CHAR_WIDTH_EM)))
-    lines = []
-    for paragraph in paragraphs:
-        lines += textwrap.wrap(paragraph, chars, break_long_words=True) or [""]
-    return lines
+def _paragraphs(element) -> list[str]:
+    """The paragraphs of SVG 2 flowed text. Inkscape saves each line as its font broke it,
+    as a tspan; only a line that ends in a newline ends a paragraph."""
+    lines = [_text_of(c) for c in element if isinstance(c, inkex.Tspan)] or [_text_of(element)]
+    text = ""
+    for line in lines:
+        joint = text and not text.endswith(("\n", " ")) and not line.startswith(" ")
+        text += (" " if joint else "") + line
+    paragraphs = text.split("\n")
+    return paragraphs[:-1] if len(paragraphs) > 1 and not paragraphs[-1].strip() else paragraphs
+
+
+def _flowed(block: TextBlock, paragraphs: list[str], left: float, top: float, width: float,
+            step: float) -> TextBlock:
+    """Flowed text, sent to be written a paragraph (or a long paragraph's piece) a line: the
+    lines come from the words' measured width once they are written (`placed`)."""
+    pieces = [(n, piece) for n, paragraph in enumerate(paragraphs) for piece in chunks(paragraph, CHUNK)]
+    block.lines = [TextLine(piece, left, top) for _, piece in pieces]
+    block.frame = Frame(left, top, width, step, [n for n, _ in pieces])
+    block.anchor = "start"
+    return block
+
+
+def placed(block: TextBlock, written: list[dict]) -> list[tuple[TextLine, dict]]:
+    """Each line to draw with what was written for it: flowed text broken to its frame by
+    the measured width of the written words, a paragraph's lines filling the frame."""
+    if block.frame is None:
+        return list(zip(block.lines, written))
+    frame, out = block.frame, []
+    for n in sorted(set(frame.paragraph_of)):
+        rows = reflow([w for w, p in zip(written, frame.paragraph_of) if p == n], frame.width)
+        out += [(TextLine(row["text"], frame.left, frame.top + block.font_size + (len(out) + i) * frame.step), row)
+                for i, row in enumerate(rows)]
+    return out
 
 
 def _box(shape) -> tuple[float, float, float]:
@@ -151,10 +188,7 @@ def read(element, svg) -> TextBlock:
             raise ValueError(f"{describe(element)} is flowed text with no frame to flow into")
         left, top, width = _box(shapes[0])
         paragraphs = [_text_of(p) for p in element.findall(".//svg:flowPara", namespaces=inkex.NSS)]
-        texts = _wrap(paragraphs or [_text_of(element)], width, font_size)
-        block.lines = [TextLine(t, left, top + font_size + i * step) for i, t in enumerate(texts)]
-        block.anchor = "start"
-        return block
+        return _flowed(block, paragraphs or [_text_of(element)], left, top, width, step)
 
     if not isinstance(element, inkex.TextElement):
         raise ValueError(f"{describe(element)} is not a text object")
@@ -166,12 +200,7 @@ def read(element, svg) -> TextBlock:
         if shape is None:
             raise ValueError(f"{describe(element)} flows into a frame that is missing ({inside})")
         left, top, width = _box(shape)
-        children = [c for c in element if isinstance(c, inkex.Tspan)]
-        paragraphs = [_text_of(c) for c in children] if children else _text_of(element).split("\n")
-        texts = _wrap(paragraphs, width, font_size)
-        block.lines = [TextLine(t, left, top + font_size + i * step) for i, t in enumerate(texts)]
-        block.anchor = "start"
-        return block
+        return _flowed(block, _paragraphs(element), left, top, width, step)
 
     x0 = length(element.get("x"), font_size, 0.0)
     y0 = length(element.get("y"), font_size, 0.0)

@@ -1,4 +1,5 @@
 """Standalone SVG documents from path data. No numpy, so that `inkscribe write` starts quickly."""
+import re
 from xml.sax.saxutils import escape
 
 from .config import PathConfig
@@ -20,3 +21,11 @@ def standalone_svg(lines: list[tuple[list[str], float]], cfg: PathConfig) -> str
         f'<g fill="none" stroke="{escape(cfg.colour)}" stroke-width="{cfg.width:.2f}" '
         f'stroke-linecap="round" stroke-linejoin="round">\n' + "\n".join(groups) + "\n</g>\n</svg>\n"
     )
+
+
+_PAIR = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)")
+
+
+def shift_path(d: str, dx: float, dy: float = 0.0) -> str:
+    """Path data (absolute x,y pairs, as `paths.path_data` writes it) moved by (dx, dy)."""
+    return _PAIR.sub(lambda m: f"{float(m.group(1)) + dx:.2f},{float(m.group(2)) + dy:.2f}", d)

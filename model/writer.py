@@ -27,6 +27,7 @@ class WrittenLine:
     strokes: list[np.ndarray]    # absolute, smoothed, px; x from 0, the line's middle at y = 0
     paths: list[str]             # SVG path data, one per pen-down stroke
     ended: bool = True           # every word ended by itself (none ran on to the length guard)
+    words: list[tuple[str, int, int]] = field(default_factory=list)   # each word's text and strokes[first:last]
 
 
 @dataclass
@@ -113,6 +114,8 @@ class Writer:
                 ended = all(len(o) < guard(word, task.sample) for word, o in zip(words, written))
                 off = join_words(written, spacing(words, gap))
                 strokes = strokes_of(off, task.paths[i] if isinstance(task.paths, list) else task.paths)
-                lines.append(WrittenLine(text, off, strokes, [path_data(s) for s in strokes], ended))
+                ends = np.cumsum([0] + [int(o[:, 2].sum()) for o in written])   # strokes end where the pen lifts
+                lines.append(WrittenLine(text, off, strokes, [path_data(s) for s in strokes], ended,
+                                         [(w, int(a), int(b)) for w, a, b in zip(words, ends, ends[1:])]))
             out.append(lines)
         return out

@@ -67,6 +67,12 @@ def test_round_trip_writes_each_line_as_svg_paths(client):
     assert len(lines[0]["paths"]) == len(lines[0]["strokes"])
     assert lines[1]["paths"] == [] and lines[1]["bbox"] is None
     assert reply["timing"]["total_s"] > 0
+    # Each word says which strokes are its own and where it lies, for layout by measured width.
+    words = lines[0]["words"]
+    assert [w["text"] for w in words] == ["hello", "world"]
+    assert words[0]["strokes"][0] == 0 and words[0]["strokes"][1] == words[1]["strokes"][0]
+    assert words[1]["strokes"][1] == len(lines[0]["strokes"])
+    assert words[0]["x"][0] == lines[0]["bbox"][0] and words[0]["x"][1] < words[1]["x"][0]
 
 
 def test_same_seed_writes_the_same_strokes(client):

@@ -1,5 +1,6 @@
 """The Inkscape extension on real SVG files, through inkex's own test harness, against a real daemon."""
 import atexit
+import re
 import os
 import signal
 import sys
@@ -132,6 +133,23 @@ def test_flowed_text_is_rewrapped_into_its_frame():
     svg2, flow = groups(root)[0], groups(root)[1]
     assert len(svg2.findall(f"{SVG}g")) >= 3  # a long sentence in a 260 px frame
     assert "Done." in flow.get(f"{NS}text").split("\n")
+
+
+def test_flowed_text_as_inkscape_saves_it_is_broken_by_the_written_words_to_fill_its_frame():
+    root, _ = run("flowed_saved.svg", "--id=t1", "--style_source=none", "--seed=4")
+    (group,) = groups(root)
+    # Inkscape's saved line breaks are its font's; only the newline ends a paragraph.
+    assert group.get(f"{NS}text") == ("Dear Ada, thank you so much for the letter and the photographs of the "
+                                      "garden in spring.\nWith love, Jo")
+    rows = group.findall(f"{SVG}g")
+    labels = [r.get(f"{{{INKSCAPE}}}label").split(": ", 1)[1] for r in rows]
+    assert " ".join(labels[:-1]).split() == "Dear Ada, thank you so much for the letter and the photographs of " \
+        "the garden in spring.".split() and labels[-1] == "With love, Jo"
+    for row, label in zip(rows, labels):
+        right = max(float(x) for p in row.iter(f"{SVG}path") for x in re.findall(r"(-?[\d.]+),", p.get("d")))
+        assert right <= 300 + 1 or " " not in label          # inside the frame, unless one word is wider
+    ys = [float(r.get("transform").split(",")[1].rstrip(")")) for r in rows]
+    assert ys == sorted(ys) and ys[1] - ys[0] == pytest.approx(25)
 
 
 def test_nothing_selected_is_an_error_and_changes_nothing(capsys):
