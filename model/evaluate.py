@@ -179,6 +179,7 @@ def _legibility(writer: Writer, valid: list, picks: list[int], hands: list[Hand]
 
 
 PARAGRAPH_LINES = 4
+LONG_LINE = 300   # characters: the longest line a request may hold
 
 
 def _size_spread(lines: list[np.ndarray]) -> float:
@@ -291,6 +292,10 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     started = time.perf_counter()
     writer.write([Task([SPEED_LINE], None, sample)])
     figures["seconds_per_line"] = time.perf_counter() - started
+    # A line as long as a request may hold (300 characters) must end by itself.
+    long_text = " ".join(lines[i].text for i in picks)[:LONG_LINE].rsplit(" ", 1)[0]
+    (long_line,), = writer.write([Task([long_text], None, sample)])
+    figures["long_line"] = (len(long_text), long_line.ended)
 
     if cfg.hands_dir:
         write_hands(writer, ref_hands[:HANDS], Path(cfg.hands_dir), sample)
@@ -381,6 +386,7 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"| letter width correlation with the reference writer: styled / no style | "
         f"{_f(f['width_r_styled'], 2)} / {_f(f['width_r_plain'], 2)} |",
         f"| seconds for a 44-character line (alone, this machine) | {_f(f['seconds_per_line'], 2)} |",
+        f"| a {f['long_line'][0]}-character line ends by itself | {'yes' if f['long_line'][1] else 'no'} |",
         "", f"Style from the pictures people have ({f['writers']} writers; each picture's style against clean "
         "renderings of another line by each writer; top-1 retrieval, and pictures refused):", "",
         "| picture | retrieval | refused |", "| --- | --- | --- |",
