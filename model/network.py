@@ -121,16 +121,22 @@ class DecoderLayer(nn.Module):
         """reading: [B, S] reading positions; content_mask: [B, S or 1, L] bool, True
         where a character may be attended.
 
-        cache: None for a full causal pass, or a dict holding this layer's past keys
-        and values, which is extended in place (incremental decoding).
+        cache: None for a full causal pass, or a dict {"capacity": most steps} that comes
+        to hold this layer's past keys and values, extended in place (incremental decoding).
         Returns the new x and the head-averaged cross-attention [B, S, L].
         """
         b, s, d = x.shape
         q, k, v = (self._split(t) for t in self.qkv(self.norm1(x)).chunk(3, dim=-1))
         if cache is not None:
-            if "k" in cache:
-                k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
-            cache["k"], cache["v"] = k, v
+            # Keys and values go into buffers sized for the whole sequence: growing them
+            # by concatenation would copy the past at every step.
+            if "k" not in cache:
+                cache.update(k=k.new_empty(*k.shape[:2], cache["capacity"], k.shape[3]),
+                             v=v.new_empty(*v.shape[:2], cache["capacity"], v.shape[3]), n=0)
+            n = cache["n"]
+            cache["k"][:, :, n:n + s], cache["v"][:, :, n:n + s] = k, v
+            cache["n"] = n + s
+            k, v = cache["k"][:, :, :n + s], cache["v"][:, :, :n + s]
         attn = F.scaled_dot_product_attention(q, k, v, is_causal=cache is None and s > 1,
                                               dropout_p=self.drop.p if self.training else 0.0)
         x = x + self.drop(self.self_out(attn.transpose(1, 2).reshape(b, s, d)))

@@ -64,15 +64,20 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     context = model.encode(chars, model.style(None, batch) if style is None else style)
     temperature = torch.tensor([[r.temperature] for r in rows], device=device)
     bias = torch.tensor([[r.bias] for r in rows], device=device)
-    generators = [torch.Generator(device).manual_seed(r.seed if r.seed is not None else int(torch.randint(2**31, ())))
-                  for r in rows]
+    # Every random number a line may use, drawn up front from its own generator: its
+    # strokes do not depend on what it is batched with, and a step costs no call per line.
     limit = torch.tensor([guard(t, first) for t in texts], device=device)
+    uniform, normal = (torch.zeros(batch, int(limit.max()), 2, device=device) for _ in range(2))
+    for k, (r, n) in enumerate(zip(rows, limit.tolist())):
+        g = torch.Generator(device).manual_seed(r.seed if r.seed is not None else int(torch.randint(2**31, ())))
+        uniform[k, :n] = torch.rand(n, 2, generator=g, device=device)
+        normal[k, :n] = torch.randn(n, 2, generator=g, device=device)
     index = torch.arange(width, device=device)
 
     reading = torch.zeros(batch, device=device)
     done = torch.zeros(batch, dtype=torch.bool, device=device)
     length = limit.clone()
-    cache = [{} for _ in model.layers] if first.use_cache else None
+    cache = [{"capacity": int(limit.max()) + 1} for _ in model.layers] if first.use_cache else None
     pen_at = torch.zeros(batch, 2, device=device)
     inputs = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])]
     readings, written, windows = [reading[:, None]], [], []
@@ -85,9 +90,7 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
             windows.append(window)
             params, end, advance, _ = model.decode(torch.cat(inputs, 1), torch.cat(readings, 1), context,
                                                    torch.cat(windows, 1))
-        uniform = torch.stack([torch.rand(2, generator=g, device=device) for g in generators])
-        normal = torch.stack([torch.randn(2, generator=g, device=device) for g in generators])
-        point = gmm.sample(gmm.split(params[:, -1], temperature, bias), uniform, normal)
+        point = gmm.sample(gmm.split(params[:, -1], temperature, bias), uniform[:, step], normal[:, step])
         finished = (torch.sigmoid(end[:, -1]) > 0.5) & (reading >= n_chars - 1.5)
         point[:, 2] = torch.where(finished, 1.0, point[:, 2])
         newly = finished & ~done
