@@ -47,7 +47,7 @@ from inkscribe.daemon import protocol  # noqa: E402
 from inkscribe.model import charset  # noqa: E402
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
 
-NS = "urn:inkscribe:1"
+NS = inkscribe_text.NS
 inkex.NSS["inkscribe"] = NS
 STYLES = Path(__file__).with_name("styles")
 # Font sizes from the baseline up to the middle of handwriting's ink: half its x-height.
@@ -210,6 +210,7 @@ class Handwriting(inkex.EffectExtension):
                            ("temperature", self.options.temperature), ("bias", self.options.bias),
                            ("seed", seed), ("smoothing", self.options.smoothing), ("font-size", block.font_size)]:
             group.set(f"{{{NS}}}{key}", str(value))
+        group.set(inkscribe_text.LAYOUT, inkscribe_text.layout(block))
         group.transform = Transform(element.get("transform"))
         group.style = inkex.Style({"fill": "none", "stroke": colour, "stroke-width": f"{width:.4g}",
                                    "stroke-linecap": "round", "stroke-linejoin": "round"})
@@ -225,7 +226,7 @@ class Handwriting(inkex.EffectExtension):
                 row.add(PathElement(d=d))
             group.add(row)
         element.addprevious(group)
-        if self.options.keep_text:
+        if self.options.keep_text and not inkscribe_text.is_handwriting(element):
             element.style["display"] = "none"
         else:
             element.delete()

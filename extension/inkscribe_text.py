@@ -4,6 +4,7 @@ Handles svg:text with line tspans (sodipodi:role="line"), plain multi-line text,
 flowed text (shape-inside) and SVG 1.2 flowed text (flowRoot), the flowed kinds broken
 into lines by the written words' measured width to fill their frame.
 """
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -12,6 +13,8 @@ import inkex
 from inkscribe.model.layout import chunks, reflow
 
 SODIPODI_ROLE = inkex.addNS("role", "sodipodi")
+NS = "urn:inkscribe:1"
+TEXT, LAYOUT = f"{{{NS}}}text", f"{{{NS}}}layout"
 CHUNK = 200   # characters of a paragraph sent as one line (the daemon takes up to 300)
 UNITS = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0, "q": 96 / 101.6}
 
@@ -53,7 +56,7 @@ class TextBlock:
 
 def describe(element) -> str:
     """How a person knows a text object: by its first words, not an id they never see."""
-    words = " ".join(_text_of(element).split())
+    words = " ".join((element.get(TEXT) if is_handwriting(element) else _text_of(element)).split())
     if not words:
         return "an empty text"
     shown = words if len(words) <= 30 else words[:30].rstrip() + "…"
@@ -61,16 +64,38 @@ def describe(element) -> str:
 
 
 def texts_in(elements) -> list:
-    """The text objects among `elements` and inside any groups or layers among them, in
-    document order, each once (Select All and selected groups work as people expect)."""
+    """The text objects and handwriting groups (to be written again) among `elements` and
+    inside any groups or layers among them, in document order, each once (Select All and
+    selected groups work as people expect)."""
     found, seen = [], set()
     for element in elements:
         for candidate in element.descendants():
-            if isinstance(candidate, (inkex.TextElement, inkex.FlowRoot)) and id(candidate) not in seen:
-                if not any(isinstance(a, inkex.Defs) for a in candidate.ancestors()):
+            writable = isinstance(candidate, (inkex.TextElement, inkex.FlowRoot)) or is_handwriting(candidate)
+            if writable and id(candidate) not in seen:
+                if not any(isinstance(a, inkex.Defs) or is_handwriting(a) for a in candidate.ancestors()):
                     seen.add(id(candidate))
                     found.append(candidate)
     return found
+
+
+def is_handwriting(element) -> bool:
+    """A group this extension wrote, which carries what it needs to be written again."""
+    return isinstance(element, inkex.Group) and element.get(LAYOUT) is not None
+
+
+def layout(block: TextBlock) -> str:
+    """What a handwriting group keeps of its text, to be written again in place."""
+    frame = None if block.frame is None else [block.frame.left, block.frame.top, block.frame.width,
+                                              block.frame.step, block.frame.paragraph_of]
+    return json.dumps({"lines": [[l.text, l.x, l.y] for l in block.lines], "font_size": block.font_size,
+                       "anchor": block.anchor, "fill": block.fill, "frame": frame})
+
+
+def _rewritten(group) -> TextBlock:
+    saved = json.loads(group.get(LAYOUT))
+    frame = None if saved["frame"] is None else Frame(*saved["frame"])
+    return TextBlock(group, [TextLine(*line) for line in saved["lines"]], saved["font_size"], saved["anchor"],
+                     saved["fill"], frame)
 
 
 def length(value, font_size: float = 16.0, default: float = 16.0) -> float:
@@ -175,7 +200,10 @@ def _font_size(element, style: dict) -> float:
 
 
 def read(element, svg) -> TextBlock:
-    """The lines of one text object; raises ValueError for an object that is not text."""
+    """The lines of one text object (or of a handwriting group, to be written again);
+    raises ValueError for an object that is not text."""
+    if is_handwriting(element):
+        return _rewritten(element)
     style = _style(element)
     font_size = _font_size(element, style)
     block = TextBlock(element, font_size=font_size, anchor=_anchor(style), fill=_fill(style))

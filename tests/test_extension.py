@@ -152,6 +152,22 @@ def test_flowed_text_as_inkscape_saves_it_is_broken_by_the_written_words_to_fill
     assert ys == sorted(ys) and ys[1] - ys[0] == pytest.approx(25)
 
 
+def test_a_handwriting_group_is_written_again_in_place_with_a_new_seed(tmp_path):
+    first, _ = run("multi_line.svg", "--id=t1", "--style_source=none", "--seed=2")
+    (group,) = groups(first)
+    group.set("id", "hw1")
+    again_file = tmp_path / "written.svg"
+    again_file.write_bytes(etree.tostring(first))
+    output = BytesIO()
+    Handwriting().run([str(again_file), "--id=hw1", "--style_source=none", "--seed=9"], output=output)
+    (again,) = groups(etree.fromstring(output.getvalue()))
+    assert again.get(f"{NS}text") == group.get(f"{NS}text") and again.get(f"{NS}seed") == "9"
+    rows, new_rows = group.findall(f"{SVG}g"), again.findall(f"{SVG}g")
+    assert [r.get("transform") for r in new_rows] == [r.get("transform") for r in rows]   # in place
+    assert [p.get("d") for p in again.iter(f"{SVG}path")] != [p.get("d") for p in group.iter(f"{SVG}path")]
+    assert again.get("style") == group.get("style")
+
+
 def test_nothing_selected_is_an_error_and_changes_nothing(capsys):
     out, _ = run("single_line.svg", expect_abort=True)
     assert out == b"" and "Select one or more text objects" in capsys.readouterr().err
