@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from inkscribe.model.config import PathConfig
+
 from . import protocol
 
 # Seconds a daemon started on demand (by `inkscribe write` or the extension) waits for
@@ -113,7 +115,6 @@ def _read_text(args) -> list[str]:
 
 
 def _write(args) -> int:
-    from inkscribe.model.config import PathConfig
     from inkscribe.model.svg import standalone_svg
 
     from .client import Client, DaemonError, DaemonUnavailable
@@ -244,7 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"smoothing passes over each stroke, 0-10 (default {protocol.WriteRequest.smoothing})")
     w.add_argument("--size", type=float, default=protocol.WriteRequest.font_size,
                    help=f"font size in px the writing matches (default {protocol.WriteRequest.font_size:g})")
-    w.add_argument("--line-spacing", type=float, default=1.5, help="in font sizes (default 1.5)")
+    w.add_argument("--line-spacing", type=float, default=PathConfig.line_spacing,
+                   help=f"baseline to baseline, in font sizes (default {PathConfig.line_spacing:g})")
     w.add_argument("--stroke-width", type=float, help="pen width in px (default: size / 16)")
     w.add_argument("--colour", default="#000000", help="pen colour (default black)")
     w.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)

@@ -113,7 +113,7 @@ DATA_X_HEIGHT = 5.15
 class PathConfig:
     font_size: float = 32.0      # px; the handwriting's x-height is that of text of this size
     smoothing: int = 2           # passes of a [1, 2, 1] filter over each stroke's points
-    line_spacing: float = 1.5    # baseline to baseline, in font sizes
+    line_spacing: float = 2.0    # baseline to baseline, in font sizes: ascenders and descenders clear
     stroke_width: float | None = None  # px; default scales with the font size
     colour: str = "#000000"
 
