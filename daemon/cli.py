@@ -21,7 +21,9 @@ def _serve(args) -> int:
     from inkscribe.model.writer import Task, Writer
 
     from .client import Client
-    from .server import Daemon, ServerConfig, check_endpoint, model_info
+    import zmq
+
+    from .server import Daemon, ServerConfig, check_endpoint, claim, model_info
 
     if args.stop:
         return _stop(args.endpoint)
@@ -31,6 +33,13 @@ def _serve(args) -> int:
         return 1
     if args.detach:
         return _start_detached(args.endpoint, [a for a in sys.argv[1:] if a != "--detach"])
+    try:   # before the model loads: of two daemons started at once, one holds the endpoint
+        frontend = claim(args.endpoint, protocol.Limits())
+    except zmq.ZMQError as e:
+        holder = Client(args.endpoint).info()["pid"] if Client(args.endpoint).ping(timeout=5.0) else None
+        print(f"inkscribe: {args.endpoint} is held by " + (f"another inkscribe daemon (pid {holder})" if holder
+              else f"another program ({e.strerror})"), file=sys.stderr)
+        return 1
     model = load_model(args.checkpoint, args.device)
     device = next(model.parameters()).device
     info = model_info(model, device)
@@ -46,7 +55,7 @@ def _serve(args) -> int:
           f"inkscribe daemon: listening on {args.endpoint} (Ctrl+C stops)", flush=True)
     daemon = Daemon(writer, ServerConfig(endpoint=args.endpoint, allow_remote=args.allow_remote,
                                          idle_exit_s=args.idle_exit or None), info)
-    daemon.serve()
+    daemon.serve(frontend=frontend)
     print("inkscribe daemon: stopped", flush=True)
     return 0
 
@@ -94,6 +103,9 @@ def _start_detached(endpoint: str, argv: list[str], wait: float = 180.0) -> int:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if client.ping(timeout=1.0):   # another started first and holds the endpoint: use it
+                print(f"inkscribe: a daemon started by another command answers at {endpoint}", file=sys.stderr)
+                return 0
             print(f"inkscribe: the daemon exited with status {process.returncode}; see {log}", file=sys.stderr)
             return 1
         if client.ping(timeout=1.0):
@@ -114,11 +126,39 @@ def _read_text(args) -> list[str]:
     return text.rstrip("\n").split("\n")
 
 
+def _unwritable(output: str) -> str | None:
+    """Why `output` cannot be written, or None."""
+    if output == "-":
+        return None
+    path = Path(output)
+    if path.is_dir():
+        return "it is a folder"
+    if not path.parent.is_dir():
+        return f"there is no folder {path.parent}"
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return "permission denied"
+    return None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside `path`, then rename over it: a failure part-way leaves the old file whole."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _write(args) -> int:
     from inkscribe.model.svg import standalone_svg
 
     from .client import Client, DaemonError, DaemonUnavailable
 
+    problem = _unwritable(args.output)
+    if problem:   # said before any work is done
+        print(f"inkscribe: cannot write {args.output}: {problem}", file=sys.stderr)
+        return 1
     client = Client(args.endpoint, timeout=args.timeout)
     if not client.ping():
         print(f"inkscribe: no daemon answered at {client.endpoint}; starting one", file=sys.stderr)
@@ -138,7 +178,11 @@ def _write(args) -> int:
     if args.output == "-":
         sys.stdout.write(svg)
     else:
-        Path(args.output).write_text(svg, encoding="utf-8")
+        try:
+            _write_atomically(Path(args.output), svg)
+        except OSError as e:
+            print(f"inkscribe: cannot write {args.output}: {e.strerror or e}; it is left as it was", file=sys.stderr)
+            return 1
         timing = reply["timing"]
         print(f"inkscribe: wrote {len(lines)} line(s) to {args.output} in {timing['total_s']:.2f} s", file=sys.stderr)
     return 0

@@ -64,6 +64,22 @@ def check_endpoint(endpoint: str, allow_remote: bool) -> None:
                          "pass --allow-remote to do that on purpose")
 
 
+def claim(endpoint: str, limits: P.Limits) -> zmq.Socket:
+    """The daemon's ROUTER socket, bound to `endpoint`: binding is what makes one daemon the
+    only one there (raises zmq.ZMQError when another holds it)."""
+    frontend = zmq.Context.instance().socket(zmq.ROUTER)
+    frontend.setsockopt(zmq.LINGER, 0)
+    # A message over the limit cuts its sender off before the daemon buffers it; the
+    # client refuses to send one, with a clear error.
+    frontend.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes + ENVELOPE_BYTES)
+    try:
+        frontend.bind(endpoint)
+    except zmq.ZMQError:
+        frontend.close()
+        raise
+    return frontend
+
+
 def decode_image(data: bytes, n: int, limits: P.Limits) -> Image.Image:
     """A picture from PNG/JPEG bytes, refusing other formats, broken files and decompression
     bombs (its size is read from the header, before any pixel is decoded). It is shrunk to
@@ -99,19 +115,15 @@ class Daemon:
         self.replies = f"inproc://replies-{id(self)}"
 
     # ---- main thread: sockets ------------------------------------------------------
-    def serve(self, ready: threading.Event | None = None) -> None:
-        """Answer until stop() or SIGINT/SIGTERM; queued work is refused, the batch in hand finished."""
-        frontend = self.context.socket(zmq.ROUTER)
-        frontend.setsockopt(zmq.LINGER, 0)
-        # A message over the limit cuts its sender off before the daemon buffers it; the
-        # client refuses to send one, with a clear error.
-        frontend.setsockopt(zmq.MAXMSGSIZE, self.cfg.limits.message_bytes + ENVELOPE_BYTES)
-        frontend.bind(self.cfg.endpoint)
+    def serve(self, ready: threading.Event | None = None, frontend: zmq.Socket | None = None) -> None:
+        """Answer until stop() or SIGINT/SIGTERM; queued work is refused, the batch in hand
+        finished. `frontend`: the socket `claim` bound, if the endpoint was claimed early."""
+        frontend = frontend or claim(self.cfg.endpoint, self.cfg.limits)
         inbox = self.context.socket(zmq.PULL)
         inbox.bind(self.replies)
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, lambda *_: self.stopping.set())
+                signal.signal(sig, self._on_signal)
         worker = threading.Thread(target=self._work, name="inkscribe-model", daemon=True)
         worker.start()
         if ready is not None:
@@ -149,6 +161,14 @@ class Daemon:
                 Path(url.netloc + url.path).unlink(missing_ok=True)
 
     def stop(self) -> None:
+        self.stopping.set()
+
+    def _on_signal(self, signum, frame) -> None:
+        """The first SIGTERM or SIGINT stops taking work and finishes the batch in hand; a
+        second one, from someone who will not wait, exits at once."""
+        if self.stopping.is_set():
+            print("inkscribe daemon: stopped at once by a second signal", flush=True)
+            os._exit(1)
         self.stopping.set()
 
     def _handle(self, envelope: list[bytes], raw: bytes) -> dict | None:

@@ -292,6 +292,45 @@ def test_daemon_stop_ends_a_running_daemon_and_says_when_there_is_none(weights):
     assert again.returncode == 1 and "no daemon answers" in again.stderr
 
 
+def test_of_two_daemons_started_at_once_one_serves_and_the_other_says_who_holds_the_endpoint(weights):
+    endpoint = free_endpoint()
+    start = [sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint", endpoint, "--checkpoint",
+             str(weights), "--device", "cpu"]
+    both = [subprocess.Popen(start, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        while all(p.poll() is None for p in both) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (loser,) = [p for p in both if p.poll() is not None]
+        err = loser.stderr.read()
+        assert loser.returncode == 1 and "Traceback" not in err
+        assert "held by another inkscribe daemon (pid" in err or "a daemon already answers" in err
+        assert Client(endpoint).ping(timeout=10)
+    finally:
+        for p in both:
+            p.terminate()
+            p.communicate(timeout=30)
+
+
+@pytest.mark.parametrize("where, message", [("missing/out.svg", "there is no folder"), (".", "it is a folder")])
+def test_write_command_checks_where_it_writes_before_any_work(tmp_path, where, message):
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "hello", "-o",
+                           str(tmp_path / where), "--endpoint", free_endpoint()],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
+    assert "starting one" not in done.stderr            # refused before any daemon was asked
+
+
+def test_a_write_that_fails_part_way_leaves_the_old_file_whole(daemon, tmp_path):
+    out = tmp_path / "existing.svg"
+    out.write_text("<svg>the old letter</svg>")
+    command = f"ulimit -f 1; exec {sys.executable} -m inkscribe.daemon.cli write 'a longer line of words to write' " \
+              f"-o {out} --endpoint {daemon.endpoint}"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "it is left as it was" in done.stderr and "Traceback" not in done.stderr
+    assert out.read_text() == "<svg>the old letter</svg>" and list(tmp_path.iterdir()) == [out]
+
+
 def test_daemon_refuses_to_listen_beyond_this_machine_unless_asked(weights):
     done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint",
                            "tcp://0.0.0.0:5999", "--checkpoint", str(weights)], capture_output=True, text=True,
