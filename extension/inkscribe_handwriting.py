@@ -72,7 +72,7 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--unknown_chars", default="stop", choices=charset.UNKNOWN)
         pars.add_argument("--use_text_colour", type=inkex.Boolean, default=True)
         pars.add_argument("--colour", type=inkex.Color, default=inkex.Color("black"))
-        pars.add_argument("--stroke_width", type=float, default=0.0)
+        pars.add_argument("--pen_width", type=float, default=0.0)   # mm; 0: in proportion to the font size
         pars.add_argument("--smoothing", type=int, default=protocol.WriteRequest.smoothing)
         pars.add_argument("--endpoint", default="")
         pars.add_argument("--timeout", type=float, default=300.0)
@@ -203,7 +203,7 @@ class Handwriting(inkex.EffectExtension):
     def replace(self, block, written: list[dict], seed: int) -> None:
         element = block.element
         colour = block.fill if self.options.use_text_colour else str(self.options.colour.to_rgb())
-        width = self.options.stroke_width or block.font_size / 16
+        width = self.svg.unittouu(f"{self.options.pen_width}mm") if self.options.pen_width else block.font_size / 16
         group = Group()
         group.label = block.text.replace("\n", " ")[:80]
         for key, value in [("text", block.text), ("style-source", self.options.style_source),

@@ -133,10 +133,22 @@ def _anchor(style: dict) -> str:
     return {"center": "middle", "end": "end", "right": "end"}.get(style.get("text-align"), "start")
 
 
-def _fill(style: dict) -> str:
+def _fill(style: dict, svg) -> str:
+    """The text's colour for a pen: a gradient gives the colour of its first stop."""
     fill = style.get("fill")
+    gradient = re.search(r"url\(\s*#([^)\s]+)\s*\)", str(fill or ""))
+    seen = set()
+    while gradient and gradient.group(1) not in seen:   # gradients may take their stops from another
+        seen.add(gradient.group(1))
+        element = svg.getElementById(gradient.group(1))
+        stops = [] if element is None else element.findall("svg:stop", namespaces=inkex.NSS)
+        if stops:
+            fill = stops[0].specified_style().get("stop-color") or stops[0].get("stop-color")
+            break
+        href = "" if element is None else (element.get("xlink:href") or element.get("href") or "")
+        gradient = re.search(r"#(\S+)", href)
     try:
-        return str(inkex.Color(fill).to_rgb()) if fill and fill != "none" else "#000000"
+        return str(inkex.Color(fill).to_rgb()) if fill and fill != "none" and "url(" not in str(fill) else "#000000"
     except (inkex.colors.ColorError, ValueError, TypeError):
         return "#000000"
 
@@ -206,7 +218,7 @@ def read(element, svg) -> TextBlock:
         return _rewritten(element)
     style = _style(element)
     font_size = _font_size(element, style)
-    block = TextBlock(element, font_size=font_size, anchor=_anchor(style), fill=_fill(style))
+    block = TextBlock(element, font_size=font_size, anchor=_anchor(style), fill=_fill(style, svg))
     step = _line_height(style, font_size)
 
     if isinstance(element, inkex.FlowRoot):

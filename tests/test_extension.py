@@ -114,6 +114,13 @@ def test_text_becomes_a_group_of_stroked_paths_in_its_place_and_colour():
     assert line.get("transform").startswith("translate(100")
 
 
+def test_a_gradient_fill_gives_its_first_colour_and_the_pen_width_is_in_mm():
+    root, _ = run("gradient.svg", "--id=t1", "--style_source=none", "--pen_width=0.5")
+    style = groups(root)[0].get("style")
+    assert "stroke:#aa2200" in style
+    assert float(style.split("stroke-width:")[1].split(";")[0]) == pytest.approx(0.5 * 793.7 / 210, rel=1e-3)
+
+
 def test_keep_text_hides_the_original_instead_of_deleting_it():
     root, _ = run("single_line.svg", "--id=t1", "--style_source=none", "--keep_text=true")
     text = root.find(f".//{SVG}text")
