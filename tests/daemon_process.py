@@ -1,4 +1,5 @@
 """Real daemon processes for tests: a tiny model, a free loopback port, stopped afterwards."""
+import os
 import socket
 import subprocess
 import sys
@@ -28,9 +29,11 @@ def free_endpoint() -> str:
 class DaemonProcess:
     def __init__(self, weights: Path, endpoint: str | None = None, *args: str):
         self.endpoint = endpoint or free_endpoint()
+        # One thread: the strokes then do not depend on how the machine splits its matrix
+        # products, and the extension's comparison references hold everywhere.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint", self.endpoint,
-             "--checkpoint", str(weights), "--device", "cpu", *args],
+             "--checkpoint", str(weights), "--device", "cpu", *args], env={**os.environ, "OMP_NUM_THREADS": "1"},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         client = Client(self.endpoint)
         deadline = time.monotonic() + 60
