@@ -14,6 +14,7 @@ from . import protocol
 # Seconds a daemon started on demand (by `inkscribe write` or the extension) waits for
 # more work before it exits and gives its memory back.
 AUTO_IDLE_EXIT_S = 900
+PAGE_CHUNK = 200   # characters of a long line sent as one line (the daemon takes up to 300)
 
 
 def _serve(args) -> int:
@@ -151,11 +152,16 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _write(args) -> int:
-    from inkscribe.model.svg import standalone_svg
+    from inkscribe.model.layout import PX_PER_MM, chunks, page_size, pages
+    from inkscribe.model.svg import page_svg, standalone_svg
 
     from .client import Client, DaemonError, DaemonUnavailable
 
     problem = _unwritable(args.output)
+    try:
+        page = page_size(args.page) if args.page else None
+    except ValueError as e:
+        problem = str(e)
     if problem:   # said before any work is done
         print(f"inkscribe: cannot write {args.output}: {problem}", file=sys.stderr)
         return 1
@@ -166,25 +172,43 @@ def _write(args) -> int:
                                                                     if args.checkpoint else [])
         if _start_detached(client.endpoint, start) != 0:
             return 1
+    text, size = _read_text(args), args.size
+    if args.page:   # in mm throughout: the daemon's "px" is whatever unit the font size is in
+        size = args.size / PX_PER_MM
+        pieces = [(n, piece) for n, line in enumerate(text) for piece in chunks(line, PAGE_CHUNK)]
     try:
-        reply = client.write(_read_text(args), style_images=args.style, temperature=args.temperature,
-                             bias=args.bias, seed=args.seed, smoothing=args.smoothing, font_size=args.size)
+        reply = client.write([p for _, p in pieces] if args.page else text, style_images=args.style,
+                             temperature=args.temperature, bias=args.bias, seed=args.seed,
+                             smoothing=args.smoothing, font_size=size)
     except (DaemonError, DaemonUnavailable, OSError) as e:
         print(f"inkscribe: {e}", file=sys.stderr)
         return 1
-    lines = [(line["paths"], line["bbox"][2] if line["bbox"] else 0.0) for line in reply["lines"]]
-    svg = standalone_svg(lines, PathConfig(font_size=args.size, line_spacing=args.line_spacing,
-                                           stroke_width=args.stroke_width, colour=args.colour))
-    if args.output == "-":
-        sys.stdout.write(svg)
+    pen = None if args.stroke_width is None else args.stroke_width * size / args.size
+    cfg = PathConfig(font_size=size, line_spacing=args.line_spacing, stroke_width=pen, colour=args.colour)
+    if args.page:
+        written = [[row for (n, _), row in zip(pieces, reply["lines"]) if n == k] for k in range(len(text))]
+        laid_out = pages(written, page, args.margin, size * args.line_spacing)
+        documents = [page_svg(lines, page, cfg) for lines in laid_out]
     else:
-        try:
-            _write_atomically(Path(args.output), svg)
-        except OSError as e:
-            print(f"inkscribe: cannot write {args.output}: {e.strerror or e}; it is left as it was", file=sys.stderr)
+        documents = [standalone_svg([(line["paths"], line["bbox"][2] if line["bbox"] else 0.0)
+                                     for line in reply["lines"]], cfg)]
+    if args.output == "-":
+        if len(documents) > 1:
+            print(f"inkscribe: the letter takes {len(documents)} pages; give -o FILE to write them", file=sys.stderr)
             return 1
-        timing = reply["timing"]
-        print(f"inkscribe: wrote {len(lines)} line(s) to {args.output} in {timing['total_s']:.2f} s", file=sys.stderr)
+        sys.stdout.write(documents[0])
+        return 0
+    targets = [Path(args.output)] + [Path(args.output).with_stem(f"{Path(args.output).stem}-{k}")
+                                     for k in range(2, len(documents) + 1)]
+    try:
+        for target, document in zip(targets, documents):
+            _write_atomically(target, document)
+    except OSError as e:
+        print(f"inkscribe: cannot write {e.filename or args.output}: {e.strerror or e}; it is left as it was",
+              file=sys.stderr)
+        return 1
+    print(f"inkscribe: wrote {len(text)} line(s) to {', '.join(map(str, targets))} in "
+          f"{reply['timing']['total_s']:.2f} s", file=sys.stderr)
     return 0
 
 
@@ -292,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--line-spacing", type=float, default=PathConfig.line_spacing,
                    help=f"baseline to baseline, in font sizes (default {PathConfig.line_spacing:g})")
     w.add_argument("--stroke-width", type=float, help="pen width in px (default: size / 16)")
+    w.add_argument("--page", metavar="SIZE",
+                   help="lay the text out as a letter on pages of this size: A5, A4, letter or WxH in mm; "
+                        "long lines are broken by the written words' width, and further pages go to "
+                        "OUTPUT-2.svg, OUTPUT-3.svg...; one path per stroke, in mm, no transforms")
+    w.add_argument("--margin", type=float, default=15.0, help="with --page: margin in mm (default 15)")
     w.add_argument("--colour", default="#000000", help="pen colour (default black)")
     w.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
     w.add_argument("--checkpoint", help="weights for a daemon this command starts (default: shipped)")

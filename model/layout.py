@@ -1,6 +1,6 @@
 """Lines broken by the measured width of the written words, not by a guess from the
-character count. Pure Python, on the daemon's replies: the Inkscape extension and the
-command line both use it.
+character count, and letters laid out on pages. Pure Python, on the daemon's replies: the
+Inkscape extension and the command line both use it.
 """
 from statistics import median
 
@@ -49,3 +49,38 @@ def reflow(written: list[dict], width: float) -> list[dict]:
         current["width"] = right + dx
     return [{**line, "text": " ".join(line["text"])} for line in lines] or [
         {"text": "", "paths": [], "strokes": [], "width": 0.0}]
+
+
+PAGES = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "letter": (215.9, 279.4)}   # mm
+PX_PER_MM = 96 / 25.4
+
+
+def page_size(name: str) -> tuple[float, float]:
+    """(width, height) in mm of A5, A4, letter, or WxH in mm ("120x180")."""
+    if name in PAGES:
+        return PAGES[name]
+    try:
+        width, height = (float(v) for v in name.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"page {name!r}: use A5, A4, letter or WIDTHxHEIGHT in mm (e.g. 120x180)") from None
+    if width <= 0 or height <= 0:
+        raise ValueError(f"page {name!r}: width and height must be positive")
+    return width, height
+
+
+def pages(paragraphs: list[list[dict]], size_mm: tuple[float, float], margin: float, step: float) -> list[list[dict]]:
+    """Written paragraphs laid out as a letter: each broken to the width inside the margins,
+    one line every `step` mm, further pages when a page is full. All in mm; each line as
+    {"text", "paths", "y"} with its paths already in place on the page (x from the margin)."""
+    width, height = size_mm
+    if width - 2 * margin <= 0 or height - 2 * margin < step:
+        raise ValueError(f"margins of {margin:g} mm leave no room on a {width:g} x {height:g} mm page")
+    out, page, y = [], [], margin + step / 2
+    for written in paragraphs:
+        for row in reflow(written, width - 2 * margin):
+            if y > height - margin - step / 4:   # the line's middle must stay clear of the bottom margin
+                out.append(page)
+                page, y = [], margin + step / 2
+            page.append({"text": row["text"], "paths": [shift_path(d, margin, y) for d in row["paths"]], "y": y})
+            y += step
+    return out + [page]

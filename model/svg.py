@@ -29,3 +29,15 @@ _PAIR = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)")
 def shift_path(d: str, dx: float, dy: float = 0.0) -> str:
     """Path data (absolute x,y pairs, as `paths.path_data` writes it) moved by (dx, dy)."""
     return _PAIR.sub(lambda m: f"{float(m.group(1)) + dx:.2f},{float(m.group(2)) + dy:.2f}", d)
+
+
+def page_svg(lines: list[dict], size_mm: tuple[float, float], cfg: PathConfig) -> str:
+    """One page of a letter in mm, no transforms: one <path> per stroke, as plotters take it."""
+    width, height = size_mm
+    body = "\n".join(f'<path d="{escape(d)}"/>' for line in lines for d in line["paths"])
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}mm" height="{height:g}mm" '
+        f'viewBox="0 0 {width:g} {height:g}">\n'
+        f'<g fill="none" stroke="{escape(cfg.colour)}" stroke-width="{cfg.width:.3f}" '
+        f'stroke-linecap="round" stroke-linejoin="round">\n{body}\n</g>\n</svg>\n'
+    )

@@ -349,6 +349,24 @@ def test_write_command_produces_a_standalone_svg(daemon, tmp_path):
     assert len(groups) == 2 and all(g.findall(f"{SVG}path") for g in groups)
 
 
+def test_write_command_lays_a_letter_out_on_pages_in_mm_for_plotters(daemon, tmp_path):
+    letter = "Dear Ada,\n\n" + " ".join(["thank you for the kind letter"] * 12) + "\n\nWith love, Jo\n"
+    out = tmp_path / "letter.svg"
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "-o", str(out), "--page", "80x60",
+                           "--margin", "8", "--size", "20", "--endpoint", daemon.endpoint, "--seed", "1"],
+                          input=letter, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    written = sorted(tmp_path.glob("letter*.svg"))
+    assert len(written) >= 2 and out in written and (tmp_path / "letter-2.svg") in written
+    root = etree.parse(str(out)).getroot()
+    assert root.get("width") == "80mm" and root.get("viewBox") == "0 0 80 60"
+    assert not root.xpath("//*[@transform]")               # absolute coordinates, as plotters take them
+    assert root.findall(f".//{SVG}path")
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "x", "--page", "huge", "-o",
+                           str(tmp_path / "x.svg"), "--endpoint", daemon.endpoint], capture_output=True, text=True)
+    assert done.returncode == 1 and "A5, A4, letter or WIDTHxHEIGHT" in done.stderr
+
+
 def test_write_command_starts_a_daemon_when_none_answers(weights, tmp_path):
     endpoint = free_endpoint()
     out = tmp_path / "auto.svg"
