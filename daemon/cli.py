@@ -39,7 +39,8 @@ def _serve(args) -> int:
     except zmq.ZMQError as e:
         holder = Client(args.endpoint).info()["pid"] if Client(args.endpoint).ping(timeout=5.0) else None
         print(f"inkscribe: {args.endpoint} is held by " + (f"another inkscribe daemon (pid {holder})" if holder
-              else f"another program ({e.strerror})"), file=sys.stderr)
+              else f"another program, or an inkscribe daemon still loading its model ({e.strerror})"),
+              file=sys.stderr)
         return 1
     model = load_model(args.checkpoint, args.device)
     device = next(model.parameters()).device
