@@ -152,6 +152,30 @@ def _write_atomically(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _style(paths: list[str]) -> tuple[list[str], list, list]:
+    """--style files as (pictures, drawn strokes, drawn outlines): an SVG file is read as
+    handwriting drawn in it (every path), anything else is sent as a picture."""
+    pictures, strokes, outlines = [], [], []
+    for path in paths:
+        if Path(path).suffix.lower() != ".svg":
+            pictures.append(path)
+            continue
+        try:
+            import inkex
+            from inkscribe.extension.inkscribe_drawn import drawn_paths, strokes_of
+        except ImportError as e:
+            raise ValueError(f"reading strokes from {path} needs inkex ({e}); install/setup.sh installs it") from None
+        try:
+            drawn = strokes_of(drawn_paths([inkex.load_svg(path).getroot()]))
+        except Exception as e:   # lxml's and inkex's parse errors share no base class
+            raise ValueError(f"cannot read {path} as an SVG drawing: {e}") from None
+        if not any(drawn):
+            raise ValueError(f"{path} holds no drawn strokes (paths) to take the style from")
+        strokes += drawn[0]
+        outlines += drawn[1]
+    return pictures, strokes, outlines
+
+
 def _write(args) -> int:
     from inkscribe.model.layout import PX_PER_MM, chunks, page_size, pages
     from inkscribe.model.svg import page_svg, standalone_svg
@@ -166,6 +190,11 @@ def _write(args) -> int:
     if problem:   # said before any work is done
         print(f"inkscribe: cannot write {args.output}: {problem}", file=sys.stderr)
         return 1
+    try:
+        pictures, strokes, outlines = _style(args.style)
+    except ValueError as e:
+        print(f"inkscribe: {e}", file=sys.stderr)
+        return 1
     client = Client(args.endpoint, timeout=args.timeout)
     if not client.ping():
         print(f"inkscribe: no daemon answered at {client.endpoint}; starting one", file=sys.stderr)
@@ -178,7 +207,8 @@ def _write(args) -> int:
         size = args.size / PX_PER_MM
         pieces = [(n, piece) for n, line in enumerate(text) for piece in chunks(line, PAGE_CHUNK)]
     try:
-        reply = client.write([p for _, p in pieces] if args.page else text, style_images=args.style,
+        reply = client.write([p for _, p in pieces] if args.page else text, style_images=pictures,
+                             style_strokes=strokes, style_outlines=outlines,
                              temperature=args.temperature, bias=args.bias, seed=args.seed,
                              smoothing=args.smoothing, font_size=size)
     except (DaemonError, DaemonUnavailable, OSError) as e:
@@ -214,7 +244,7 @@ def _write(args) -> int:
 
 
 # Training options that a resumed run takes from its checkpoint unless given again.
-RUN_OPTIONS = ("preset", "steps", "batch_points", "lr", "warmup", "eval_every", "words")
+RUN_OPTIONS = ("preset", "steps", "batch_points", "lr", "warmup", "eval_every", "words", "rare_words")
 
 
 def _train(args) -> int:
@@ -303,8 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("text", nargs="?", help="the text; newlines separate lines (default: --file or stdin)")
     w.add_argument("-f", "--file", help="read the text from this file ('-' for stdin), one line per line")
     w.add_argument("-o", "--output", default="-", help="SVG file to write (default: stdout)")
-    w.add_argument("--style", nargs="+", default=[], metavar="IMAGE",
-                   help="pictures (PNG/JPEG) of the handwriting to imitate")
+    w.add_argument("--style", nargs="+", default=[], metavar="FILE",
+                   help="pictures (PNG/JPEG) of the handwriting to imitate, or SVG files of it drawn as "
+                        "strokes (e.g. with a tablet in Inkscape)")
     w.add_argument("--temperature", type=float,
                    help=f"randomness, 0.05-3 (default {protocol.WriteRequest.temperature})")
     w.add_argument("--bias", type=float,
@@ -369,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start a new run from these weights (a checkpoint or a shipped file, e.g. the default)")
     t.add_argument("--lines-only", dest="words", action="store_const", const=False,
                    help="train on whole lines only, not on words cut from them")
+    t.add_argument("--rare-words", type=int, metavar="N",
+                   help=f"train words holding a capital or digit N times per epoch (default {defaults.rare_words})")
     t.add_argument("--eval-every", type=int,
                    help=f"steps between validation, checkpoint and sample sheet (default {defaults.eval_every})")
     t.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")

@@ -69,10 +69,12 @@ class Client:
 
     def write(self, text: str | list[str], style_images: list[bytes | str | Path] = (),
               temperature: float | None = None, bias: float | None = None, seed: int | None = None,
-              smoothing: int | None = None, font_size: float | None = None) -> dict:
+              smoothing: int | None = None, font_size: float | None = None,
+              style_strokes: list | None = None, style_outlines: list | None = None) -> dict:
         """Write text (a string, with newlines between lines, or a list of lines).
 
         style_images: pictures of handwriting, as PNG/JPEG bytes or file paths.
+        style_strokes, style_outlines: handwriting drawn as vectors (see protocol.md).
         Returns the daemon's reply: per line its SVG path data, strokes and bounding box.
         A write is tried once: a slow answer is far likelier than a lost one, and a
         retry would only queue the same work again.
@@ -80,5 +82,6 @@ class Client:
         lines = text.split("\n") if isinstance(text, str) else list(text)
         images = [i if isinstance(i, bytes) else Path(i).read_bytes() for i in style_images]
         payload = protocol.write_message(lines, images, temperature=temperature, bias=bias, seed=seed,
-                                         smoothing=smoothing, font_size=font_size)
+                                         smoothing=smoothing, font_size=font_size,
+                                         strokes=style_strokes or None, outlines=style_outlines or None)
         return self.request(payload, retries=0)

@@ -6,8 +6,9 @@ import base64
 import binascii
 import difflib
 import json
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 VERSION = 1
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5717"
@@ -22,6 +23,7 @@ TEXT_TOO_LONG = "text_too_long"
 TOO_MANY_LINES = "too_many_lines"
 TOO_MANY_IMAGES = "too_many_images"
 BAD_IMAGE = "bad_image"
+BAD_STROKES = "bad_strokes"
 IMAGE_TOO_LARGE = "image_too_large"
 NO_HANDWRITING = "no_handwriting"
 MESSAGE_TOO_LARGE = "message_too_large"
@@ -43,6 +45,8 @@ class Limits:
     image_bytes: int = 20 * 2**20    # one encoded image
     image_pixels: int = 40_000_000   # one decoded image: refuses decompression bombs
     message_bytes: int = 200 * 2**20
+    drawn_strokes: int = 5_000       # strokes drawn by hand (pencil, pen or calligraphy tool) as a style
+    drawn_points: int = 100_000      # their points, all together
     timeout_s: float = 300.0         # a request still queued after this is refused
 
 
@@ -69,6 +73,10 @@ class WriteRequest:
     seed: int | None = None
     smoothing: int = 2
     font_size: float | list[float] = 32.0   # px; or one per line
+    # Handwriting drawn as vectors, in any unit with y down: pen paths, and the closed
+    # outlines a calligraphy tool leaves (filled). Both together give one more style picture.
+    strokes: list[list[tuple[float, float]]] = field(default_factory=list)
+    outlines: list[list[tuple[float, float]]] = field(default_factory=list)
 
 
 # The fields each op may carry: anything else is a mistake worth saying (a misspelt
@@ -76,7 +84,8 @@ class WriteRequest:
 FIELDS = {
     "ping": ("op", "version"),
     "info": ("op", "version"),
-    "write": ("op", "version", "lines", "text", "images", "temperature", "bias", "seed", "smoothing", "font_size"),
+    "write": ("op", "version", "lines", "text", "images", "temperature", "bias", "seed", "smoothing", "font_size",
+              "strokes", "outlines"),
 }
 
 
@@ -146,6 +155,12 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         except (binascii.Error, ValueError):
             raise ProtocolError(BAD_IMAGE, f"image {n + 1} is not valid base64") from None
     seed = m.get("seed")
+    strokes, outlines = _drawn(m.get("strokes", []), "strokes"), _drawn(m.get("outlines", []), "outlines")
+    drawn = sum(map(len, strokes + outlines))
+    if len(strokes) + len(outlines) > limits.drawn_strokes or drawn > limits.drawn_points:
+        raise ProtocolError(BAD_STROKES, f"{len(strokes) + len(outlines)} drawn strokes of {drawn} points; the "
+                                         f"limit is {limits.drawn_strokes} strokes and {limits.drawn_points} "
+                                         f"points (select a few words of handwriting)")
     return WriteRequest(
         lines=lines,
         images=decoded,
@@ -154,7 +169,24 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         seed=None if seed is None else _number(seed, "seed", 0, 2**31 - 1, integer=True),
         smoothing=_number(m.get("smoothing", WriteRequest.smoothing), "smoothing", 0, 10, integer=True),
         font_size=_font_size(m.get("font_size", WriteRequest.font_size), len(lines)),
+        strokes=strokes,
+        outlines=outlines,
     )
+
+
+def _drawn(value, name: str) -> list[list[tuple[float, float]]]:
+    """Polylines [[x, y], ...] with finite coordinates."""
+    if not isinstance(value, list) or not all(isinstance(s, list) for s in value):
+        raise ProtocolError(BAD_STROKES, f"'{name}' must be a list of strokes, each a list of [x, y] points")
+    out = []
+    for n, stroke in enumerate(value, 1):
+        if not all(isinstance(p, list) and len(p) == 2 and all(
+                not isinstance(c, bool) and isinstance(c, (int, float)) and math.isfinite(c) for c in p)
+                for p in stroke):
+            raise ProtocolError(BAD_STROKES, f"{name[:-1]} {n} must be a list of [x, y] points with finite numbers")
+        if stroke:
+            out.append([(float(x), float(y)) for x, y in stroke])
+    return out
 
 
 def _font_size(value, lines: int) -> float | list[float]:
@@ -167,7 +199,8 @@ def _font_size(value, lines: int) -> float | list[float]:
 
 
 def write_message(lines: list[str], images: list[bytes] = (), **options) -> bytes:
-    """A `write` request ready to send; options: temperature, bias, seed, smoothing, font_size."""
+    """A `write` request ready to send; options: temperature, bias, seed, smoothing, font_size,
+    strokes, outlines."""
     message = {"op": "write", "version": VERSION, "lines": list(lines),
                "images": [base64.b64encode(i).decode() for i in images]}
     message.update({k: v for k, v in options.items() if v is not None})

@@ -25,7 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from inkscribe.model.charset import UnknownCharacterError, normalise
 from inkscribe.model.config import PathConfig
-from inkscribe.model.references import MAX_SIDE
+from inkscribe.model.references import MAX_SIDE, drawing
 from inkscribe.model.sampling import SampleConfig
 from inkscribe.model.writer import NoHandwritingFound, Task, Writer
 
@@ -227,8 +227,12 @@ class Daemon:
                                                      f"the limit is {self.cfg.limits.timeout_s:g} s")
                 r = job.request
                 images = [decode_image(data, n + 1, self.cfg.limits) for n, data in enumerate(r.images)]
+                names = [f"image {n}" for n in range(1, len(images) + 1)]
+                if r.strokes or r.outlines:
+                    images.append(drawing(r.strokes, r.outlines))
+                    names.append("the drawn strokes")
                 sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
-                tasks.append(Task(r.lines, self.writer.style(images),
+                tasks.append(Task(r.lines, self.writer.style(images, names),
                                   SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed),
                                   [PathConfig(font_size=size, smoothing=r.smoothing) for size in sizes]))
                 ready.append(job)

@@ -42,6 +42,7 @@ import inkex  # noqa: E402
 from lxml import etree  # noqa: E402
 from inkex import Group, PathElement, Transform  # noqa: E402
 
+import inkscribe_drawn  # noqa: E402
 import inkscribe_text  # noqa: E402
 from inkscribe.daemon import protocol  # noqa: E402
 from inkscribe.model import charset  # noqa: E402
@@ -63,7 +64,7 @@ class Handwriting(inkex.EffectExtension):
     def add_arguments(self, pars):
         pars.add_argument("--tab")
         pars.add_argument("--style_source", default="selection",
-                          choices=["selection", "document", "builtin", "none"])
+                          choices=["selection", "drawn", "document", "builtin", "none"])
         pars.add_argument("--builtin", type=int, default=1)
         pars.add_argument("--bias", type=float, default=protocol.WriteRequest.bias)
         pars.add_argument("--temperature", type=float, default=protocol.WriteRequest.temperature)
@@ -94,9 +95,10 @@ class Handwriting(inkex.EffectExtension):
         if not blocks:
             raise inkex.AbortExtension("The selected text objects are empty.")
         names, images = self.style_images()
+        drawn = self.drawn_style()
         seed = self.options.seed or random.randrange(1, 2**31)
         client = self.client()
-        written = self.write(client, blocks, names, images, seed)
+        written = self.write(client, blocks, names, images, drawn, seed)
         # Only now, with every answer in hand, is the document changed.
         for block, lines in zip(blocks, written):
             self.replace(block, lines, seed)
@@ -107,7 +109,7 @@ class Handwriting(inkex.EffectExtension):
     def style_images(self) -> tuple[list[str], list[bytes]]:
         """The pictures the style comes from: how a person knows each, and its bytes."""
         source = self.options.style_source
-        if source == "none":
+        if source in ("none", "drawn"):
             return [], []
         if source == "builtin":
             path = STYLES / f"hand-{self.options.builtin}.png"
@@ -117,6 +119,18 @@ class Handwriting(inkex.EffectExtension):
         pool = self.svg.selection.values() if source == "selection" else self.svg.descendants()
         images = [e for e in pool if isinstance(e, inkex.Image)][: protocol.Limits().images]
         return [self.image_name(e) for e in images], [self.image_bytes(e) for e in images]
+
+    def drawn_style(self) -> tuple[list, list]:
+        """The handwriting drawn in the selection, as (pen strokes, filled outlines)."""
+        if self.options.style_source != "drawn":
+            return [], []
+        strokes, outlines = inkscribe_drawn.strokes_of(
+            inkscribe_drawn.drawn_paths(self.svg.selection.values(), skip=inkscribe_text.is_handwriting))
+        if not strokes and not outlines:
+            raise inkex.AbortExtension(
+                "Select some handwriting drawn with the pencil, pen or calligraphy tool together with the text: "
+                "it gives the style. Or choose another style source on the Writing tab.")
+        return strokes, outlines
 
     @staticmethod
     def image_name(image) -> str:
@@ -174,11 +188,13 @@ class Handwriting(inkex.EffectExtension):
                 f"{started.stderr.strip()}\nStart it yourself with: inkscribe daemon")
         return client
 
-    def write(self, client: Client, blocks: list, names: list[str], images: list[bytes], seed: int) -> list:
+    def write(self, client: Client, blocks: list, names: list[str], images: list[bytes], drawn: tuple[list, list],
+              seed: int) -> list:
         """Every text's written lines, from one request: the model writes them as one batch."""
         try:
             lines = [charset.normalise(line.text, self.options.unknown_chars) for b in blocks for line in b.lines]
-            reply = client.write(lines, style_images=images, temperature=self.options.temperature,
+            reply = client.write(lines, style_images=images, style_strokes=drawn[0], style_outlines=drawn[1],
+                                 temperature=self.options.temperature,
                                  bias=self.options.bias, seed=seed, smoothing=self.options.smoothing,
                                  font_size=[b.font_size for b in blocks for _ in b.lines])
         except charset.UnknownCharacterError as e:

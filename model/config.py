@@ -70,6 +70,9 @@ class TrainConfig:
     # Words cut from the lines are trained on beside the lines: writing goes word by word,
     # and a word's characters align with its ink far more tightly than a line's do.
     words: bool = True
+    # Capitals and digits are a few percent of the ink and most of what recognizers misread:
+    # words holding one are trained this many times per epoch.
+    rare_words: int = 1
     init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
     # Validated, sampled and shipped weights are an average over about 1 / (1 - decay) steps:
     # single checkpoints swing between lines that stop short and lines that run on.

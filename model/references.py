@@ -212,6 +212,41 @@ def render(offsets: np.ndarray, px_per_unit: float, width: float = 2.0, margin: 
     return image
 
 
+DRAWN_INK = 2 * INK_HEIGHT   # pixels a drawn letter's height is rendered at, before lines are found and scaled
+
+
+def drawing(strokes: list[np.ndarray], outlines: list[np.ndarray] = ()) -> Image.Image:
+    """Handwriting drawn as vectors ([n, 2] points, any unit, y down), as a picture that
+    `tiles_from_image` reads like a scan: pen paths drawn with a pen of training's share of
+    the ink's height, outlines (a calligraphy tool's) filled.
+
+    Its size comes from the tallest strokes (the 90th percentile of their heights: a
+    cursive word, or a letter with an ascender), which span about a line's ink.
+    """
+    shapes = [np.asarray(s, np.float64) for s in [*strokes, *outlines]]
+    heights = [np.ptp(s[:, 1]) for s in shapes if len(s) > 1]
+    letter = np.percentile(heights, 90) if heights and max(heights) > 0 else 1.0
+    points = np.concatenate(shapes)
+    lo = points.min(0)
+    margin = DRAWN_INK
+    # No larger than a decoded picture is kept (MAX_SIDE): long drawings come out finer.
+    px = min(DRAWN_INK / letter, (MAX_SIDE - 2 * margin - 1) / max(np.ptp(points, 0).max(), 1e-9))
+    size = np.ceil((points.max(0) - lo) * px).astype(int) + 2 * margin + 1
+    image = Image.new("L", (int(size[0]), int(size[1])), 255)
+    draw = ImageDraw.Draw(image)
+    pen = max(1, round(PEN_IN_TILE / INK_HEIGHT * letter * px))
+    for n, s in enumerate(shapes):
+        xy = [tuple(p) for p in (s - lo) * px + margin]
+        if n >= len(strokes) and len(xy) > 2:
+            # Edged as well as filled: where a nib moves along its own edge, the outline
+            # closes to a hairline that a fill alone would break.
+            draw.polygon(xy, fill=0)
+            draw.line(xy + xy[:1], fill=0, width=max(1, pen // 2))
+        else:
+            draw.line(xy * 2 if len(xy) == 1 else xy, fill=0, width=pen, joint="curve")
+    return image
+
+
 def scanned(offsets: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """`render` with the look of a scan or photo: pen width, blur, noise, contrast, size."""
     px = rng.uniform(0.6, 1.6) * INK_HEIGHT / LINE_HEIGHT
@@ -227,7 +262,8 @@ def scanned(offsets: np.ndarray, rng: np.random.Generator) -> Image.Image:
 # The pictures people have of someone's handwriting, made from pen strokes: eval measures
 # the style each gives against a clean rendering, and tests check that each gives one.
 PICTURES = ("clean", "fine-pen scan", "pencil", "phone photo", "ruled paper", "squared paper", "screenshot",
-            "jpeg", "page", "transparent", "white on dark")
+            "jpeg", "page", "transparent", "white on dark", "drawn strokes", "calligraphy outlines")
+DRAWN_MM = 0.3   # mm per data unit: a line's ink about 3 mm tall, as written on a tablet
 
 
 def _page(lines: list[np.ndarray], px_per_unit: float, width: float) -> np.ndarray:
@@ -245,6 +281,12 @@ def _page(lines: list[np.ndarray], px_per_unit: float, width: float) -> np.ndarr
 def picture(lines: list[np.ndarray], kind: str, rng: np.random.Generator) -> Image.Image:
     """A writer's lines (one, or several for a page) as `kind` of picture (see PICTURES)."""
     lines = lines if kind == "page" else lines[:1]
+    if kind in ("drawn strokes", "calligraphy outlines"):   # drawn in Inkscape with a tablet
+        strokes = [s * DRAWN_MM for s in to_strokes(lines[0])]
+        if kind == "drawn strokes":
+            return drawing(strokes)
+        nib = 0.15 * np.array([np.cos(0.5), -np.sin(0.5)])   # a 0.3 mm nib held at 30 degrees
+        return drawing([], [np.concatenate([s + nib, s[::-1] - nib]) for s in strokes])
     px, pen = {"fine-pen scan": (14.0, 2.0), "screenshot": (2.2, 1.2)}.get(kind, (5.0, 2.5))
     ink = _page(lines, px, pen)
     h, w = ink.shape

@@ -120,12 +120,14 @@ def join_words(words: list[np.ndarray], gaps: list[float]) -> np.ndarray:
     return to_offsets(strokes) if strokes else np.zeros((0, 3), np.float32)
 
 
-def with_words(lines: list[Line]) -> list[Line]:
-    """The lines followed by every word cut from them (ids `line-id#k`, same form)."""
+def with_words(lines: list[Line], rare_repeat: int = 1) -> list[Line]:
+    """The lines followed by every word cut from them (ids `line-id#k`, same form); words
+    holding a capital or a digit come `rare_repeat` times."""
     words = []
     for line in lines:
         for k, (word, offsets) in enumerate(split_words(line.offsets, line.text) or []):
-            words.append(Line(f"{line.id}#{k}", line.form, word, offsets))
+            rare = any(c.isupper() or c.isdigit() for c in word)
+            words += [Line(f"{line.id}#{k}", line.form, word, offsets)] * (rare_repeat if rare else 1)
     return lines + words
 
 

@@ -104,7 +104,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     out = Path(cfg.out_dir)
     ckpt_path, log_path = out / "checkpoint.pt", out / "log.csv"
     data = data or iamondb.load(cfg.data)
-    train_lines = with_words(data["train"]) if cfg.words else data["train"]
+    train_lines = with_words(data["train"], cfg.rare_words) if cfg.words else data["train"]
     train_collate = Collator(train_lines, cfg.references, cfg.reading_drift, whole_lines=data["train"])
     valid_collate = Collator(data["valid"], cfg.references)
 

@@ -70,17 +70,19 @@ class Writer:
         self.ink_scale = getattr(model, "card", {}).get("ink_scale", 1.0)
 
     @torch.no_grad()
-    def style(self, images: list[Image.Image]) -> Hand | None:
-        """The writer's hand from tiles cut from all the pictures; None without pictures."""
+    def style(self, images: list[Image.Image], names: list[str] | None = None) -> Hand | None:
+        """The writer's hand from tiles cut from all the pictures; None without pictures.
+        `names` say how errors call each picture (default: image 1, image 2, ...)."""
         if not images:
             return None
+        names = names or [f"image {k}" for k in range(1, len(images) + 1)]
         per_image = max(1, MAX_TILES // len(images))
         cut = [tiles_from_image(image, per_image) for image in images]
-        empty = [str(k) for k, t in enumerate(cut, 1) if len(t) == 0]
+        empty = [name for name, t in zip(names, cut) if len(t) == 0]
         if empty:
             raise NoHandwritingFound(
-                f"no handwriting found in image {', '.join(empty)}: the style needs a picture of lines of "
-                f"writing, dark on light or light on dark; try one cropped to the writing, in sharper focus")
+                f"no handwriting found in {' and '.join(empty)}: the style needs lines of writing, dark on "
+                f"light or light on dark; try a picture cropped to the writing, in sharper focus")
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
         return Hand(embedding, word_gap(images) or WORD_GAP)

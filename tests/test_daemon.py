@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,6 +97,17 @@ def test_style_images_are_accepted(client):
     assert client.write("styled", style_images=[handwriting_png()], seed=1)["lines"][0]["paths"]
 
 
+def test_strokes_drawn_by_hand_give_the_style_and_a_dot_is_refused_by_name(client):
+    drawn = synthetic.strokes_for("hello world", np.random.default_rng(0))
+    nib = np.array([0.2, -0.1])   # a calligraphy tool's outline of each stroke
+    outlines = [np.concatenate([s + nib, s[::-1] - nib]).tolist() for s in drawn]
+    own = client.write("styled", seed=1)["lines"][0]["paths"]
+    assert client.write("styled", style_strokes=[s.tolist() for s in drawn], seed=1)["lines"][0]["paths"] != own
+    assert client.write("styled", style_outlines=outlines, seed=1)["lines"][0]["paths"] != own
+    with pytest.raises(DaemonError, match="no handwriting found in the drawn strokes"):
+        client.write("styled", style_images=[handwriting_png()], style_strokes=[[[0, 0], [0.1, 0]]])
+
+
 def test_info_describes_the_loaded_model(client):
     info = client.info()
     assert info["model"]["config"]["d_model"] == 32 and info["device"] == "cpu"
@@ -159,6 +171,12 @@ def _picture(format: str) -> str:
     (json.dumps({"op": "write", "lines": ["x"], "images": [_picture("GIF")]}).encode(), protocol.BAD_IMAGE),
     (json.dumps({"op": "write", "lines": ["x"], "images": [_picture("BMP")]}).encode(), protocol.BAD_IMAGE),
     (json.dumps({"op": "write", "lines": ["x"], "images": [_picture("PNG")[:1000]]}).encode(), protocol.BAD_IMAGE),
+    (b'{"op": "write", "lines": ["x"], "strokes": "scribble"}', protocol.BAD_STROKES),
+    (b'{"op": "write", "lines": ["x"], "strokes": [[[0, "a"]]]}', protocol.BAD_STROKES),
+    (b'{"op": "write", "lines": ["x"], "outlines": [[[0, 1, 2]]]}', protocol.BAD_STROKES),
+    (b'{"op": "write", "lines": ["x"], "strokes": [[[0, NaN]]]}', protocol.BAD_STROKES),
+    (json.dumps({"op": "write", "lines": ["x"], "strokes": [[[0, 0]] * 100_001]}).encode(), protocol.BAD_STROKES),
+    (b'{"op": "write", "lines": ["x"], "strokes": [[[0, 0], [0.1, 0]]]}', protocol.NO_HANDWRITING),
 ])
 def test_bad_requests_get_a_structured_error_and_the_daemon_lives_on(daemon, payload, code):
     reply = raw_request(daemon.endpoint, payload)
@@ -348,6 +366,22 @@ def test_write_command_produces_a_standalone_svg(daemon, tmp_path):
     root = etree.parse(str(out)).getroot()
     groups = root.findall(f"{SVG}g/{SVG}g")
     assert len(groups) == 2 and all(g.findall(f"{SVG}path") for g in groups)
+
+
+def test_write_command_takes_the_style_from_an_svg_of_drawn_strokes(daemon, tmp_path):
+    drawn = Path(__file__).parent / "data" / "svg" / "drawn.svg"
+    empty = tmp_path / "typed.svg"
+    empty.write_text('<svg xmlns="http://www.w3.org/2000/svg"><text>typed, not drawn</text></svg>')
+    written = {}
+    for name, style in [("own", []), ("drawn", ["--style", str(drawn)]), ("empty", ["--style", str(empty)])]:
+        out = tmp_path / f"{name}.svg"
+        written[name] = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "-o", str(out),
+                                        "in my hand", "--endpoint", daemon.endpoint, "--seed", "1", *style],
+                                       capture_output=True, text=True, timeout=120)
+    assert written["own"].returncode == written["drawn"].returncode == 0, written["drawn"].stderr
+    assert (tmp_path / "drawn.svg").read_text() != (tmp_path / "own.svg").read_text()
+    assert written["empty"].returncode == 1 and "holds no drawn strokes" in written["empty"].stderr
+    assert not (tmp_path / "empty.svg").exists()
 
 
 def test_write_command_lays_a_letter_out_on_pages_in_mm_for_plotters(daemon, tmp_path):

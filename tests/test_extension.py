@@ -70,6 +70,11 @@ class TestStyleFromImages(ComparisonMixin, DaemonCase):
     comparisons = [("--id=t1", "--id=embedded", "--id=linked", "--style_source=selection", "--seed=3")]
 
 
+class TestStyleFromDrawnStrokes(ComparisonMixin, DaemonCase):
+    compare_file = "svg/drawn.svg"
+    comparisons = [("--id=t1", "--id=pencil", "--style_source=drawn", "--seed=3")]
+
+
 class TestInx(InxMixin, TestCase):
     def test_inx_file(self):
         cwd = os.getcwd()
@@ -240,6 +245,25 @@ def test_daemon_that_is_not_running_is_started(monkeypatch, tmp_path):
 
 def _strokes(root) -> list[str]:
     return [p.get("d") for p in groups(root)[0].iter(f"{SVG}path")]
+
+
+@pytest.mark.parametrize("tool", ["pencil", "calligraphy"])
+def test_handwriting_drawn_in_the_document_gives_the_style_and_is_left_as_drawn(tool):
+    own = _strokes(run("drawn.svg", "--id=t1", "--style_source=none", "--seed=3")[0])
+    root, _ = run("drawn.svg", "--id=t1", f"--id={tool}", "--style_source=drawn", "--seed=3")
+    assert _strokes(root) != own
+    drawn = etree.parse(str(DATA / "svg" / "drawn.svg")).getroot()
+    for path in drawn.iter(f"{SVG}path"):
+        assert root.find(f".//{SVG}path[@id='{path.get('id')}']").get("d") == path.get("d")
+
+
+@pytest.mark.parametrize("selected, message", [
+    ([], "Select some handwriting drawn with the pencil, pen or calligraphy tool"),
+    (["--id=dot"], "no handwriting found in the drawn strokes"),
+])
+def test_a_drawn_style_that_is_missing_or_holds_no_writing_is_explained(capsys, selected, message):
+    out, _ = run("drawn.svg", "--id=t1", *selected, "--style_source=drawn", expect_abort=True)
+    assert out == b"" and message in capsys.readouterr().err
 
 
 def test_every_built_in_hand_offered_is_shipped_and_moves_the_writing():

@@ -147,6 +147,14 @@ def test_words_are_trained_beside_their_lines_with_style_from_other_lines(lines)
     assert batch["images"].shape == (2, 2, 1, 64, 64) and batch["images"].max() > 0.5
 
 
+def test_words_with_capitals_or_digits_can_be_trained_more_often(lines):
+    words = with_words(lines)[len(lines):]
+    more = with_words(lines, rare_repeat=3)[len(lines):]
+    rare = [w.text for w in words if any(c.isupper() or c.isdigit() for c in w.text)]
+    assert rare and len(more) == len(words) + 2 * len(rare)
+    assert sorted(w.text for w in more if w.text in rare) == sorted(rare * 3)
+
+
 def test_a_request_is_written_word_by_word_with_the_writers_spacing():
     torch.manual_seed(0)
     writer = Writer(HandwritingModel(preset("tiny")))
@@ -293,7 +301,7 @@ def _photo_of_paper(size=(900, 400), shapes=False) -> Image.Image:
                                    _photo_of_paper(shapes=True)], ids=["blank", "paper", "objects"])
 def test_a_picture_without_writing_is_refused_by_number_with_what_to_try(lines, image):
     writer = Writer(HandwritingModel(preset("tiny")))
-    with pytest.raises(NoHandwritingFound, match="no handwriting found in image 2: .* try one cropped"):
+    with pytest.raises(NoHandwritingFound, match="no handwriting found in image 2: .* try a picture cropped"):
         writer.style([render(lines[0].offsets, 4), image])
 
 
