@@ -176,6 +176,24 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
     return pictures, strokes, outlines
 
 
+def _for_plotter(laid_out: list[list[dict]], tolerance: float) -> list[list[dict]]:
+    """Pages whose strokes are polylines within `tolerance` mm, each line's drawn in the
+    order that keeps the pen's travel in the air short; says how much travel that saved."""
+    from inkscribe.model.plotter import ordered, points_of, polyline_data, simplify, travel
+
+    in_air, out = [0.0, 0.0], []
+    for lines in laid_out:
+        out.append([])
+        for line in lines:
+            strokes = [simplify(points_of(d), tolerance) for d in line["paths"]]
+            drawn = ordered(strokes)
+            in_air = [in_air[0] + travel(strokes), in_air[1] + travel(drawn)]
+            out[-1].append({**line, "paths": [polyline_data(s) for s in drawn]})
+    print(f"inkscribe: pen-up travel inside lines {in_air[1]:.0f} mm (as written {in_air[0]:.0f} mm)",
+          file=sys.stderr)
+    return out
+
+
 def _write(args) -> int:
     from inkscribe.model.layout import PX_PER_MM, chunks, page_size, pages
     from inkscribe.model.svg import page_svg, standalone_svg
@@ -187,6 +205,8 @@ def _write(args) -> int:
         page = page_size(args.page) if args.page else None
     except ValueError as e:
         problem = str(e)
+    if args.plotter and not args.page:
+        problem = "--plotter needs --page SIZE: a plotter draws on a page, in mm"
     if problem:   # said before any work is done
         print(f"inkscribe: cannot write {args.output}: {problem}", file=sys.stderr)
         return 1
@@ -219,6 +239,8 @@ def _write(args) -> int:
     if args.page:
         written = [[row for (n, _), row in zip(pieces, reply["lines"]) if n == k] for k in range(len(text))]
         laid_out = pages(written, page, args.margin, size * args.line_spacing)
+        if args.plotter:
+            laid_out = _for_plotter(laid_out, args.tolerance)
         documents = [page_svg(lines, page, cfg) for lines in laid_out]
     else:
         documents = [standalone_svg([(line["paths"], line["bbox"][2] if line["bbox"] else 0.0)
@@ -272,6 +294,20 @@ def _eval(args) -> int:
     figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
     print((Path(args.out) / "report.md").read_text())
     return 0 if figures else 1
+
+
+def _judge(args) -> int:
+    from inkscribe.model import iamondb
+    from inkscribe.model.config import DataConfig, JudgeConfig
+    from inkscribe.model.judge import save_judge, train_judge
+
+    cfg = JudgeConfig(steps=args.steps)
+    data = iamondb.load(DataConfig(root=args.data, cache_dir=args.cache))
+    judge, score = train_judge(data["train"], data["valid"], cfg)
+    save_judge(judge, Path(args.out), {"data": "IAM-OnDB trainset lines (eval only; non-commercial research "
+                                               "licence of IAM-OnDB)", "steps": cfg.steps, "valid_retrieval": score})
+    print(f"wrote {args.out}: top-1 retrieval of real lines among {cfg.writers} validation writers {score:.2f}")
+    return 0
 
 
 def _export(args) -> int:
@@ -353,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "long lines are broken by the written words' width, and further pages go to "
                         "OUTPUT-2.svg, OUTPUT-3.svg...; one path per stroke, in mm, no transforms")
     w.add_argument("--margin", type=float, default=15.0, help="with --page: margin in mm (default 15)")
+    w.add_argument("--plotter", action="store_true",
+                   help="with --page: polylines instead of curves, each line's strokes ordered for the "
+                        "shortest pen-up travel (the saving is reported)")
+    w.add_argument("--tolerance", type=float, default=0.05,
+                   help="with --plotter: how far in mm a polyline may stray from the stroke (default 0.05)")
     w.add_argument("--colour", default="#000000", help="pen colour (default black)")
     w.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
     w.add_argument("--checkpoint", help="weights for a daemon this command starts (default: shipped)")
@@ -423,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the weights' licence")
     x.set_defaults(run=_export)
 
-    from inkscribe.model.config import EvalConfig
+    from inkscribe.model.config import EvalConfig, JudgeConfig
     ev = EvalConfig()
     e = commands.add_parser("eval", help="measure quality on IAM-OnDB validation writers",
                             description="Write validation texts in their writers' styles and measure: "
@@ -442,6 +483,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
     e.add_argument("--hands", metavar="DIR", help="also write the extension's built-in hands (PNG) into DIR")
     e.set_defaults(run=_eval)
+
+    jd = JudgeConfig()
+    j = commands.add_parser("judge", help="train the independent style judge that eval measures likeness with",
+                            description="Train a writer-identification encoder on IAM-OnDB's training lines, "
+                                        "apart from the handwriting model, for eval to judge style likeness.")
+    j.add_argument("--out", default=jd.path, help="where to save it (default: the one eval uses)")
+    j.add_argument("--steps", type=int, default=jd.steps, help="training steps")
+    j.add_argument("--data", default=ev.data.root, help="IAM-OnDB folder in its official layout")
+    j.add_argument("--cache", default=ev.data.cache_dir, help="where the preprocessed data is cached")
+    j.set_defaults(run=_judge)
 
     b = commands.add_parser("bench", help="measure training and sampling speed and memory",
                             description="Print training points/s, sampling seconds per 40-character line "

@@ -83,5 +83,6 @@ class Client:
         images = [i if isinstance(i, bytes) else Path(i).read_bytes() for i in style_images]
         payload = protocol.write_message(lines, images, temperature=temperature, bias=bias, seed=seed,
                                          smoothing=smoothing, font_size=font_size,
-                                         strokes=style_strokes or None, outlines=style_outlines or None)
+                                         strokes=style_strokes or None, outlines=style_outlines or None,
+                                         deadline_s=self.timeout)
         return self.request(payload, retries=0)

@@ -28,6 +28,7 @@ IMAGE_TOO_LARGE = "image_too_large"
 NO_HANDWRITING = "no_handwriting"
 MESSAGE_TOO_LARGE = "message_too_large"
 TIMEOUT = "timeout"
+BUSY = "busy"
 SHUTTING_DOWN = "shutting_down"
 UNSUPPORTED_VERSION = "unsupported_version"
 INTERNAL = "internal"
@@ -48,6 +49,7 @@ class Limits:
     drawn_strokes: int = 5_000       # strokes drawn by hand (pencil, pen or calligraphy tool) as a style
     drawn_points: int = 100_000      # their points, all together
     timeout_s: float = 300.0         # a request still queued after this is refused
+    queued_per_client: int = 8       # writes one client may have waiting; more are refused
 
 
 class ProtocolError(Exception):
@@ -73,6 +75,7 @@ class WriteRequest:
     seed: int | None = None
     smoothing: int = 2
     font_size: float | list[float] = 32.0   # px; or one per line
+    deadline_s: float | None = None   # how long the client waits: work still queued after it is dropped
     # Handwriting drawn as vectors, in any unit with y down: pen paths, and the closed
     # outlines a calligraphy tool leaves (filled). Both together give one more style picture.
     strokes: list[list[tuple[float, float]]] = field(default_factory=list)
@@ -85,7 +88,7 @@ FIELDS = {
     "ping": ("op", "version"),
     "info": ("op", "version"),
     "write": ("op", "version", "lines", "text", "images", "temperature", "bias", "seed", "smoothing", "font_size",
-              "strokes", "outlines"),
+              "strokes", "outlines", "deadline_s"),
 }
 
 
@@ -171,6 +174,7 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         font_size=_font_size(m.get("font_size", WriteRequest.font_size), len(lines)),
         strokes=strokes,
         outlines=outlines,
+        deadline_s=None if m.get("deadline_s") is None else _number(m["deadline_s"], "deadline_s", 0.1, 86400.0),
     )
 
 
@@ -200,7 +204,7 @@ def _font_size(value, lines: int) -> float | list[float]:
 
 def write_message(lines: list[str], images: list[bytes] = (), **options) -> bytes:
     """A `write` request ready to send; options: temperature, bias, seed, smoothing, font_size,
-    strokes, outlines."""
+    strokes, outlines, deadline_s."""
     message = {"op": "write", "version": VERSION, "lines": list(lines),
                "images": [base64.b64encode(i).decode() for i in images]}
     message.update({k: v for k, v in options.items() if v is not None})

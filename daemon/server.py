@@ -1,14 +1,17 @@
 """The model daemon: loads the model once and answers clients over ZeroMQ.
 
 The main thread owns the ROUTER socket: it answers ping and info at once, checks
-every request, and queues writes. One worker thread owns the model: it takes every
-queued write at once, so lines of several requests are sampled as one batch, and hands
+every request, and queues writes, each client's in a queue of its own. One worker thread
+owns the model: it takes a queued write from each client in turn, so lines of several
+requests are sampled as one batch and no client waits behind another's flood, and hands
 the replies back over an inproc socket (ZeroMQ sockets stay within one thread).
 """
+import errno
+import fcntl
 import io
 import os
 import json
-import queue
+import math
 import resource
 import signal
 import sys
@@ -30,6 +33,7 @@ from inkscribe.model.sampling import SampleConfig
 from inkscribe.model.writer import NoHandwritingFound, Task, Writer
 
 from . import protocol as P
+from .fair_queue import FairQueue
 
 ENVELOPE_BYTES = 4096   # room for routing frames beside a message at the size limit
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -64,20 +68,42 @@ def check_endpoint(endpoint: str, allow_remote: bool) -> None:
                          "pass --allow-remote to do that on purpose")
 
 
+class Frontend(zmq.Socket):
+    """The daemon's ROUTER socket, holding the lock beside an ipc socket file while it lives."""
+    lock = None
+
+
 def claim(endpoint: str, limits: P.Limits) -> zmq.Socket:
     """The daemon's ROUTER socket, bound to `endpoint`: binding is what makes one daemon the
-    only one there (raises zmq.ZMQError when another holds it)."""
-    frontend = zmq.Context.instance().socket(zmq.ROUTER)
+    only one there (raises zmq.ZMQError when another holds it).
+
+    ZeroMQ binds an ipc path by replacing whatever file is there, so a second daemon would
+    take a live one's socket (and delete it on exit): a lock beside the path says who owns it.
+    """
+    frontend = zmq.Context.instance().socket(zmq.ROUTER, socket_class=Frontend)
     frontend.setsockopt(zmq.LINGER, 0)
     # A message over the limit cuts its sender off before the daemon buffers it; the
     # client refuses to send one, with a clear error.
     frontend.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes + ENVELOPE_BYTES)
     try:
+        url = urlparse(endpoint)
+        if url.scheme == "ipc":
+            frontend.lock = open(f"{url.netloc}{url.path}.lock", "a")
+            try:
+                fcntl.flock(frontend.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise zmq.ZMQError(errno.EADDRINUSE) from None
         frontend.bind(endpoint)
-    except zmq.ZMQError:
-        frontend.close()
+    except (zmq.ZMQError, OSError):
+        release(frontend)
         raise
     return frontend
+
+
+def release(frontend: Frontend) -> None:
+    frontend.close()
+    if frontend.lock is not None:
+        frontend.lock.close()
 
 
 def decode_image(data: bytes, n: int, limits: P.Limits) -> Image.Image:
@@ -109,7 +135,7 @@ class Daemon:
     def __init__(self, writer: Writer, cfg: ServerConfig, info: dict):
         check_endpoint(cfg.endpoint, cfg.allow_remote)
         self.writer, self.cfg, self.info = writer, cfg, info
-        self.jobs: queue.Queue[Job] = queue.Queue()
+        self.jobs = FairQueue(cfg.limits.queued_per_client)
         self.stopping = threading.Event()
         self.context = zmq.Context()
         self.replies = f"inproc://replies-{id(self)}"
@@ -153,12 +179,12 @@ class Daemon:
             while inbox.poll(0):
                 frontend.send_multipart(inbox.recv_multipart())
         finally:
-            frontend.close()
+            url = urlparse(self.cfg.endpoint)
+            if url.scheme == "ipc":   # ours, while we hold its lock
+                Path(url.netloc + url.path).unlink(missing_ok=True)
+            release(frontend)
             inbox.close()
             self.context.term()
-            url = urlparse(self.cfg.endpoint)
-            if url.scheme == "ipc":
-                Path(url.netloc + url.path).unlink(missing_ok=True)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -177,14 +203,16 @@ class Daemon:
             if op == "ping":
                 return {"ok": True, "version": P.VERSION, "op": "pong"}
             if op == "info":
-                return {"ok": True, "version": P.VERSION, **self.info, "queued": self.jobs.qsize(),
+                return {"ok": True, "version": P.VERSION, **self.info, "queued": len(self.jobs),
                         "limits": self.cfg.limits.__dict__, "peak_rss_mb": peak_rss_mb(), "pid": os.getpid(),
                         "idle_exit_s": self.cfg.idle_exit_s}
             if self.stopping.is_set():
                 raise P.ProtocolError(P.SHUTTING_DOWN, "the daemon is shutting down")
             for line in request.lines:
                 normalise(line)
-            self.jobs.put(Job(envelope, request, time.monotonic()))
+            if not self.jobs.put(envelope[0], Job(envelope, request, time.monotonic())):
+                raise P.ProtocolError(P.BUSY, f"{self.cfg.limits.queued_per_client} requests from this client are "
+                                              f"already waiting; send more as their answers come")
             return None
         except UnknownCharacterError as e:
             return P.error_reply(P.UNKNOWN_CHARACTERS, str(e))
@@ -200,18 +228,12 @@ class Daemon:
         outbox.connect(self.replies)
         try:
             while not self.stopping.is_set():
-                try:
-                    jobs = [self.jobs.get(timeout=0.1)]
-                except queue.Empty:
+                jobs = self.jobs.take(self.cfg.max_batch_lines, 0.1, lambda job: len(job.request.lines))
+                if not jobs:
                     continue
-                lines = len(jobs[0].request.lines)
-                while lines < self.cfg.max_batch_lines and not self.jobs.empty():
-                    jobs.append(self.jobs.get_nowait())
-                    lines += len(jobs[-1].request.lines)
                 for job, reply in self._run(jobs):
                     outbox.send_multipart([*job.envelope, json.dumps(reply).encode()])
-            while not self.jobs.empty():  # refused, not dropped: every client hears back
-                job = self.jobs.get_nowait()
+            for job in self.jobs.drain():  # refused, not dropped: every client hears back
                 reply = P.error_reply(P.SHUTTING_DOWN, "the daemon is shutting down")
                 outbox.send_multipart([*job.envelope, json.dumps(reply).encode()])
         finally:
@@ -222,10 +244,11 @@ class Daemon:
         done, tasks, ready = [], [], []
         for job in jobs:
             try:
-                if started - job.received > self.cfg.limits.timeout_s:
-                    raise P.ProtocolError(P.TIMEOUT, f"waited {started - job.received:.0f} s in the queue; "
-                                                     f"the limit is {self.cfg.limits.timeout_s:g} s")
-                r = job.request
+                waited, r = started - job.received, job.request
+                if waited > min(self.cfg.limits.timeout_s, r.deadline_s or math.inf):
+                    # Its client has stopped waiting: not worth a moment of the model's time.
+                    raise P.ProtocolError(P.TIMEOUT, f"waited {waited:.0f} s in the queue; the limit is "
+                                                     f"{min(self.cfg.limits.timeout_s, r.deadline_s or math.inf):g} s")
                 images = [decode_image(data, n + 1, self.cfg.limits) for n, data in enumerate(r.images)]
                 names = [f"image {n}" for n in range(1, len(images) + 1)]
                 if r.strokes or r.outlines:

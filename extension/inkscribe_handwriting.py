@@ -33,6 +33,7 @@ if __name__ == "__main__":
     _run_in_project_python()
 
 import base64  # noqa: E402
+import math  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import time  # noqa: E402
@@ -46,6 +47,7 @@ import inkscribe_drawn  # noqa: E402
 import inkscribe_text  # noqa: E402
 from inkscribe.daemon import protocol  # noqa: E402
 from inkscribe.model import charset  # noqa: E402
+from inkscribe.model.plotter import ordered, polyline_data, simplify, travel  # noqa: E402
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
 
 NS = inkscribe_text.NS
@@ -75,6 +77,8 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--colour", type=inkex.Color, default=inkex.Color("black"))
         pars.add_argument("--pen_width", type=float, default=0.0)   # mm; 0: in proportion to the font size
         pars.add_argument("--smoothing", type=int, default=protocol.WriteRequest.smoothing)
+        pars.add_argument("--plotter", type=inkex.Boolean, default=False)
+        pars.add_argument("--tolerance", type=float, default=0.05)   # mm a plotter's polyline may stray
         pars.add_argument("--endpoint", default="")
         pars.add_argument("--timeout", type=float, default=300.0)
         pars.add_argument("--idle_exit", type=int, default=15)   # minutes a daemon it starts waits for work
@@ -227,9 +231,14 @@ class Handwriting(inkex.EffectExtension):
                            ("seed", seed), ("smoothing", self.options.smoothing), ("font-size", block.font_size)]:
             group.set(f"{{{NS}}}{key}", str(value))
         group.set(inkscribe_text.LAYOUT, inkscribe_text.layout(block))
-        group.transform = Transform(element.get("transform"))
+        placement = Transform(element.get("transform"))
+        if self.options.plotter:   # coordinates in the text's parent's space: no transforms to undo
+            width *= math.sqrt(abs(placement.a * placement.d - placement.b * placement.c))
+        else:
+            group.transform = placement
         group.style = inkex.Style({"fill": "none", "stroke": colour, "stroke-width": f"{width:.4g}",
                                    "stroke-linecap": "round", "stroke-linejoin": "round"})
+        in_air = [0.0, 0.0]   # pen-up travel as written, and as ordered for a plotter
         for n, (line, row_written) in enumerate(inkscribe_text.placed(block, written), 1):
             if not row_written["paths"]:
                 continue
@@ -238,9 +247,22 @@ class Handwriting(inkex.EffectExtension):
             row = Group()
             row.label = f"line {n}: {row_written['text']}"[:80]
             row.transform = Transform(translate=(line.x - shift, line.y - MIDDLE_ABOVE_BASELINE * block.font_size))
-            for d in row_written["paths"]:
+            if self.options.plotter:
+                to_parent, row.transform = placement @ row.transform, Transform()
+                tolerance = self.svg.unittouu(f"{self.options.tolerance}mm")
+                strokes = [simplify([tuple(to_parent.apply_to_point(p)) for p in s], tolerance)
+                           for s in row_written["strokes"]]
+                drawn = ordered(strokes)
+                in_air = [in_air[0] + travel(strokes), in_air[1] + travel(drawn)]
+                paths = [polyline_data(s) for s in drawn]
+            else:
+                paths = row_written["paths"]
+            for d in paths:
                 row.add(PathElement(d=d))
             group.add(row)
+        if self.options.plotter:
+            before, after = (self.svg.uutounit(v, "mm") for v in in_air)
+            group.set(f"{{{NS}}}pen-up-travel", f"{after:.1f} mm (as written {before:.1f} mm)")
         element.addprevious(group)
         if self.options.keep_text and not inkscribe_text.is_handwriting(element):
             element.style["display"] = "none"

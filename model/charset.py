@@ -1,4 +1,5 @@
-"""The characters the model can write: printable ASCII, one index each.
+"""The characters the model can write: printable ASCII, one index each, and letters
+with accents, written as their plain letter with the mark added (model/accents.py).
 
 Index 0 is padding and index 1 marks the end of the text, so the decoder has
 something to attend to once every character has been written.
@@ -17,7 +18,33 @@ SUBSTITUTES = {
     "\u2018": "'", "\u2019": "'", "\u201a": ",", "\u201c": '"', "\u201d": '"',
     "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ",
     "\t": " ",
+    # Ligatures a hand writes as their two letters, joined.
+    "\u0153": "oe", "\u0152": "OE", "\u00e6": "ae", "\u00c6": "AE",
 }
+
+
+# The marks a hand adds to a letter, by Unicode combining character: é is e with an acute.
+MARKS = {"\u0301": "acute", "\u0300": "grave", "\u0302": "circumflex", "\u030c": "caron", "\u0308": "diaeresis",
+         "\u0307": "dot", "\u0303": "tilde", "\u030a": "ring", "\u0304": "macron", "\u0306": "breve",
+         "\u030b": "double acute", "\u0327": "cedilla", "\u0328": "ogonek"}
+
+
+def _marked(c: str) -> tuple[str, list[str]] | None:
+    """(plain letter, its marks) for a letter the model writes plain and marks by hand."""
+    parts = unicodedata.normalize("NFD", c)
+    if len(parts) > 1 and parts[0] in _INDEX and parts[0].isalpha() and all(m in MARKS for m in parts[1:]):
+        return parts[0], [MARKS[m] for m in parts[1:]]
+    return None
+
+
+def split_marks(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """Text as the model writes it, and the marks to add: (index of the letter, mark)."""
+    plain, marks = [], []
+    for c in text:
+        base, names = _marked(c) or (c, [])
+        marks += [(len(plain), name) for name in names]
+        plain.append(base)
+    return "".join(plain), marks
 
 
 class UnknownCharacterError(ValueError):
@@ -46,15 +73,15 @@ def normalise(text: str, unknown: str = "stop") -> str:
     """Apply the documented substitutions; then for the characters left that the model
     cannot write: raise UnknownCharacterError ('stop'), write the nearest plain letters
     ('plain': é as e, ß as ss; a space where there are none) or leave a space ('gap')."""
-    text = "".join(SUBSTITUTES.get(c, c) for c in text)
-    missing = [c for c in text if c not in _INDEX]
+    text = "".join(SUBSTITUTES.get(c, c) for c in unicodedata.normalize("NFC", text))
+    missing = [c for c in text if c not in _INDEX and not _marked(c)]
     if not missing:
         return text
     if unknown == "stop":
         raise UnknownCharacterError(missing)
-    return "".join(c if c in _INDEX else _plain(c) if unknown == "plain" else " " for c in text)
+    return "".join(c if c in _INDEX or _marked(c) else _plain(c) if unknown == "plain" else " " for c in text)
 
 
 def encode(text: str) -> list[int]:
-    """Character indices of `text` followed by EOS."""
-    return [_INDEX[c] for c in normalise(text)] + [EOS]
+    """Character indices of `text` (accented letters as their plain letter) followed by EOS."""
+    return [_INDEX[c] for c in split_marks(normalise(text))[0]] + [EOS]

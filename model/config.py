@@ -5,6 +5,7 @@ No torch or numpy here, so that the command line starts fast.
 """
 import math
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 # Data units: the central 90 % of a line's ink spans this many units vertically.
 LINE_HEIGHT = 10.0
@@ -92,6 +93,18 @@ class TrainConfig:
 
 
 @dataclass
+class JudgeConfig:
+    """The independent style judge (model/judge.py): trained once, shipped beside the weights."""
+    steps: int = 1500
+    forms_per_batch: int = 64
+    tiles: int = 8             # tiles cut from each line
+    lr: float = 3e-3
+    writers: int = 20          # retrieval among this many validation writers, as eval measures it
+    seed: int = 0
+    path: str = str(Path(__file__).parent / "weights" / "judge.pt")
+
+
+@dataclass
 class EvalConfig:
     out_dir: str = "runs/eval"
     lines: int = 100           # validation lines written and read back by tesseract (one per writer)
@@ -102,6 +115,8 @@ class EvalConfig:
     seeds: tuple[int, ...] = (0, 1)  # 100 lines swing by a few hundredths of CER from seed to seed
     nll_batches: int = 1000    # validation batches for the likelihood (all of them, by default)
     hands_dir: str | None = None  # if set, also write the extension's built-in hands here
+    accents: bool = True       # also read back French and German sentences (needs tesseract's fra and deu)
+    judge: str = JudgeConfig.path   # the independent style judge's weights (`inkscribe judge` trains them)
     data: DataConfig = field(default_factory=DataConfig)
 
 

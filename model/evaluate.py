@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,12 +14,14 @@ import numpy as np
 import torch
 
 from . import iamondb
+from .accent_texts import FRENCH, GERMAN
 from .batches import Collator
 from .benchmark import LINE as SPEED_LINE
 from .checkpoint import pick_device
 from .config import EvalConfig, TrainConfig
-from .network import IMAGE_SIZE, HandwritingModel
-from .references import PICTURES, picture, render, scanned, tiles_from_image
+from .network import HandwritingModel
+from .judge import load_judge, retrieval as judged_retrieval
+from .references import PICTURES, picture, render, scanned
 from .sampling import SampleConfig
 from .segments import word_gaps
 from .sheet import sample_sheet
@@ -41,13 +44,13 @@ def cer(reference: str, hypothesis: str) -> float:
     return previous[-1] / max(1, len(reference))
 
 
-def ocr(offsets: np.ndarray, folder: Path) -> str | None:
+def ocr(offsets: np.ndarray, folder: Path, language: str = "eng") -> str | None:
     """What tesseract reads in the line rendered at 80 px height; None without tesseract."""
     if shutil.which("tesseract") is None:
         return None
     path = folder / "line.png"
     render(offsets, OCR_PX_PER_UNIT, width=2.5, margin=20).save(path)
-    done = subprocess.run(["tesseract", str(path), "stdout", "--psm", "7", "-l", "eng"],
+    done = subprocess.run(["tesseract", str(path), "stdout", "--psm", "7", "-l", language],
                           capture_output=True, text=True, timeout=60)
     return " ".join(done.stdout.split())
 
@@ -125,17 +128,6 @@ def _retrieval(queries: torch.Tensor, bank: torch.Tensor) -> float:
     return float((similar.argmax(1) == torch.arange(len(queries), device=queries.device)).float().mean())
 
 
-def _writer_embedding(model: HandwritingModel, pictures: list, device) -> torch.Tensor:
-    tiles = []
-    for picture in pictures:
-        t = tiles_from_image(picture, 8)
-        if len(t) == 0:  # a scribble with no line of writing in it: blank tiles
-            t = np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.float32)
-        tiles.append(t[np.arange(8) % len(t)])
-    writer, _ = model.style.heads(torch.from_numpy(np.stack(tiles))[:, :, None].to(device))
-    return torch.nn.functional.normalize(writer, dim=1)
-
-
 def _clean(offsets: np.ndarray):
     return render(offsets, 2.8)
 
@@ -182,6 +174,26 @@ PARAGRAPH_LINES = 4
 LONG_LINE = 300   # characters: the longest line a request may hold
 
 
+def _accents(writer: Writer, seeds: tuple[int, ...], cfg: EvalConfig, folder: Path) -> dict | None:
+    """Sentences with accented letters in the model's own hand, read by tesseract's French
+    and German models: written with their marks, and written plain (é as e), both read
+    against the accented text. None without those tesseract models."""
+    have = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.split() \
+        if shutil.which("tesseract") else []
+    if not {"fra", "deu"} <= set(have):
+        return None
+    plain = lambda t: "".join(c for c in unicodedata.normalize("NFD", t) if not unicodedata.combining(c))
+    found = {"marked": [], "plain": []}
+    for seed in seeds:
+        sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed)
+        for language, texts in (("fra", FRENCH), ("deu", GERMAN)):
+            for kind, written in (("marked", texts), ("plain", [plain(t) for t in texts])):
+                lines = writer.write([Task(written, None, sample)])[0]
+                found[kind] += [cer(t, ocr(l.offsets, folder, language)) for t, l in zip(texts, lines)]
+    return {"accent_lines": len(found["marked"]), "cer_marked": float(np.mean(found["marked"])),
+            "cer_unmarked": float(np.mean(found["plain"]))}
+
+
 def _size_spread(lines: list[np.ndarray]) -> float:
     """Relative spread (std / mean) of the small letters' size across a paragraph's lines."""
     sizes = np.array([x_height(o) for o in lines])
@@ -213,6 +225,11 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     picks = [by_form[f][0] for f in forms[: cfg.lines]]
     # Style from a picture of another of the writer's lines, made like a scan or photo.
     mates = [next((j for j in by_form[lines[i].form] if j != i), i) for i in picks]
+
+    # The width test of "complete" between two real lines of one writer: what a person passes.
+    widths = [width_per_char(lines[j].offsets, lines[j].text) / width_per_char(lines[i].offsets, lines[i].text)
+              for i, j in zip(picks, mates) if i != j]
+    figures["width_within_real"] = float(np.mean([0.75 <= w <= 1.33 for w in widths])) if widths else None
 
     # Legibility, completeness, size and spacing, once per seed: one line from each of
     # `lines` writers, in that writer's hand.
@@ -254,11 +271,11 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     ref_hands = [writer.style([p]) for p in ref_pictures]
     styled = [l.offsets for (l,) in writer.write([Task([t], h, sample) for t, h in zip(target_texts, ref_hands)])]
     plain = [l.offsets for (l,) in writer.write([Task([t], None, sample) for t in target_texts])]
-    bank = _writer_embedding(model, ref_pictures, device)
+    # Judged by an encoder trained apart from the model, on real lines only.
+    judge = load_judge(Path(cfg.judge))
 
     def retrieval(offsets):
-        nearest = (_writer_embedding(model, [_clean(o) for o in offsets], device) @ bank.T).argmax(1)
-        return float((nearest == torch.arange(len(offsets), device=device)).float().mean())
+        return judged_retrieval(judge, offsets, [lines[i].offsets for i in refs])
 
     real_slant = [slant(lines[i].offsets) for i in refs]
     real_width = [width_per_char(lines[i].offsets, lines[i].text) for i in refs]
@@ -296,6 +313,8 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     long_text = " ".join(lines[i].text for i in picks)[:LONG_LINE].rsplit(" ", 1)[0]
     (long_line,), = writer.write([Task([long_text], None, sample)])
     figures["long_line"] = (len(long_text), long_line.ended)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures["accents"] = _accents(writer, cfg.seeds, cfg, Path(tmp)) if cfg.accents else None
 
     if cfg.hands_dir:
         write_hands(writer, ref_hands[:HANDS], Path(cfg.hands_dir), sample)
@@ -367,6 +386,8 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"| complete lines in the model's own hand | {_spread(f, 'complete_own', 1)} / {f['lines']} |",
         f"| complete lines (every word ended, width within 0.75–1.33× the writer's, words ±1) | "
         f"{_spread(f, 'complete', 1)} / {f['lines']} |",
+        f"| the same width test between two real lines of one writer (a ceiling for the line above) | "
+        f"{_f(f['width_within_real'], 2)} |",
         f"| lines with a word run on to the length guard | {_spread(f, 'ran_to_guard', 1)} |",
         f"| narrower than 0.75× the real line (stopped early or skipped) | {_spread(f, 'too_short', 1)} |",
         f"| wider than 1.33× the real line (repeated or ran on) | {_spread(f, 'too_long', 1)} |",
@@ -378,7 +399,8 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"| lines whose word gaps are within ±25 % of the writer's | {_spread(f, 'gap_within', 2)} |",
         f"| size spread across a paragraph's lines (std / mean of x-height, {f['paragraphs']} paragraphs of "
         f"{PARAGRAPH_LINES}): real / model | {_f(f['size_spread_real'], 3)} / {_f(f['size_spread_model'], 3)} |",
-        f"| style retrieval top-1 over {f['writers']} writers: real other line / styled / no style "
+        f"| style retrieval top-1 over {f['writers']} writers, by the independent judge (an encoder trained "
+        f"apart, on real lines): real other line / styled / no style "
         f"(chance {1 / max(1, f['writers']):.2f}) | {_f(f['retrieval_real'], 2)} / {_f(f['retrieval_styled'], 2)} / "
         f"{_f(f['retrieval_plain'], 2)} |",
         f"| slant correlation with the reference writer: styled / no style | "
@@ -387,8 +409,13 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"{_f(f['width_r_styled'], 2)} / {_f(f['width_r_plain'], 2)} |",
         f"| seconds for a 44-character line (alone, this machine) | {_f(f['seconds_per_line'], 2)} |",
         f"| a {f['long_line'][0]}-character line ends by itself | {'yes' if f['long_line'][1] else 'no'} |",
-        "", f"Style from the pictures people have ({f['writers']} writers; each picture's style against clean "
-        "renderings of another line by each writer; top-1 retrieval, and pictures refused):", "",
+        *([] if not f.get("accents") else [
+            f"| French and German sentences with accents ({f['accents']['accent_lines']} lines, own hand; tesseract "
+            f"fra/deu): CER written with the marks / written plain, both against the accented text | "
+            f"{f['accents']['cer_marked']:.3f} / {f['accents']['cer_unmarked']:.3f} |"]),
+        "", f"Style from the pictures people have ({f['writers']} writers; the style the model's encoder reads "
+        "from each picture against that of clean renderings of another line by each writer; top-1 retrieval, and "
+        "pictures refused):", "",
         "| picture | retrieval | refused |", "| --- | --- | --- |",
         *[f"| {kind} | {f['picture_' + kind][0]:.2f} | {f['picture_' + kind][1]} |" for kind in PICTURES],
         "", f"![samples]({sheet})", "",

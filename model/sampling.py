@@ -46,8 +46,11 @@ def per_line(cfg: SampleConfig, lines: int) -> list[SampleConfig]:
 
 @torch.no_grad()
 def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | None = None,
-             cfg: SampleConfig | list[SampleConfig] = SampleConfig()) -> list[np.ndarray]:
-    """Offsets [n_i, 3] for each text, all lines sampled as one batch.
+             cfg: SampleConfig | list[SampleConfig] = SampleConfig(),
+             positions: list | None = None) -> list[np.ndarray]:
+    """Offsets [n_i, 3] for each text, all lines sampled as one batch; if a list is given
+    as `positions`, each text's reading position (the character being written) at each of
+    its points is appended to it.
 
     style: [B, d_model] from `model.style` (one writer per line), or None for the
     model's own neutral hand. cfg: one for all lines, or one per line; each line's
@@ -104,9 +107,12 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         if done.all():
             break
     strokes = torch.cat(written, 1).cpu().numpy()
+    at = torch.cat(readings[:-1], 1).cpu().numpy()   # each point is drawn reading the character before its step
     out = []
-    for row, n in zip(strokes, length.tolist()):
+    for row, read, n in zip(strokes, at, length.tolist()):
         row = row[:n].copy()
         row[-1, 2] = 1
         out.append(row)
+        if positions is not None:
+            positions.append(read[:n])
     return out

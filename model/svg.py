@@ -23,12 +23,13 @@ def standalone_svg(lines: list[tuple[list[str], float]], cfg: PathConfig) -> str
     )
 
 
-_PAIR = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)")
+# An x,y pair of path data as this project writes it.
+PAIR = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)")
 
 
 def shift_path(d: str, dx: float, dy: float = 0.0) -> str:
     """Path data (absolute x,y pairs, as `paths.path_data` writes it) moved by (dx, dy)."""
-    return _PAIR.sub(lambda m: f"{float(m.group(1)) + dx:.2f},{float(m.group(2)) + dy:.2f}", d)
+    return PAIR.sub(lambda m: f"{float(m.group(1)) + dx:.2f},{float(m.group(2)) + dy:.2f}", d)
 
 
 def page_svg(lines: list[dict], size_mm: tuple[float, float], cfg: PathConfig) -> str:

@@ -5,6 +5,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .accents import with_marks
+from .charset import split_marks
 from .network import HandwritingModel
 from .config import PathConfig
 from .paths import path_data, strokes_of
@@ -99,13 +101,18 @@ class Writer:
                 words = line.split()
                 jobs += [(t, i, j, word, style, c) for j, (word, c) in enumerate(zip(words, per_word(cfg, len(words))))]
         jobs.sort(key=lambda j: len(j[3]))
-        offsets = {}
+        offsets, ran_on = {}, set()
         for start in range(0, len(jobs), self.max_batch):
             chunk = jobs[start:start + self.max_batch]
-            written = generate(self.model, [j[3] for j in chunk], torch.stack([j[4] for j in chunk]),
-                               [j[5] for j in chunk])
-            offsets.update({j[:3]: o * np.array([self.ink_scale, self.ink_scale, 1], np.float32)
-                            for j, o in zip(chunk, written)})
+            words = [split_marks(j[3]) for j in chunk]
+            positions = []
+            written = generate(self.model, [plain for plain, _ in words], torch.stack([j[4] for j in chunk]),
+                               [j[5] for j in chunk], positions)
+            for j, o, (plain, marks), read in zip(chunk, written, words, positions):
+                scaled = o * np.array([self.ink_scale, self.ink_scale, 1], np.float32)
+                offsets[j[:3]] = with_marks(scaled, read, marks, len(plain))
+                if len(o) >= guard(plain, j[5]):
+                    ran_on.add(j[:3])
         out = []
         for t, task in enumerate(tasks):
             gap = task.hand.word_gap if task.hand is not None else WORD_GAP
@@ -113,7 +120,7 @@ class Writer:
             for i, text in enumerate(task.lines):
                 words = text.split()
                 written = [offsets[(t, i, j)] for j in range(len(words))]
-                ended = all(len(o) < guard(word, task.sample) for word, o in zip(words, written))
+                ended = not any((t, i, j) in ran_on for j in range(len(words)))
                 off = join_words(written, spacing(words, gap))
                 strokes = strokes_of(off, task.paths[i] if isinstance(task.paths, list) else task.paths)
                 ends = np.cumsum([0] + [int(o[:, 2].sum()) for o in written])   # strokes end where the pen lifts

@@ -2,6 +2,7 @@
 import base64
 import io
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -131,6 +132,49 @@ def test_eight_concurrent_clients_are_all_answered(daemon):
     assert max(r["timing"]["batch_lines"] for r in results.values()) > 1
 
 
+def test_a_client_that_floods_waits_behind_its_own_work_not_in_front_of_others(daemon):
+    flood = zmq.Context.instance().socket(zmq.DEALER)
+    flood.setsockopt(zmq.LINGER, 0)
+    flood.connect(daemon.endpoint)
+    try:
+        heavy = protocol.write_message([" ".join(["handwriting"] * 25)] * 8, seed=1)
+        for _ in range(12):
+            flood.send_multipart([b"", heavy])
+        time.sleep(0.5)   # all of them queued before the other client asks
+        answers, answered_before_mine = [], None
+        while flood.poll(0):
+            answers.append(json.loads(flood.recv_multipart()[-1]))
+        answered_already = sum(a["ok"] for a in answers)
+        mine = {}
+        other = threading.Thread(target=lambda: mine.update(Client(daemon.endpoint, timeout=120).write("hi", seed=2)))
+        other.start()
+        while len(answers) < 12:
+            assert flood.poll(120_000), "the flood went unanswered"
+            answers.append(json.loads(flood.recv_multipart()[-1]))
+            if mine and answered_before_mine is None:
+                answered_before_mine = sum(a["ok"] for a in answers[:-1])
+        other.join()
+        refused = [a["error"] for a in answers if not a["ok"]]
+        # Eight wait (besides one the model may have taken at once); the rest are refused.
+        assert len(refused) in (3, 4) and all(e["code"] == protocol.BUSY for e in refused)
+        assert "already waiting" in refused[0]["message"]
+        assert mine["lines"][0]["text"] == "hi"
+        # Of the flood still waiting, at most the batch in hand and one beside mine went first.
+        assert answered_before_mine is not None and answered_before_mine - answered_already <= 2
+    finally:
+        flood.close()
+
+
+def test_work_whose_client_stopped_waiting_is_dropped_unwritten(daemon):
+    busy = threading.Thread(target=lambda: Client(daemon.endpoint, timeout=120).write(
+        [" ".join(["handwriting"] * 25)] * 32, seed=1))
+    busy.start()
+    time.sleep(0.3)
+    reply = raw_request(daemon.endpoint, protocol.write_message(["late"], deadline_s=0.1))
+    busy.join()
+    assert reply["ok"] is False and reply["error"]["code"] == protocol.TIMEOUT
+
+
 def _png(size, mode="L") -> str:
     buffer = io.BytesIO()
     Image.new(mode, size, 255).save(buffer, "PNG")
@@ -216,8 +260,15 @@ def test_the_client_refuses_a_message_over_the_limit_at_once(client):
 
 def test_unknown_characters_are_named_in_the_error(client):
     with pytest.raises(DaemonError) as err:
-        client.write("na\u00efve")
-    assert err.value.code == protocol.UNKNOWN_CHARACTERS and "U+00EF" in str(err.value)
+        client.write("na\u00efve \u20ac5")
+    assert err.value.code == protocol.UNKNOWN_CHARACTERS and "U+20AC" in str(err.value) and "U+00EF" not in str(err.value)
+
+
+def test_accented_letters_are_written_with_their_marks(client):
+    plain, = client.write("naive", seed=3)["lines"]
+    accented, = client.write("na\u00efve", seed=3)["lines"]
+    assert len(accented["paths"]) == len(plain["paths"]) + 2    # the two dots of the diaeresis
+    assert accented["paths"][:len(plain["paths"])] == plain["paths"]
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -402,6 +453,22 @@ def test_write_command_lays_a_letter_out_on_pages_in_mm_for_plotters(daemon, tmp
     assert done.returncode == 1 and "A5, A4, letter or WIDTHxHEIGHT" in done.stderr
 
 
+def test_write_command_draws_polylines_in_a_shorter_order_for_a_plotter(daemon, tmp_path):
+    write = lambda *options: subprocess.run(
+        [sys.executable, "-m", "inkscribe.daemon.cli", "write", "quick jigsaw quiz", "--page", "A5",
+         "--endpoint", daemon.endpoint, "--seed", "1", *options], capture_output=True, text=True, timeout=120)
+    curves, plotted = write("-o", str(tmp_path / "c.svg")), write("-o", str(tmp_path / "p.svg"), "--plotter")
+    assert curves.returncode == plotted.returncode == 0, plotted.stderr
+    after, before = map(float, re.search(r"travel inside lines (\d+) mm \(as written (\d+) mm", plotted.stderr).groups())
+    assert after <= before
+    paths = [p.get("d") for p in etree.parse(str(tmp_path / "p.svg")).getroot().iter(f"{SVG}path")]
+    assert len(paths) == len(list(etree.parse(str(tmp_path / "c.svg")).getroot().iter(f"{SVG}path")))
+    assert all(re.fullmatch(r"M[-\d.,]+( L[-\d.,]+)*", d) for d in paths)
+    no_page = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "x", "--plotter", "-o",
+                              str(tmp_path / "y.svg"), "--endpoint", daemon.endpoint], capture_output=True, text=True)
+    assert no_page.returncode == 1 and "--plotter needs --page" in no_page.stderr
+
+
 def test_write_command_starts_a_daemon_when_none_answers(weights, tmp_path):
     endpoint = free_endpoint()
     out = tmp_path / "auto.svg"
@@ -426,6 +493,22 @@ def test_ipc_endpoint_leaves_no_stale_socket_behind(weights, tmp_path):
     assert socket_path.exists() and Client(process.endpoint).write("over ipc", seed=1)["lines"][0]["paths"]
     process.stop()
     assert process.process.returncode == 0 and not socket_path.exists()
+
+
+def test_a_second_daemon_on_an_ipc_path_leaves_the_first_ones_socket_alone(tmp_path):
+    # Two daemons starting at once, neither answering yet: ZeroMQ alone would let the second
+    # replace the first one's socket file.
+    from inkscribe.daemon.server import claim, release
+    endpoint = f"ipc://{tmp_path / 'inkscribe.sock'}"
+    first = claim(endpoint, protocol.Limits())
+    try:
+        inode = (tmp_path / "inkscribe.sock").stat().st_ino
+        with pytest.raises(zmq.ZMQError):
+            claim(endpoint, protocol.Limits())
+        assert (tmp_path / "inkscribe.sock").stat().st_ino == inode
+    finally:
+        release(first)
+    release(claim(endpoint, protocol.Limits()))   # free again once the first has gone
 
 
 def test_what_eval_measures_is_what_a_request_without_settings_gets():

@@ -1,13 +1,17 @@
 """The evaluation's measures, on made-up lines with a tiny model."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 import synthetic
-from inkscribe.model.config import EvalConfig, preset
+from inkscribe.model.config import EvalConfig, JudgeConfig, preset
+from inkscribe.model.iamondb import Line
+from inkscribe.model.judge import load_judge, retrieval, save_judge, train_judge
 from inkscribe.model.evaluate import _size_spread, cer, evaluate, gap_per_height, slant, words_found, x_height
 from inkscribe.model.network import HandwritingModel
-from inkscribe.model.strokes import to_offsets
+from inkscribe.model.strokes import normalise, to_offsets
 
 
 def test_character_error_rate_counts_edits():
@@ -43,10 +47,36 @@ def test_spacing_and_size_measures_follow_the_writing():
     assert _size_spread([line, bigger]) == pytest.approx(0.2, rel=0.05)
 
 
+def _writers(count: int, lines: int, seed: int = 0) -> list[Line]:
+    """Made-up writers told apart by slant and letter height, `lines` lines each."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for w in range(count):
+        lean, tall = -0.6 + 1.2 * w / max(1, count - 1), 1 + 0.8 * (w % 2)
+        for k in range(lines):
+            text = synthetic.TEXTS[(w + k) % len(synthetic.TEXTS)]
+            strokes = [s * np.array([1, tall], np.float32) for s in synthetic.strokes_for(text, rng, lean)]
+            out.append(Line(f"w{w:02d}-{k}", f"w{w:02d}", text, to_offsets(normalise(strokes))))
+    return out
+
+
+def test_the_style_judge_is_trained_apart_and_tells_writers_by_their_real_lines(tmp_path):
+    torch.manual_seed(0)
+    cfg = JudgeConfig(steps=60, forms_per_batch=6, writers=6, path=str(tmp_path / "judge.pt"))
+    judge, score = train_judge(_writers(6, 4), _writers(6, 2, seed=1), cfg)
+    assert score > 0.5   # chance is 1/6
+    save_judge(judge, Path(cfg.path), {"data": "made up"})
+    again = load_judge(Path(cfg.path))
+    lines = [l.offsets for l in _writers(6, 2, seed=2)]
+    assert retrieval(again, lines[1::2], lines[::2]) == retrieval(judge, lines[1::2], lines[::2])
+    with pytest.raises(FileNotFoundError, match="inkscribe judge"):
+        load_judge(tmp_path / "missing.pt")
+
+
 def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     torch.manual_seed(0)
     lines = synthetic.data_lines(12)
-    cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=3, hands_dir=str(tmp_path / "hands"))
+    cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=3, hands_dir=str(tmp_path / "hands"), accents=False)
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
     for measure in ["validation NLL", "tesseract CER", "complete lines", "style retrieval", "slant correlation",

@@ -7,6 +7,7 @@ import sys
 from io import BytesIO
 from pathlib import Path
 
+import inkex
 import pytest
 from inkex.tester import ComparisonMixin, TestCase
 from inkex.tester.filters import CompareNumericFuzzy
@@ -180,6 +181,28 @@ def test_a_handwriting_group_is_written_again_in_place_with_a_new_seed(tmp_path)
     assert again.get("style") == group.get("style")
 
 
+def _ink_box(root):
+    """The handwriting's bounding box in the document, transforms applied."""
+    document = inkex.load_svg(BytesIO(etree.tostring(root))).getroot()
+    (group,) = [e for e in document.iter() if e.get(f"{NS}text") is not None]
+    return group.bounding_box(group.getparent().composed_transform())
+
+
+def test_for_a_plotter_the_strokes_are_polylines_in_place_without_transforms_and_in_a_shorter_order():
+    curves, _ = run("transformed.svg", "--id=t1", "--style_source=none", "--seed=4")
+    plotted, _ = run("transformed.svg", "--id=t1", "--style_source=none", "--seed=4", "--plotter=true")
+    (group,) = groups(plotted)
+    assert all(g.get("transform") is None for g in group.iter(f"{SVG}g"))
+    paths = list(group.iter(f"{SVG}path"))
+    assert paths and all(re.fullmatch(r"M[-\d.,]+( L[-\d.,]+)*", p.get("d")) for p in paths)
+    # The same ink where the curves' transforms put it (in the layer's space; within the tolerance).
+    assert _ink_box(plotted).left == pytest.approx(_ink_box(curves).left, abs=0.5)
+    assert _ink_box(plotted).bottom == pytest.approx(_ink_box(curves).bottom, abs=0.5)
+    after, before = map(float, re.findall(r"[\d.]+", group.get(f"{NS}pen-up-travel")))
+    assert 0 < after <= before
+    assert len(paths) == len(list(groups(curves)[0].iter(f"{SVG}path")))
+
+
 def test_nothing_selected_is_an_error_and_changes_nothing(capsys):
     out, _ = run("single_line.svg", expect_abort=True)
     assert out == b"" and "Select one or more text objects" in capsys.readouterr().err
@@ -191,7 +214,7 @@ def test_unknown_characters_are_named_with_the_text_they_are_in_and_change_nothi
     assert out == b"" and "U+20AC" in err and "The text “Café €5”" in err and "t1" not in err
 
 
-@pytest.mark.parametrize("choice, written", [("plain", "Cafe EUR5"), ("gap", "Caf   5")])
+@pytest.mark.parametrize("choice, written", [("plain", "Café EUR5"), ("gap", "Café  5")])
 def test_characters_the_model_cannot_write_can_be_written_plain_or_left_out(choice, written):
     root, _ = run("unknown.svg", "--id=t1", "--style_source=none", f"--unknown_chars={choice}")
     (group,) = groups(root)

@@ -16,7 +16,7 @@ import synthetic
 from inkscribe.model import gmm, iamondb
 from inkscribe.model import strokes as S
 from inkscribe.model.batches import Collator, alignment
-from inkscribe.model.charset import UnknownCharacterError, encode, normalise
+from inkscribe.model.charset import UnknownCharacterError, encode, normalise, split_marks
 from inkscribe.model.checkpoint import load_model
 from inkscribe.model.config import DataConfig, TrainConfig, preset
 from inkscribe.model.loss import losses
@@ -26,6 +26,7 @@ from inkscribe.model.paths import path_data, strokes_of
 from inkscribe.model.svg import standalone_svg
 from inkscribe.model.references import PICTURES, pen_width, picture, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
+from inkscribe.model.accents import with_marks
 from inkscribe.model.segments import join_words, spacing, split_words, with_words, word_gaps
 from inkscribe.model.strokes import to_offsets, to_strokes
 from inkscribe.model.train import train
@@ -54,8 +55,29 @@ def test_every_printable_ascii_character_is_writable_and_others_are_named():
     assert len(encode("Quiz: XZ 0-9 ~!@#$%^&*()")) == 25
     assert normalise("\u201cdon\u2019t\u201d \u2014 ok\u2026") == '"don\'t" - ok...'
     with pytest.raises(UnknownCharacterError) as err:
-        encode("caf\u00e9 \u4e2d")
-    assert "U+00E9" in str(err.value) and "U+4E2D" in str(err.value)
+        encode("caf\u00e9 \u4e2d \u20ac")
+    assert "U+4E2D" in str(err.value) and "U+20AC" in str(err.value) and "U+00E9" not in str(err.value)
+
+
+def test_accented_letters_are_their_plain_letter_with_marks_as_typed_or_decomposed():
+    assert split_marks(normalise("Caf\u00e9 na\u00efve \u00c5sa")) == (
+        "Cafe naive Asa", [(3, "acute"), (7, "diaeresis"), (11, "ring")])
+    assert normalise("cafe\u0301") == "caf\u00e9" and encode("\u00e9") == encode("e")
+    assert split_marks("Dvo\u0159\u00e1k \u00e7a")[1] == [(3, "caron"), (4, "acute"), (7, "cedilla")]
+
+
+def test_a_mark_is_drawn_over_the_letter_the_model_was_writing():
+    # Three letters side by side, 4 units wide; the pen read each while drawing it.
+    strokes = [np.array([[4 * k, 0], [4 * k + 2, -5], [4 * k + 3, 0]], np.float32) for k in range(3)]
+    reading = np.repeat([0.0, 1.0, 2.0], 3)
+    for letter in range(3):
+        marked = to_strokes(with_marks(to_offsets(strokes), reading, [(letter, "acute")], 3))
+        assert len(marked) == 4 and all(np.allclose(a, b) for a, b in zip(marked, strokes))
+        mark = marked[3]
+        assert mark[:, 1].max() < -5                                          # above the ink
+        assert abs(mark[:, 0].mean() - (4 * letter + 1.5)) < 2                 # over its letter
+    dots = to_strokes(with_marks(to_offsets(strokes), reading, [(1, "diaeresis"), (2, "cedilla")], 3))
+    assert [len(s) for s in dots[3:]] == [1, 1, 3] and dots[-1][:, 1].min() > 0   # two dots; a hook below
 
 
 def _batch(lines, style=True):
