@@ -10,6 +10,7 @@ from pathlib import Path
 from inkscribe.model.config import PathConfig
 
 from . import protocol
+from .keys import KEYS_VARIABLE, default_keys, make_keys
 
 # Seconds a daemon started on demand (by `inkscribe write` or the extension) waits for
 # more work before it exits and gives its memory back.
@@ -28,16 +29,24 @@ def _serve(args) -> int:
 
     if args.stop:
         return _stop(args.endpoint)
-    check_endpoint(args.endpoint, args.allow_remote)
-    if Client(args.endpoint).ping(timeout=1.0):
+    try:
+        check_endpoint(args.endpoint, args.allow_remote, args.keys)
+    except ValueError as e:
+        print(f"inkscribe: {e}", file=sys.stderr)
+        return 1
+    if Client(args.endpoint, keys=args.keys).ping(timeout=1.0):
         print(f"inkscribe: a daemon already answers at {args.endpoint}", file=sys.stderr)
         return 1
     if args.detach:
         return _start_detached(args.endpoint, [a for a in sys.argv[1:] if a != "--detach"])
     try:   # before the model loads: of two daemons started at once, one holds the endpoint
-        frontend = claim(args.endpoint, protocol.Limits())
+        frontend = claim(args.endpoint, protocol.Limits(), args.keys)
+    except ValueError as e:   # unreadable keys
+        print(f"inkscribe: {e}", file=sys.stderr)
+        return 1
     except zmq.ZMQError as e:
-        holder = Client(args.endpoint).info()["pid"] if Client(args.endpoint).ping(timeout=5.0) else None
+        other = Client(args.endpoint, keys=args.keys)
+        holder = other.info()["pid"] if other.ping(timeout=5.0) else None
         print(f"inkscribe: {args.endpoint} is held by " + (f"another inkscribe daemon (pid {holder})" if holder
               else f"another program, or an inkscribe daemon still loading its model ({e.strerror})"),
               file=sys.stderr)
@@ -55,7 +64,7 @@ def _serve(args) -> int:
           f"{', ' + card['data'] if card.get('data') else ''}) on {device}\n"
           f"inkscribe daemon: warm-up line (40 characters) took {warm:.2f} s\n"
           f"inkscribe daemon: listening on {args.endpoint} (Ctrl+C stops)", flush=True)
-    daemon = Daemon(writer, ServerConfig(endpoint=args.endpoint, allow_remote=args.allow_remote,
+    daemon = Daemon(writer, ServerConfig(endpoint=args.endpoint, allow_remote=args.allow_remote, keys=args.keys,
                                          idle_exit_s=args.idle_exit or None), info)
     daemon.serve(frontend=frontend)
     print("inkscribe daemon: stopped", flush=True)
@@ -296,6 +305,15 @@ def _eval(args) -> int:
     return 0 if figures else 1
 
 
+def _keys(args) -> int:
+    make_keys(args.dir)
+    folder = Path(args.dir)
+    print(f"inkscribe: keys in {folder}:\n  daemon:  inkscribe daemon --allow-remote --keys {folder} ...\n"
+          f"  clients: copy {folder / 'server.key'} and {folder / 'client.key_secret'} into a folder and set "
+          f"{KEYS_VARIABLE} to it\n  keep the .key_secret files private")
+    return 0
+
+
 def _judge(args) -> int:
     from inkscribe.model import iamondb
     from inkscribe.model.config import DataConfig, JudgeConfig
@@ -408,13 +426,25 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--checkpoint", default=os.environ.get("INKSCRIBE_CHECKPOINT"),
                    help="weights file or training checkpoint (default: $INKSCRIBE_CHECKPOINT or the shipped one)")
     d.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
-    d.add_argument("--allow-remote", action="store_true", help="allow listening on a non-loopback address")
+    d.add_argument("--allow-remote", action="store_true",
+                   help="allow listening on a non-loopback address (needs --keys)")
+    d.add_argument("--keys", default=default_keys(), metavar="DIR",
+                   help=f"CurveZMQ key folder from 'inkscribe keys': only clients holding a key get in "
+                        f"(default: ${KEYS_VARIABLE})")
     d.add_argument("--detach", action="store_true", help="run in the background; log in the runtime folder")
     d.add_argument("--idle-exit", type=float, default=0, metavar="SECONDS",
                    help="exit after this long without a write (default 0: never; a daemon that "
                         f"'inkscribe write' or the extension starts exits after {AUTO_IDLE_EXIT_S} s)")
     d.add_argument("--stop", action="store_true", help="stop the daemon running at --endpoint, and exit")
     d.set_defaults(run=_serve)
+
+    k = commands.add_parser("keys", help="make CurveZMQ keys for a daemon that listens beyond this machine",
+                            description="Make a server key pair and a client key pair in DIR, the client "
+                                        "let in. The daemon takes --keys DIR; a client needs server.key and "
+                                        f"client.key_secret in its own folder, named by ${KEYS_VARIABLE} "
+                                        "(or --keys). More clients: put their public .key files in DIR/clients.")
+    k.add_argument("dir", help="folder for the keys (made if missing; existing keys are kept)")
+    k.set_defaults(run=_keys)
 
     for name, run, verb in [("install-extension", _install_extension, "install the Inkscape extension"),
                             ("uninstall-extension", _uninstall_extension, "remove the Inkscape extension")]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import zmq
 
 from . import protocol
+from .keys import connect_securely, default_keys
 
 
 class DaemonUnavailable(ConnectionError):
@@ -25,8 +26,12 @@ class DaemonError(RuntimeError):
 
 
 class Client:
-    def __init__(self, endpoint: str | None = None, timeout: float = 120.0, retries: int = 1):
+    def __init__(self, endpoint: str | None = None, timeout: float = 120.0, retries: int = 1,
+                 keys: str | None = None):
+        """keys: a CurveZMQ key folder (daemon/keys.py) for a daemon that asks for one;
+        default $INKSCRIBE_KEYS."""
         self.endpoint = endpoint or protocol.default_endpoint()
+        self.keys = keys or default_keys()
         self.timeout = timeout
         self.retries = retries
         self.context = zmq.Context.instance()
@@ -42,6 +47,8 @@ class Client:
             socket = self.context.socket(zmq.REQ)
             socket.setsockopt(zmq.LINGER, 0)
             try:
+                if self.keys:
+                    connect_securely(socket, self.keys)
                 socket.connect(self.endpoint)
                 socket.send(payload)
                 if socket.poll(int(timeout * 1000), zmq.POLLIN):

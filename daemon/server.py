@@ -34,6 +34,7 @@ from inkscribe.model.writer import NoHandwritingFound, Task, Writer
 
 from . import protocol as P
 from .fair_queue import FairQueue
+from .keys import serve_securely
 
 ENVELOPE_BYTES = 4096   # room for routing frames beside a message at the size limit
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -43,6 +44,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 class ServerConfig:
     endpoint: str = field(default_factory=P.default_endpoint)
     allow_remote: bool = False
+    keys: str | None = None       # CurveZMQ key folder (daemon/keys.py): only clients holding a key get in
     max_batch_lines: int = 32
     limits: P.Limits = field(default_factory=P.Limits)
     # Seconds without a write after which the daemon exits by itself (None: never). A
@@ -58,22 +60,29 @@ class Job:
     received: float
 
 
-def check_endpoint(endpoint: str, allow_remote: bool) -> None:
-    """Refuse to listen beyond this machine unless asked to explicitly."""
+def check_endpoint(endpoint: str, allow_remote: bool, keys: str | None = None) -> None:
+    """Refuse to listen beyond this machine unless asked to explicitly, with keys."""
     url = urlparse(endpoint)
     if url.scheme not in ("tcp", "ipc"):
         raise ValueError(f"endpoint {endpoint!r}: use tcp://HOST:PORT or ipc://PATH")
-    if url.scheme == "tcp" and url.hostname not in LOCAL_HOSTS and not allow_remote:
-        raise ValueError(f"endpoint {endpoint!r} listens beyond this machine; "
-                         "pass --allow-remote to do that on purpose")
+    if url.scheme == "tcp" and url.hostname not in LOCAL_HOSTS:
+        if not allow_remote:
+            raise ValueError(f"endpoint {endpoint!r} listens beyond this machine; "
+                             "pass --allow-remote to do that on purpose")
+        if not keys:
+            raise ValueError(f"endpoint {endpoint!r} listens beyond this machine, where anyone could use it: "
+                             "give --keys DIR (make them with 'inkscribe keys DIR') so that only clients "
+                             "holding a key are let in")
 
 
 class Frontend(zmq.Socket):
-    """The daemon's ROUTER socket, holding the lock beside an ipc socket file while it lives."""
+    """The daemon's ROUTER socket, holding the lock beside an ipc socket file and the
+    CurveZMQ authenticator while it lives."""
     lock = None
+    auth = None
 
 
-def claim(endpoint: str, limits: P.Limits) -> zmq.Socket:
+def claim(endpoint: str, limits: P.Limits, keys: str | None = None) -> zmq.Socket:
     """The daemon's ROUTER socket, bound to `endpoint`: binding is what makes one daemon the
     only one there (raises zmq.ZMQError when another holds it).
 
@@ -86,6 +95,8 @@ def claim(endpoint: str, limits: P.Limits) -> zmq.Socket:
     # client refuses to send one, with a clear error.
     frontend.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes + ENVELOPE_BYTES)
     try:
+        if keys:
+            frontend.auth = serve_securely(frontend, keys)
         url = urlparse(endpoint)
         if url.scheme == "ipc":
             frontend.lock = open(f"{url.netloc}{url.path}.lock", "a")
@@ -94,7 +105,7 @@ def claim(endpoint: str, limits: P.Limits) -> zmq.Socket:
             except BlockingIOError:
                 raise zmq.ZMQError(errno.EADDRINUSE) from None
         frontend.bind(endpoint)
-    except (zmq.ZMQError, OSError):
+    except (zmq.ZMQError, OSError, ValueError):
         release(frontend)
         raise
     return frontend
@@ -104,6 +115,8 @@ def release(frontend: Frontend) -> None:
     frontend.close()
     if frontend.lock is not None:
         frontend.lock.close()
+    if frontend.auth is not None:
+        frontend.auth.stop()
 
 
 def decode_image(data: bytes, n: int, limits: P.Limits) -> Image.Image:
@@ -133,7 +146,7 @@ def decode_image(data: bytes, n: int, limits: P.Limits) -> Image.Image:
 
 class Daemon:
     def __init__(self, writer: Writer, cfg: ServerConfig, info: dict):
-        check_endpoint(cfg.endpoint, cfg.allow_remote)
+        check_endpoint(cfg.endpoint, cfg.allow_remote, cfg.keys)
         self.writer, self.cfg, self.info = writer, cfg, info
         self.jobs = FairQueue(cfg.limits.queued_per_client)
         self.stopping = threading.Event()
@@ -144,7 +157,7 @@ class Daemon:
     def serve(self, ready: threading.Event | None = None, frontend: zmq.Socket | None = None) -> None:
         """Answer until stop() or SIGINT/SIGTERM; queued work is refused, the batch in hand
         finished. `frontend`: the socket `claim` bound, if the endpoint was claimed early."""
-        frontend = frontend or claim(self.cfg.endpoint, self.cfg.limits)
+        frontend = frontend or claim(self.cfg.endpoint, self.cfg.limits, self.cfg.keys)
         inbox = self.context.socket(zmq.PULL)
         inbox.bind(self.replies)
         if threading.current_thread() is threading.main_thread():

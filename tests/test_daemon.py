@@ -2,6 +2,7 @@
 import base64
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -405,7 +406,27 @@ def test_daemon_refuses_to_listen_beyond_this_machine_unless_asked(weights):
     done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint",
                            "tcp://0.0.0.0:5999", "--checkpoint", str(weights)], capture_output=True, text=True,
                           timeout=60)
-    assert done.returncode != 0 and "--allow-remote" in done.stderr
+    assert done.returncode == 1 and "--allow-remote" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint",
+                           "tcp://0.0.0.0:5999", "--allow-remote", "--checkpoint", str(weights)],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "INKSCRIBE_KEYS": ""})
+    assert done.returncode == 1 and "give --keys DIR" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_daemon_with_keys_answers_only_clients_that_hold_one(weights, tmp_path, monkeypatch):
+    keys, stranger = tmp_path / "keys", tmp_path / "stranger"
+    for folder in (keys, stranger):
+        subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "keys", str(folder)], check=True,
+                       capture_output=True)
+    monkeypatch.setenv("INKSCRIBE_KEYS", str(keys))   # for the daemon and for the clients here
+    process = DaemonProcess(weights)
+    try:
+        assert Client(process.endpoint).write("between us", seed=1)["lines"][0]["paths"]
+        assert not Client(process.endpoint, keys=str(stranger)).ping(timeout=1.5)   # a key not let in
+        monkeypatch.delenv("INKSCRIBE_KEYS")
+        assert not Client(process.endpoint).ping(timeout=1.5)                        # no key at all
+    finally:
+        process.stop()
 
 
 def test_write_command_produces_a_standalone_svg(daemon, tmp_path):
