@@ -33,6 +33,7 @@ if __name__ == "__main__":
     _run_in_project_python()
 
 import base64  # noqa: E402
+import contextlib  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
@@ -58,11 +59,44 @@ MIDDLE_ABOVE_BASELINE = 0.25
 MAX_IMAGE_BYTES = protocol.Limits().image_bytes
 
 
+def inkscape_in_batch_mode() -> int | None:
+    """The pid of an Inkscape running this document with --batch-process, else None. Found
+    in /proc (Linux): Inkscape starts extensions detached, so it is not an ancestor."""
+    document = os.environ.get("DOCUMENT_PATH")
+    if not document or not Path("/proc").is_dir():
+        return None
+    document = os.path.realpath(document)
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            program, *arguments = (process / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except (OSError, ValueError):
+            continue
+        if Path(program).name.lower().startswith("inkscape") and "--batch-process" in arguments and any(
+                os.path.realpath(a) == document for a in arguments if a and not a.startswith("-")):
+            return int(process.name)
+    return None
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
 class Handwriting(inkex.EffectExtension):
+    def run(self, args=None, output=inkex.base.InkscapeExtension.output_unspecified):
+        batch = inkscape_in_batch_mode()
+        if batch is None:
+            return super().run(args, output)
+        # In batch mode Inkscape shows whatever an extension says on stderr in a dialog that
+        # nobody is there to close, and the run hangs. Say it on Inkscape's own stderr
+        # instead, and end as a run that changed nothing: no output, success.
+        with open(f"/proc/{batch}/fd/2", "w") as console, contextlib.redirect_stderr(console):
+            try:
+                super().run(args, output)
+            except SystemExit as stopped:
+                if stopped.code:
+                    sys.exit(0)
+                raise
+
     def add_arguments(self, pars):
         pars.add_argument("--tab")
         pars.add_argument("--style_source", default="selection",

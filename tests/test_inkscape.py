@@ -46,3 +46,18 @@ def test_inkscape_applies_the_installed_extension_by_its_id(tmp_path):
     assert len(rows) == 3                               # one group per line of the text
     assert all(r.get("transform").startswith("translate(80") for r in rows)  # where the text was
     assert all("M" in p.get("d") for r in rows for p in r.findall(f"{SVG}path"))
+
+
+def test_an_error_in_inkscapes_batch_mode_is_said_on_its_stderr_and_does_not_hang_the_run(tmp_path):
+    # A dialog would wait for someone to close it: in batch mode nobody is there.
+    env = {**os.environ, "INKSCAPE_PROFILE_DIR": str(tmp_path / "profile")}
+    subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "install-extension"], check=True,
+                   capture_output=True, env=env, timeout=120)
+    shutil.copy(os.path.join(DATA, "multi_line.svg"), tmp_path / "in.svg")
+    out = tmp_path / "out.svg"
+    actions = f"org.inkscribe.handwriting.noprefs;export-filename:{out};export-plain-svg;export-overwrite;export-do"
+    done = subprocess.run(["xvfb-run", "-a", "inkscape", "--batch-process", str(tmp_path / "in.svg"),
+                           f"--actions={actions}"], capture_output=True, text=True, timeout=120, env=env)
+    assert "Select one or more text objects" in done.stdout + done.stderr
+    root = etree.parse(str(out)).getroot()
+    assert {t.get("id") for t in root.iter(f"{SVG}text")} >= {"t1", "t2"}   # the document as it was
