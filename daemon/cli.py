@@ -237,7 +237,7 @@ def _write(args) -> int:
         pieces = [(n, piece) for n, line in enumerate(text) for piece in chunks(line, PAGE_CHUNK)]
     try:
         reply = client.write([p for _, p in pieces] if args.page else text, style_images=pictures,
-                             style_strokes=strokes, style_outlines=outlines,
+                             style_strokes=strokes, style_outlines=outlines, style_strength=args.style_strength,
                              temperature=args.temperature, bias=args.bias, seed=args.seed,
                              smoothing=args.smoothing, font_size=size)
     except (DaemonError, DaemonUnavailable, OSError) as e:
@@ -390,6 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--style", nargs="+", default=[], metavar="FILE",
                    help="pictures (PNG/JPEG) of the handwriting to imitate, or SVG files of it drawn as "
                         "strokes (e.g. with a tablet in Inkscape)")
+    w.add_argument("--style-strength", type=float,
+                   help=f"with --style: above 1 looks more like the writer and reads less easily, 0-3 "
+                        f"(default {protocol.WriteRequest.style_strength:g})")
     w.add_argument("--temperature", type=float,
                    help=f"randomness, 0.05-3 (default {protocol.WriteRequest.temperature})")
     w.add_argument("--bias", type=float,

@@ -77,7 +77,8 @@ class Client:
     def write(self, text: str | list[str], style_images: list[bytes | str | Path] = (),
               temperature: float | None = None, bias: float | None = None, seed: int | None = None,
               smoothing: int | None = None, font_size: float | None = None,
-              style_strokes: list | None = None, style_outlines: list | None = None) -> dict:
+              style_strokes: list | None = None, style_outlines: list | None = None,
+              style_strength: float | None = None) -> dict:
         """Write text (a string, with newlines between lines, or a list of lines).
 
         style_images: pictures of handwriting, as PNG/JPEG bytes or file paths.
@@ -91,5 +92,5 @@ class Client:
         payload = protocol.write_message(lines, images, temperature=temperature, bias=bias, seed=seed,
                                          smoothing=smoothing, font_size=font_size,
                                          strokes=style_strokes or None, outlines=style_outlines or None,
-                                         deadline_s=self.timeout)
+                                         deadline_s=self.timeout, style_strength=style_strength)
         return self.request(payload, retries=0)

@@ -102,6 +102,7 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--style_source", default="selection",
                           choices=["selection", "drawn", "document", "builtin", "none"])
         pars.add_argument("--builtin", type=int, default=1)
+        pars.add_argument("--style_strength", type=float, default=protocol.WriteRequest.style_strength)
         pars.add_argument("--bias", type=float, default=protocol.WriteRequest.bias)
         pars.add_argument("--temperature", type=float, default=protocol.WriteRequest.temperature)
         pars.add_argument("--seed", type=int, default=1)
@@ -232,7 +233,7 @@ class Handwriting(inkex.EffectExtension):
         try:
             lines = [charset.normalise(line.text, self.options.unknown_chars) for b in blocks for line in b.lines]
             reply = client.write(lines, style_images=images, style_strokes=drawn[0], style_outlines=drawn[1],
-                                 temperature=self.options.temperature,
+                                 style_strength=self.options.style_strength, temperature=self.options.temperature,
                                  bias=self.options.bias, seed=seed, smoothing=self.options.smoothing,
                                  font_size=[b.font_size for b in blocks for _ in b.lines])
         except charset.UnknownCharacterError as e:
@@ -261,6 +262,7 @@ class Handwriting(inkex.EffectExtension):
         group = Group()
         group.label = block.text.replace("\n", " ")[:80]
         for key, value in [("text", block.text), ("style-source", self.options.style_source),
+                           ("style-strength", self.options.style_strength),
                            ("temperature", self.options.temperature), ("bias", self.options.bias),
                            ("seed", seed), ("smoothing", self.options.smoothing), ("font-size", block.font_size)]:
             group.set(f"{{{NS}}}{key}", str(value))

@@ -72,9 +72,13 @@ class Writer:
         self.ink_scale = getattr(model, "card", {}).get("ink_scale", 1.0)
 
     @torch.no_grad()
-    def style(self, images: list[Image.Image], names: list[str] | None = None) -> Hand | None:
+    def style(self, images: list[Image.Image], names: list[str] | None = None, strength: float = 1.0) -> Hand | None:
         """The writer's hand from tiles cut from all the pictures; None without pictures.
-        `names` say how errors call each picture (default: image 1, image 2, ...)."""
+        `names` say how errors call each picture (default: image 1, image 2, ...).
+
+        strength: how far from the model's own hand to go, along the line to the pictures'
+        (1: as read; 2 brought the independent judge's likeness from 0.37 to 0.43 among 20
+        writers, and tesseract's CER from 0.39 to 0.46)."""
         if not images:
             return None
         names = names or [f"image {k}" for k in range(1, len(images) + 1)]
@@ -87,7 +91,8 @@ class Writer:
                 f"light or light on dark; try a picture cropped to the writing, in sharper focus")
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
-        return Hand(embedding, word_gap(images) or WORD_GAP)
+        own = self.model.style.no_style
+        return Hand(own + strength * (embedding - own), word_gap(images) or WORD_GAP)
 
     @torch.no_grad()
     def write(self, tasks: list[Task]) -> list[list[WrittenLine]]:

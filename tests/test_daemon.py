@@ -110,6 +110,15 @@ def test_strokes_drawn_by_hand_give_the_style_and_a_dot_is_refused_by_name(clien
         client.write("styled", style_images=[handwriting_png()], style_strokes=[[[0, 0], [0.1, 0]]])
 
 
+def test_style_strength_moves_the_writing_further_from_the_models_own_hand(client):
+    picture = handwriting_png()
+    as_read = client.write("styled", style_images=[picture], seed=1)["lines"][0]["paths"]
+    stronger = client.write("styled", style_images=[picture], seed=1, style_strength=2.0)["lines"][0]["paths"]
+    assert stronger != as_read
+    with pytest.raises(DaemonError, match="'style_strength' must be between 0.0 and 3.0"):
+        client.write("styled", style_images=[picture], style_strength=9)
+
+
 def test_info_describes_the_loaded_model(client):
     info = client.info()
     assert info["model"]["config"]["d_model"] == 32 and info["device"] == "cpu"
