@@ -215,15 +215,34 @@ def render(offsets: np.ndarray, px_per_unit: float, width: float = 2.0, margin: 
 DRAWN_INK = 2 * INK_HEIGHT   # pixels a drawn letter's height is rendered at, before lines are found and scaled
 
 
+def _centreline(outline: np.ndarray) -> np.ndarray:
+    """The pen's path inside a calligraphy tool's outline of a stroke: the outline runs out
+    along one side and back along the other, a nib's width apart, so the path lies halfway
+    between each point of the first half and the nearest point of the second."""
+    if len(outline) > 1 and np.allclose(outline[0], outline[-1]):
+        outline = outline[:-1]
+    if len(outline) < 4:
+        return outline.mean(0, keepdims=True)
+    # Every point against every other: at most 800 of them, finer than the picture shows.
+    outline = outline[np.unique(np.linspace(0, len(outline) - 1, min(len(outline), 800)).astype(int))]
+    along = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(outline, axis=0).T))])
+    half = int(np.searchsorted(along, along[-1] / 2))
+    out, back = outline[:half + 1], outline[half:]
+    nearest = back[np.argmin(((out[:, None] - back[None]) ** 2).sum(-1), axis=1)]
+    return (out + nearest) / 2
+
+
 def drawing(strokes: list[np.ndarray], outlines: list[np.ndarray] = ()) -> Image.Image:
     """Handwriting drawn as vectors ([n, 2] points, any unit, y down), as a picture that
     `tiles_from_image` reads like a scan: pen paths drawn with a pen of training's share of
-    the ink's height, outlines (a calligraphy tool's) filled.
+    the ink's height; outlines (a calligraphy tool's) as the pen's path inside them, since
+    the model writes with a round pen.
 
     Its size comes from the tallest strokes (the 90th percentile of their heights: a
     cursive word, or a letter with an ascender), which span about a line's ink.
     """
-    shapes = [np.asarray(s, np.float64) for s in [*strokes, *outlines]]
+    shapes = [np.asarray(s, np.float64) for s in strokes] + [_centreline(np.asarray(o, np.float64))
+                                                             for o in outlines]
     heights = [np.ptp(s[:, 1]) for s in shapes if len(s) > 1]
     letter = np.percentile(heights, 90) if heights and max(heights) > 0 else 1.0
     points = np.concatenate(shapes)
@@ -235,15 +254,9 @@ def drawing(strokes: list[np.ndarray], outlines: list[np.ndarray] = ()) -> Image
     image = Image.new("L", (int(size[0]), int(size[1])), 255)
     draw = ImageDraw.Draw(image)
     pen = max(1, round(PEN_IN_TILE / INK_HEIGHT * letter * px))
-    for n, s in enumerate(shapes):
+    for s in shapes:
         xy = [tuple(p) for p in (s - lo) * px + margin]
-        if n >= len(strokes) and len(xy) > 2:
-            # Edged as well as filled: where a nib moves along its own edge, the outline
-            # closes to a hairline that a fill alone would break.
-            draw.polygon(xy, fill=0)
-            draw.line(xy + xy[:1], fill=0, width=max(1, pen // 2))
-        else:
-            draw.line(xy * 2 if len(xy) == 1 else xy, fill=0, width=pen, joint="curve")
+        draw.line(xy * 2 if len(xy) == 1 else xy, fill=0, width=pen, joint="curve")
     return image
 
 
