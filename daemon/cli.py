@@ -351,7 +351,7 @@ def _bench_daemon(args) -> int:
     if not Client(args.endpoint).ping():
         print(f"inkscribe: no daemon answers at {args.endpoint}; start one with 'inkscribe daemon'", file=sys.stderr)
         return 1
-    bench(args.endpoint, args.requests)
+    bench(args.endpoint, args.requests, args.heaviest)
     return 0
 
 
@@ -541,6 +541,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "clients, and the daemon's peak resident memory.")
     bd.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
     bd.add_argument("--requests", type=int, default=3, help="one-line requests per client")
+    bd.add_argument("--heaviest", action="store_true",
+                    help="also time the largest request the limits allow (minutes) and the memory it takes")
     bd.set_defaults(run=_bench_daemon)
     return parser
 

@@ -52,6 +52,10 @@ class NoHandwritingFound(ValueError):
     """None of the style pictures holds anything that looks like a line of writing."""
 
 
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def per_word(cfg: SampleConfig, words: int) -> list[SampleConfig]:
     """One config per word of a line: seeds far apart, so that the same word twice in a
     request is written twice, not copied."""
@@ -87,8 +91,8 @@ class Writer:
         empty = [name for name, t in zip(names, cut) if len(t) == 0]
         if empty:
             raise NoHandwritingFound(
-                f"no handwriting found in {' and '.join(empty)}: the style needs lines of writing, dark on "
-                f"light or light on dark; try a picture cropped to the writing, in sharper focus")
+                f"no handwriting found in {_listed(empty)}: the style needs lines of writing, dark on light or "
+                f"light on dark; try a picture cropped to the writing, in sharper focus")
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
         own = self.model.style.no_style
