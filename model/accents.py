@@ -1,6 +1,6 @@
-"""Marks on letters (é, ü, ç, å ...): the model writes the plain letter, and the mark is
-drawn over (or under) the ink it made while reading that letter, as a hand adds accents
-after the word.
+"""Marks on letters (é, ü, ç, å ...), and symbols made from a letter (€, £): the model
+writes the plain letter, and the mark is drawn over, under or across the ink it made while
+reading that letter, as a hand adds accents after the word.
 """
 import numpy as np
 
@@ -21,6 +21,11 @@ _ABOVE = {
     "macron": [[(-0.3, -0.45), (0.3, -0.45)]],
     "breve": [[(-0.28, -0.7), (-0.15, -0.42), (0.15, -0.42), (0.28, -0.7)]],
     "double acute": [[(-0.3, -0.3), (-0.05, -0.75)], [(0.05, -0.3), (0.3, -0.75)]],
+}
+# Strokes across a letter, from the middle of its ink (the symbols of charset.CROSSED).
+_ACROSS = {
+    "euro bars": [[(-0.55, -0.12), (0.2, -0.12)], [(-0.55, 0.12), (0.2, 0.12)]],
+    "pound bar": [[(-0.45, 0.05), (0.05, 0.05)]],
 }
 _BELOW = {
     "cedilla": [[(0.0, 0.05), (0.2, 0.3), (-0.15, 0.45)]],
@@ -50,6 +55,8 @@ def with_marks(offsets: np.ndarray, positions: np.ndarray, marks: list[tuple[int
         centre = ((own[:, 0].min() + own[:, 0].max()) / 2 + even) / 2
         if name in _BELOW:
             anchor, shape = np.array([centre, own[:, 1].max()]), _BELOW[name]
+        elif name in _ACROSS:
+            anchor, shape = np.array([centre, (own[:, 1].min() + own[:, 1].max()) / 2]), _ACROSS[name]
         else:
             anchor, shape = np.array([centre, own[:, 1].min()]), _ABOVE[name]
         strokes += [(np.array(s, np.float32) * x_height + anchor).astype(np.float32) for s in shape]

@@ -29,8 +29,14 @@ MARKS = {"\u0301": "acute", "\u0300": "grave", "\u0302": "circumflex", "\u030c":
          "\u030b": "double acute", "\u0327": "cedilla", "\u0328": "ogonek"}
 
 
+# Symbols a hand makes from a letter and a stroke or two across it.
+CROSSED = {"€": ("C", ["euro bars"]), "£": ("L", ["pound bar"])}
+
+
 def _marked(c: str) -> tuple[str, list[str]] | None:
     """(plain letter, its marks) for a letter the model writes plain and marks by hand."""
+    if c in CROSSED:
+        return CROSSED[c]
     parts = unicodedata.normalize("NFD", c)
     if len(parts) > 1 and parts[0] in _INDEX and parts[0].isalpha() and all(m in MARKS for m in parts[1:]):
         return parts[0], [MARKS[m] for m in parts[1:]]
@@ -59,7 +65,7 @@ class UnknownCharacterError(ValueError):
 # Characters that lose nothing a reader needs when written as plain letters, and that
 # Unicode does not decompose into one: what a person short of the letter would write.
 PLAIN = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
-         "ł": "l", "Ł": "L", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d", "€": "EUR", "£": "GBP", "¥": "JPY",
+         "ł": "l", "Ł": "L", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d", "¥": "JPY",
          "«": '"', "»": '"', "¿": "?", "¡": "!", "·": ".", "×": "x", "÷": "/", "©": "(c)", "°": "o"}
 UNKNOWN = ("stop", "plain", "gap")   # what to do with a character the model cannot write
 

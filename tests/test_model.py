@@ -55,8 +55,9 @@ def test_every_printable_ascii_character_is_writable_and_others_are_named():
     assert len(encode("Quiz: XZ 0-9 ~!@#$%^&*()")) == 25
     assert normalise("\u201cdon\u2019t\u201d \u2014 ok\u2026") == '"don\'t" - ok...'
     with pytest.raises(UnknownCharacterError) as err:
-        encode("caf\u00e9 \u4e2d \u20ac")
-    assert "U+4E2D" in str(err.value) and "U+20AC" in str(err.value) and "U+00E9" not in str(err.value)
+        encode("caf\u00e9 \u4e2d \u20b9 \u20ac")
+    assert "U+4E2D" in str(err.value) and "U+20B9" in str(err.value) and "U+00E9" not in str(err.value)
+    assert "U+20AC" not in str(err.value)   # a C with two bars across
 
 
 def test_accented_letters_are_their_plain_letter_with_marks_as_typed_or_decomposed():
@@ -64,6 +65,7 @@ def test_accented_letters_are_their_plain_letter_with_marks_as_typed_or_decompos
         "Cafe naive Asa", [(3, "acute"), (7, "diaeresis"), (11, "ring")])
     assert normalise("cafe\u0301") == "caf\u00e9" and encode("\u00e9") == encode("e")
     assert split_marks("Dvo\u0159\u00e1k \u00e7a")[1] == [(3, "caron"), (4, "acute"), (7, "cedilla")]
+    assert split_marks("\u20ac5 \u00a39") == ("C5 L9", [(0, "euro bars"), (3, "pound bar")])
 
 
 def test_a_mark_is_drawn_over_the_letter_the_model_was_writing():
