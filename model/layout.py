@@ -20,10 +20,11 @@ def chunks(paragraph: str, most: int) -> list[str]:
     return out + [current] if current else [""]
 
 
-def reflow(written: list[dict], width: float) -> list[dict]:
+def reflow(written: list[dict], width: float, indent: float = 0.0) -> list[dict]:
     """One paragraph's written lines (the daemon's replies, words in order) broken again so
     that each line fits `width` px: every line as {"text", "paths", "strokes", "width"}, its
-    left edge at x = 0. A word wider than `width` gets a line of its own."""
+    left edge at x = 0, the first line's at x = `indent`. A word wider than `width` gets a
+    line of its own."""
     words, gaps = [], []   # (text, paths, strokes, left, right, gap before it or None)
     for line in written:
         previous = None
@@ -40,15 +41,23 @@ def reflow(written: list[dict], width: float) -> list[dict]:
         if current is not None and current["width"] + gap + (right - left) <= width:
             dx = current["width"] + gap - left
         else:
-            current = {"text": [], "paths": [], "strokes": [], "width": 0.0}
+            start = 0.0 if lines else min(indent, width / 2)
+            current = {"text": [], "paths": [], "strokes": [], "width": start}
             lines.append(current)
-            dx = -left
+            dx = start - left
         current["text"].append(text)
         current["paths"] += [shift_path(d, dx) for d in paths]
         current["strokes"] += [[[x + dx, y] for x, y in s] for s in strokes]
         current["width"] = right + dx
     return [{**line, "text": " ".join(line["text"])} for line in lines] or [
         {"text": "", "paths": [], "strokes": [], "width": 0.0}]
+
+
+def indent(paragraph: str, size: float) -> float:
+    """How far a paragraph typed with leading spaces (a tab as four) is indented: a space
+    as a third of the font size, about a typed space's width."""
+    lead = paragraph[:len(paragraph) - len(paragraph.lstrip())].replace("\t", "    ")
+    return lead.count(" ") * size / 3
 
 
 PAGES = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "letter": (215.9, 279.4)}   # mm
@@ -68,16 +77,18 @@ def page_size(name: str) -> tuple[float, float]:
     return width, height
 
 
-def pages(paragraphs: list[list[dict]], size_mm: tuple[float, float], margin: float, step: float) -> list[list[dict]]:
+def pages(paragraphs: list[list[dict]], size_mm: tuple[float, float], margin: float, step: float,
+          indents: list[float] | None = None) -> list[list[dict]]:
     """Written paragraphs laid out as a letter: each broken to the width inside the margins,
-    one line every `step` mm, further pages when a page is full. All in mm; each line as
-    {"text", "paths", "y"} with its paths already in place on the page (x from the margin)."""
+    its first line indented by indents[k] mm, one line every `step` mm, further pages when a
+    page is full. All in mm; each line as {"text", "paths", "y"} with its paths already in
+    place on the page (x from the margin)."""
     width, height = size_mm
     if width - 2 * margin <= 0 or height - 2 * margin < step:
         raise ValueError(f"margins of {margin:g} mm leave no room on a {width:g} x {height:g} mm page")
     out, page, y = [], [], margin + step / 2
-    for written in paragraphs:
-        for row in reflow(written, width - 2 * margin):
+    for written, indent in zip(paragraphs, indents or [0.0] * len(paragraphs)):
+        for row in reflow(written, width - 2 * margin, indent):
             if y > height - margin - step / 4:   # the line's middle must stay clear of the bottom margin
                 out.append(page)
                 page, y = [], margin + step / 2

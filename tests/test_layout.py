@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from inkscribe.model.layout import chunks, page_size, pages, reflow
+from inkscribe.model.layout import chunks, indent, page_size, pages, reflow
 
 
 def _written(words: list[tuple[str, float]], gap: float = 4.0) -> dict:
@@ -49,6 +49,16 @@ def test_a_letter_keeps_inside_its_margins_and_goes_on_to_further_pages():
         assert 15 <= min(xs) and max(xs) <= 148 - 15
         assert all(15 < line["y"] < 210 - 15 for line in page)
     assert laid[0][0]["y"] == pytest.approx(21) and laid[1][0]["y"] == pytest.approx(21)
+
+
+def test_a_paragraph_typed_with_leading_spaces_starts_indented_on_the_page():
+    paragraph = [_written([(f"w{k}", 18) for k in range(12)])]
+    assert indent("    Dear Ada", 6) == indent("\tDear Ada", 6) == 8 and indent("Dear Ada", 6) == 0
+    plain, indented = (pages([paragraph], size_mm=(148, 210), margin=15, step=12, indents=[d])[0] for d in (0, 8))
+    left = lambda line: min(x for p in line["paths"] for x in _xs(p))
+    assert left(indented[0]) == pytest.approx(left(plain[0]) + 8)
+    assert left(indented[1]) == pytest.approx(15)                         # only the first line
+    assert all(x <= 148 - 15 for line in indented for p in line["paths"] for x in _xs(p))
 
 
 def test_page_sizes_are_named_or_given_in_mm():
