@@ -188,15 +188,14 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
 def _for_plotter(laid_out: list[list[dict]], tolerance: float) -> list[list[dict]]:
     """Pages whose strokes are polylines within `tolerance` mm, each line's drawn in the
     order that keeps the pen's travel in the air short; says how much travel that saved."""
-    from inkscribe.model.plotter import ordered, points_of, polyline_data, simplify, travel
+    from inkscribe.model.plotter import plotted, points_of, polyline_data
 
     in_air, out = [0.0, 0.0], []
     for lines in laid_out:
         out.append([])
         for line in lines:
-            strokes = [simplify(points_of(d), tolerance) for d in line["paths"]]
-            drawn = ordered(strokes)
-            in_air = [in_air[0] + travel(strokes), in_air[1] + travel(drawn)]
+            drawn, before, after = plotted([points_of(d) for d in line["paths"]], tolerance)
+            in_air = [in_air[0] + before, in_air[1] + after]
             out[-1].append({**line, "paths": [polyline_data(s) for s in drawn]})
     print(f"inkscribe: pen-up travel inside lines {in_air[1]:.0f} mm (as written {in_air[0]:.0f} mm)",
           file=sys.stderr)

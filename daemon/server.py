@@ -258,10 +258,10 @@ class Daemon:
         for job in jobs:
             try:
                 waited, r = started - job.received, job.request
-                if waited > min(self.cfg.limits.timeout_s, r.deadline_s or math.inf):
+                limit = min(self.cfg.limits.timeout_s, r.deadline_s or math.inf)
+                if waited > limit:
                     # Its client has stopped waiting: not worth a moment of the model's time.
-                    raise P.ProtocolError(P.TIMEOUT, f"waited {waited:.0f} s in the queue; the limit is "
-                                                     f"{min(self.cfg.limits.timeout_s, r.deadline_s or math.inf):g} s")
+                    raise P.ProtocolError(P.TIMEOUT, f"waited {waited:.0f} s in the queue; the limit is {limit:g} s")
                 images = [decode_image(data, n + 1, self.cfg.limits) for n, data in enumerate(r.images)]
                 names = [f"image {n}" for n in range(1, len(images) + 1)]
                 if r.strokes or r.outlines:

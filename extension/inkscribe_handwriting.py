@@ -48,7 +48,7 @@ import inkscribe_drawn  # noqa: E402
 import inkscribe_text  # noqa: E402
 from inkscribe.daemon import protocol  # noqa: E402
 from inkscribe.model import charset  # noqa: E402
-from inkscribe.model.plotter import ordered, polyline_data, simplify, travel  # noqa: E402
+from inkscribe.model.plotter import plotted, polyline_data  # noqa: E402
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
 
 NS = inkscribe_text.NS
@@ -286,10 +286,9 @@ class Handwriting(inkex.EffectExtension):
             if self.options.plotter:
                 to_parent, row.transform = placement @ row.transform, Transform()
                 tolerance = self.svg.unittouu(f"{self.options.tolerance}mm")
-                strokes = [simplify([tuple(to_parent.apply_to_point(p)) for p in s], tolerance)
-                           for s in row_written["strokes"]]
-                drawn = ordered(strokes)
-                in_air = [in_air[0] + travel(strokes), in_air[1] + travel(drawn)]
+                drawn, before, after = plotted([[tuple(to_parent.apply_to_point(p)) for p in s]
+                                                for s in row_written["strokes"]], tolerance)
+                in_air = [in_air[0] + before, in_air[1] + after]
                 paths = [polyline_data(s) for s in drawn]
             else:
                 paths = row_written["paths"]

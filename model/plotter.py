@@ -63,6 +63,14 @@ def points_of(d: str) -> list[Point]:
     return pairs[:1] + pairs[3::3]
 
 
+def plotted(strokes: list[list[Point]], tolerance: float) -> tuple[list[list[Point]], float, float]:
+    """The strokes as a plotter draws them (`simplify`, then `ordered`), with the pen-up
+    travel as written and as drawn."""
+    simple = [simplify(s, tolerance) for s in strokes]
+    drawn = ordered(simple)
+    return drawn, travel(simple), travel(drawn)
+
+
 def polyline_data(points: list[Point], precision: int = 3) -> str:
     """SVG path data for a polyline: absolute moves and lines only, as plotter drivers take."""
     f = f"{{:.{precision}f}},{{:.{precision}f}}"
