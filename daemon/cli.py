@@ -20,6 +20,8 @@ PAGE_CHUNK = 200   # characters of a long line sent as one line (the daemon take
 
 def _serve(args) -> int:
     from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.config import ReaderConfig
+    from inkscribe.model.reader import load_reader
     from inkscribe.model.writer import Task, Writer
 
     from .client import Client
@@ -54,7 +56,7 @@ def _serve(args) -> int:
     model = load_model(args.checkpoint, args.device)
     device = next(model.parameters()).device
     info = model_info(model, device)
-    writer = Writer(model)
+    writer = Writer(model, reader=load_reader(Path(ReaderConfig.path)))
     started = time.perf_counter()
     writer.write([Task(["The quick brown fox jumps over a lazy dog"])])
     warm = time.perf_counter() - started
@@ -238,7 +240,7 @@ def _write(args) -> int:
         reply = client.write([p for _, p in pieces] if args.page else text, style_images=pictures,
                              style_strokes=strokes, style_outlines=outlines, style_strength=args.style_strength,
                              temperature=args.temperature, bias=args.bias, seed=args.seed,
-                             smoothing=args.smoothing, font_size=size)
+                             smoothing=args.smoothing, font_size=size, versions=args.versions)
     except (DaemonError, DaemonUnavailable, OSError) as e:
         print(f"inkscribe: {e}", file=sys.stderr)
         return 1
@@ -327,6 +329,20 @@ def _judge(args) -> int:
     return 0
 
 
+def _reader(args) -> int:
+    from inkscribe.model import iamondb
+    from inkscribe.model.config import DataConfig, ReaderConfig
+    from inkscribe.model.reader import save_reader, train_reader
+
+    cfg = ReaderConfig(steps=args.steps)
+    data = iamondb.load(DataConfig(root=args.data, cache_dir=args.cache))
+    reader, cer = train_reader(data["train"], data["valid"], cfg)
+    save_reader(reader, Path(args.out), {"data": "words cut from IAM-OnDB trainset lines (non-commercial research "
+                                                 "licence of IAM-OnDB)", "steps": cfg.steps, "valid_word_cer": cer})
+    print(f"wrote {args.out}: CER on {cfg.valid_words} validation words {cer:.3f}")
+    return 0
+
+
 def _export(args) -> int:
     from inkscribe.model.train import ship
 
@@ -397,6 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--bias", type=float,
                    help=f"legibility, 0-5: higher is neater and plainer (default {protocol.WriteRequest.bias})")
     w.add_argument("--seed", type=int, help="the same seed writes the same strokes again")
+    w.add_argument("--versions", type=int,
+                   help=f"versions of each word to write, keeping the most legible, 1-8: more reads better and "
+                        f"takes longer (default {protocol.WriteRequest.versions})")
     w.add_argument("--smoothing", type=int,
                    help=f"smoothing passes over each stroke, 0-10 (default {protocol.WriteRequest.smoothing})")
     w.add_argument("--size", type=float, default=protocol.WriteRequest.font_size,
@@ -496,7 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the weights' licence")
     x.set_defaults(run=_export)
 
-    from inkscribe.model.config import EvalConfig, JudgeConfig
+    from inkscribe.model.config import EvalConfig, JudgeConfig, ReaderConfig
     ev = EvalConfig()
     e = commands.add_parser("eval", help="measure quality on IAM-OnDB validation writers",
                             description="Write validation texts in their writers' styles and measure: "
@@ -525,6 +544,18 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--data", default=ev.data.root, help="IAM-OnDB folder in its official layout")
     j.add_argument("--cache", default=ev.data.cache_dir, help="where the preprocessed data is cached")
     j.set_defaults(run=_judge)
+
+    rd = ReaderConfig()
+    r = commands.add_parser("reader", help="train the stroke reader the writer picks each word's most legible "
+                                           "version with",
+                            description="Train a small online handwriting recogniser on words cut from IAM-OnDB's "
+                                        "training lines; the writer writes a few versions of each word and keeps "
+                                        "the one it reads best.")
+    r.add_argument("--out", default=rd.path, help="where to save it (default: the one the daemon loads)")
+    r.add_argument("--steps", type=int, default=rd.steps, help="training steps")
+    r.add_argument("--data", default=ev.data.root, help="IAM-OnDB folder in its official layout")
+    r.add_argument("--cache", default=ev.data.cache_dir, help="where the preprocessed data is cached")
+    r.set_defaults(run=_reader)
 
     b = commands.add_parser("bench", help="measure training and sampling speed and memory",
                             description="Print training points/s, sampling seconds per 40-character line "

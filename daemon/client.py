@@ -78,7 +78,7 @@ class Client:
               temperature: float | None = None, bias: float | None = None, seed: int | None = None,
               smoothing: int | None = None, font_size: float | None = None,
               style_strokes: list | None = None, style_outlines: list | None = None,
-              style_strength: float | None = None) -> dict:
+              style_strength: float | None = None, versions: int | None = None) -> dict:
         """Write text (a string, with newlines between lines, or a list of lines).
 
         style_images: pictures of handwriting, as PNG/JPEG bytes or file paths.
@@ -92,5 +92,6 @@ class Client:
         payload = protocol.write_message(lines, images, temperature=temperature, bias=bias, seed=seed,
                                          smoothing=smoothing, font_size=font_size,
                                          strokes=style_strokes or None, outlines=style_outlines or None,
-                                         deadline_s=self.timeout, style_strength=style_strength)
+                                         deadline_s=self.timeout, style_strength=style_strength,
+                                         versions=versions)
         return self.request(payload, retries=0)

@@ -77,6 +77,7 @@ class WriteRequest:
     font_size: float | list[float] = 32.0   # px; or one per line
     deadline_s: float | None = None   # how long the client waits: work still queued after it is dropped
     style_strength: float = 1.0       # how far from the model's own hand towards the pictures' to go
+    versions: int = 4                 # versions of each word written; the most legible is kept
     # Handwriting drawn as vectors, in any unit with y down: pen paths, and the closed
     # outlines a calligraphy tool leaves (filled). Both together give one more style picture.
     strokes: list[list[tuple[float, float]]] = field(default_factory=list)
@@ -89,7 +90,7 @@ FIELDS = {
     "ping": ("op", "version"),
     "info": ("op", "version"),
     "write": ("op", "version", "lines", "text", "images", "temperature", "bias", "seed", "smoothing", "font_size",
-              "strokes", "outlines", "deadline_s", "style_strength"),
+              "strokes", "outlines", "deadline_s", "style_strength", "versions"),
 }
 
 
@@ -177,6 +178,7 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         outlines=outlines,
         deadline_s=None if m.get("deadline_s") is None else _number(m["deadline_s"], "deadline_s", 0.1, 86400.0),
         style_strength=_number(m.get("style_strength", WriteRequest.style_strength), "style_strength", 0.0, 3.0),
+        versions=_number(m.get("versions", WriteRequest.versions), "versions", 1, 8, integer=True),
     )
 
 
@@ -206,7 +208,7 @@ def _font_size(value, lines: int) -> float | list[float]:
 
 def write_message(lines: list[str], images: list[bytes] = (), **options) -> bytes:
     """A `write` request ready to send; options: temperature, bias, seed, smoothing, font_size,
-    strokes, outlines, deadline_s, style_strength."""
+    strokes, outlines, deadline_s, style_strength, versions."""
     message = {"op": "write", "version": VERSION, "lines": list(lines),
                "images": [base64.b64encode(i).decode() for i in images]}
     message.update({k: v for k, v in options.items() if v is not None})

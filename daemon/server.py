@@ -269,7 +269,7 @@ class Daemon:
                     names.append("the drawn strokes")
                 sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
                 tasks.append(Task(r.lines, self.writer.style(images, names, r.style_strength),
-                                  SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed),
+                                  SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed, versions=r.versions),
                                   [PathConfig(font_size=size, smoothing=r.smoothing) for size in sizes]))
                 ready.append(job)
             except P.ProtocolError as e:

@@ -105,6 +105,18 @@ class JudgeConfig:
 
 
 @dataclass
+class ReaderConfig:
+    """The stroke reader the writer picks the most legible version of a word with (model/reader.py)."""
+    steps: int = 6000
+    batch: int = 64
+    width: int = 160
+    lr: float = 2e-3
+    valid_words: int = 2000
+    seed: int = 0
+    path: str = str(Path(__file__).parent / "weights" / "reader.pt")
+
+
+@dataclass
 class EvalConfig:
     out_dir: str = "runs/eval"
     lines: int = 100           # validation lines written and read back by tesseract (one per writer)
@@ -117,6 +129,8 @@ class EvalConfig:
     hands_dir: str | None = None  # if set, also write the extension's built-in hands here
     accents: bool = True       # also read back French and German sentences (needs tesseract's fra and deu)
     judge: str = JudgeConfig.path   # the independent style judge's weights (`inkscribe judge` trains them)
+    versions: int = 4          # versions of each word, as the daemon writes them by default
+    reader: str = ReaderConfig.path   # what picks among them (missing: the first is kept)
     data: DataConfig = field(default_factory=DataConfig)
 
 

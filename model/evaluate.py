@@ -21,6 +21,7 @@ from .checkpoint import pick_device
 from .config import EvalConfig, TrainConfig
 from .network import HandwritingModel
 from .judge import load_judge, retrieval as judged_retrieval
+from .reader import load_reader
 from .references import PICTURES, picture, render, scanned
 from .sampling import SampleConfig
 from .segments import word_gaps
@@ -185,7 +186,7 @@ def _accents(writer: Writer, seeds: tuple[int, ...], cfg: EvalConfig, folder: Pa
     plain = lambda t: "".join(c for c in unicodedata.normalize("NFD", t) if not unicodedata.combining(c))
     found = {"marked": [], "plain": []}
     for seed in seeds:
-        sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed)
+        sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
         for language, texts in (("fra", FRENCH), ("deu", GERMAN)):
             for kind, written in (("marked", texts), ("plain", [plain(t) for t in texts])):
                 lines = writer.write([Task(written, None, sample)])[0]
@@ -204,7 +205,7 @@ def _size_spread(lines: list[np.ndarray]) -> float:
 def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None, name: str = "model") -> dict:
     device = next(model.parameters()).device
     model.eval()
-    writer = Writer(model)
+    writer = Writer(model, reader=load_reader(Path(cfg.reader)))
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = data or iamondb.load(cfg.data)
@@ -238,7 +239,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
         for seed in cfg.seeds:
             rng = np.random.default_rng(seed)
             hands = [writer.style([scanned(lines[j].offsets, rng)]) for j in mates]
-            sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed)
+            sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
             f, r, w = _legibility(writer, lines, picks, hands, sample, Path(tmp))
             own, _, _ = _legibility(writer, lines, picks, [None] * len(picks), sample, Path(tmp))
             per_seed.append({**f, "cer_own": own["cer_model"], "complete_own": own["complete"]})
@@ -248,7 +249,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
         values = [f[key] for f in per_seed]
         figures[key] = None if None in values else float(np.mean(values))
         figures[key + "_range"] = None if None in values else (float(min(values)), float(max(values)))
-    sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=cfg.seeds[0])
+    sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=cfg.seeds[0], versions=cfg.versions)
 
     # Size across a paragraph: four lines of a writer as one request, in that writer's hand.
     paragraphs = [sorted(by_form[f]) for f in forms if len(by_form[f]) > PARAGRAPH_LINES][: cfg.paragraphs]

@@ -8,6 +8,7 @@ from PIL import Image
 from .accents import with_marks
 from .charset import split_marks
 from .network import HandwritingModel
+from .reader import Reader, misreading
 from .config import PathConfig
 from .paths import path_data, strokes_of
 from .references import tiles_from_image, word_gap
@@ -62,14 +63,22 @@ def per_word(cfg: SampleConfig, words: int) -> list[SampleConfig]:
     return [replace(cfg, seed=None if cfg.seed is None else cfg.seed * 1000 + j) for j in range(words)]
 
 
+def per_version(cfg: SampleConfig) -> list[SampleConfig]:
+    """One config per version of a word; the first is the word's own, so one version
+    writes what it always did."""
+    return [replace(cfg, seed=cfg.seed if cfg.seed is None or v == 0 else cfg.seed + v * 100_003)
+            for v in range(max(1, cfg.versions))]
+
+
 class Writer:
     """Writes every word of every line of a request as one batch of short sequences, then
     sets each line's words side by side: whole lines drift, skip and run on; words are
     what the model writes well, and a batch of words takes far fewer steps than a line."""
 
-    def __init__(self, model: HandwritingModel, max_batch: int = 64):
+    def __init__(self, model: HandwritingModel, max_batch: int = 64, reader: Reader | None = None):
         self.model = model.eval()
         self.max_batch = max_batch
+        self.reader = reader   # picks among a word's versions; without it, the first is kept
         self.device = next(model.parameters()).device
         # Free-running, a model writes smaller than the lines it learnt from; its weights
         # say by how much to scale its words back (one scale for all: sizes stay consistent).
@@ -98,30 +107,47 @@ class Writer:
         own = self.model.style.no_style
         return Hand(own + strength * (embedding - own), word_gap(images) or WORD_GAP)
 
-    @torch.no_grad()
-    def write(self, tasks: list[Task]) -> list[list[WrittenLine]]:
-        """Every task's lines; all their words sampled together in batches of up to max_batch
-        (words of like length together, so few steps are spent on padding). Blank lines come
-        back empty."""
-        jobs = []  # (task index, line index, word index, word, style, sample config)
-        for t, task in enumerate(tasks):
-            style = task.hand.embedding if task.hand is not None else self.model.style.no_style
-            for i, (line, cfg) in enumerate(zip(task.lines, per_line(task.sample, len(task.lines)))):
-                words = line.split()
-                jobs += [(t, i, j, word, style, c) for j, (word, c) in enumerate(zip(words, per_word(cfg, len(words))))]
-        jobs.sort(key=lambda j: len(j[3]))
-        offsets, ran_on = {}, set()
+    def _sample(self, jobs: list[tuple]) -> dict[tuple, list[tuple[np.ndarray, bool, float]]]:
+        """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
+        guard, misreading)], words of like length batched together."""
+        jobs = sorted(jobs, key=lambda j: len(j[3]))
+        made = {}
         for start in range(0, len(jobs), self.max_batch):
             chunk = jobs[start:start + self.max_batch]
             words = [split_marks(j[3]) for j in chunk]
             positions = []
             written = generate(self.model, [plain for plain, _ in words], torch.stack([j[4] for j in chunk]),
                                [j[5] for j in chunk], positions)
-            for j, o, (plain, marks), read in zip(chunk, written, words, positions):
+            scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
+                      else np.zeros(len(chunk)))
+            for j, o, (plain, marks), read, score in zip(chunk, written, words, positions, scores):
                 scaled = o * np.array([self.ink_scale, self.ink_scale, 1], np.float32)
-                offsets[j[:3]] = with_marks(scaled, read, marks, len(plain))
-                if len(o) >= guard(plain, j[5]):
-                    ran_on.add(j[:3])
+                made.setdefault(j[:3], []).append(
+                    (with_marks(scaled, read, marks, len(plain)), len(o) >= guard(plain, j[5]), float(score)))
+        return made
+
+    @torch.no_grad()
+    def write(self, tasks: list[Task]) -> list[list[WrittenLine]]:
+        """Every task's lines; all their words (and each word's versions) sampled together in
+        batches of up to max_batch. Blank lines come back empty."""
+        jobs = []   # (task index, line index, word index, word, style, sample config)
+        for t, task in enumerate(tasks):
+            style = task.hand.embedding if task.hand is not None else self.model.style.no_style
+            for i, (line, cfg) in enumerate(zip(task.lines, per_line(task.sample, len(task.lines)))):
+                words = line.split()
+                for j, (word, c) in enumerate(zip(words, per_word(cfg, len(words)))):
+                    jobs += [(t, i, j, word, style, v) for v in (per_version(c) if self.reader is not None else [c])]
+        # Every version of every word at once: choosing which words to write again after a
+        # first reading saved time but lost most of the gain (a word the reader reads easily
+        # can still be the worse of two to tesseract).
+        made = self._sample(jobs)
+        # A word that ended by itself beats one that ran on; then the one that reads best.
+        offsets, ran_on = {}, set()
+        for key, versions in made.items():
+            best = min(versions, key=lambda m: (m[1], m[2]))
+            offsets[key] = best[0]
+            if best[1]:
+                ran_on.add(key)
         out = []
         for t, task in enumerate(tasks):
             gap = task.hand.word_gap if task.hand is not None else WORD_GAP

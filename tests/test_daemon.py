@@ -119,6 +119,16 @@ def test_style_strength_moves_the_writing_further_from_the_models_own_hand(clien
         client.write("styled", style_images=[picture], style_strength=9)
 
 
+def test_the_daemon_keeps_the_most_legible_of_several_versions_of_each_word(client):
+    # The daemon reads its versions with the shipped stroke reader; one version is the word's
+    # first, as written without one.
+    once = client.write("two words", seed=4, versions=1)["lines"][0]["paths"]
+    assert client.write("two words", seed=4, versions=1)["lines"][0]["paths"] == once
+    assert client.write("two words", seed=4, versions=8)["lines"][0]["paths"] != once
+    with pytest.raises(DaemonError, match="'versions' must be between 1 and 8"):
+        client.write("two words", versions=0)
+
+
 def test_info_describes_the_loaded_model(client):
     info = client.info()
     assert info["model"]["config"]["d_model"] == 32 and info["device"] == "cpu"
@@ -290,7 +300,7 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
 @given(op=st.sampled_from(["write", "ping", "info", "nope", 3]),
        fields=st.dictionaries(st.sampled_from(["lines", "text", "images", "temperature", "bias", "seed",
                                                "smoothing", "font_size", "strokes", "outlines", "deadline_s",
-                                               "style_strength"]), json_values, max_size=5))
+                                               "style_strength", "versions"]), json_values, max_size=5))
 def test_fuzzed_requests_always_get_a_well_formed_reply(daemon, op, fields):
     message = {**fields, "op": op}
     if isinstance(message.get("lines"), list):

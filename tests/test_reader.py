@@ -1,0 +1,62 @@
+"""The stroke reader, and the writer keeping the version of each word it reads best."""
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import synthetic
+from inkscribe.model.config import ReaderConfig, preset
+from inkscribe.model.network import HandwritingModel
+from inkscribe.model.reader import Reader, load_reader, misreading, read, save_reader, train_reader
+from inkscribe.model.sampling import SampleConfig, generate, guard
+from inkscribe.model.segments import join_words, spacing, split_words
+from inkscribe.model.writer import WORD_GAP, Task, Writer, per_version, per_word
+
+
+def _words(lines):
+    return [(w, o) for l in lines for w, o in split_words(l.offsets, l.text) or []]
+
+
+def test_the_reader_learns_to_read_words_from_their_strokes(tmp_path):
+    # Made-up words are a bump per letter: their letters cannot be told apart, but how many
+    # there are can, and that is what a skipped or doubled letter changes.
+    torch.manual_seed(0)
+    reader, cer = train_reader(synthetic.data_lines(24), synthetic.data_lines(12, seed=1),
+                               ReaderConfig(steps=600, batch=16, width=32, lr=3e-3, valid_words=30))
+    assert cer < 1.0
+    save_reader(reader, tmp_path / "reader.pt", {"data": "made up"})
+    again = load_reader(tmp_path / "reader.pt")
+    words = _words(synthetic.data_lines(6, seed=2))
+    readings = read(again, [o for _, o in words])
+    assert readings == read(reader, [o for _, o in words])
+    own = misreading(again, [o for _, o in words], [w for w, _ in words])
+    shorter = misreading(again, [o for _, o in words], [w[:-2] for w, _ in words])
+    longer = misreading(again, [o for _, o in words], [w + w[-2:] for w, _ in words])
+    assert (own < shorter).mean() > 0.8 and (own < longer).mean() > 0.8
+    assert load_reader(tmp_path / "missing.pt") is None
+
+
+def test_the_writer_keeps_the_version_of_each_word_its_reader_reads_best():
+    torch.manual_seed(0)
+    model, reader = HandwritingModel(preset("tiny")), Reader(16)
+    words = ["ab", "cde", "fg"]
+    cfg = SampleConfig(seed=5, max_points_per_char=4, versions=3)
+    (line,), = Writer(model, reader=reader).write([Task([" ".join(words)], None, cfg)])
+    chosen = []
+    for word, word_cfg in zip(words, per_word(cfg, len(words))):
+        versions = per_version(word_cfg)
+        made = generate(model, [word] * 3, model.style.no_style.expand(3, -1), versions)
+        scores = misreading(reader, made, [word] * 3)
+        chosen.append(min(range(3), key=lambda v: (len(made[v]) >= guard(word, cfg), scores[v])))
+        assert len(set(map(len, made))) > 1 or not np.array_equal(made[0], made[1])   # versions differ
+        if chosen[-1]:
+            assert scores[chosen[-1]] < scores[0]
+    assert any(chosen)   # else this test would not tell a writer that ignores its reader
+    expected = join_words([generate(model, [w] * 3, model.style.no_style.expand(3, -1), per_version(c))[v]
+                           for w, c, v in zip(words, per_word(cfg, len(words)), chosen)], spacing(words, WORD_GAP))
+    np.testing.assert_allclose(line.offsets, expected, atol=1e-4)
+    # Without a reader, a word is written once, as its first version.
+    (plain,), = Writer(model).write([Task([" ".join(words)], None, cfg)])
+    first = join_words([generate(model, [w], model.style.no_style[None], [c])[0]
+                        for w, c in zip(words, per_word(cfg, len(words)))], spacing(words, WORD_GAP))
+    np.testing.assert_allclose(plain.offsets, first, atol=1e-4)
