@@ -77,15 +77,19 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         uniform[k, :n] = torch.rand(n, 2, generator=g, device=device)
         normal[k, :n] = torch.randn(n, 2, generator=g, device=device)
     index = torch.arange(width, device=device)
+    steps = int(limit.max())
+    strokes = torch.zeros(batch, steps, 3, device=device)
+    at = torch.zeros(batch, steps, device=device)   # each point is drawn reading the character before its step
+    length = limit.clone()
 
+    alive = torch.arange(batch, device=device)      # the lines still being written
     reading = torch.zeros(batch, device=device)
     done = torch.zeros(batch, dtype=torch.bool, device=device)
-    length = limit.clone()
-    cache = [{"capacity": int(limit.max()) + 1} for _ in model.layers] if first.use_cache else None
+    cache = [{"capacity": steps + 1} for _ in model.layers] if first.use_cache else None
     pen_at = torch.zeros(batch, 2, device=device)
     inputs = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])]
-    readings, written, windows = [reading[:, None]], [], []
-    for step in range(int(limit.max())):
+    readings, windows = [reading[:, None]], []
+    for step in range(steps):
         base = reading.round()[:, None]
         window = ((index >= base - first.window_back) & (index <= base + first.window_ahead))[:, None]
         if cache is not None:
@@ -98,19 +102,28 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         finished = (torch.sigmoid(end[:, -1]) > 0.5) & (reading >= n_chars - 1.5)
         point[:, 2] = torch.where(finished, 1.0, point[:, 2])
         newly = finished & ~done
-        length = torch.where(newly, step + 1, length)
+        length[alive] = torch.where(newly, step + 1, length[alive])
         done |= newly | (step + 1 >= limit)
-        written.append(point[:, None])
+        strokes[alive, step], at[alive, step] = point, reading
         pen_at = pen_at + point[:, :2]
         inputs.append(with_position(point[:, None], pen_at[:, None]))
         reading = torch.minimum(reading + advance[:, -1].clamp(0, 1), (n_chars - 1).float())
         readings.append(reading[:, None])
         if done.all():
             break
-    strokes = torch.cat(written, 1).cpu().numpy()
-    at = torch.cat(readings[:-1], 1).cpu().numpy()   # each point is drawn reading the character before its step
+        if done.sum() * 4 >= len(alive):
+            # A quarter of the batch has ended: the rest go on without them (a word that
+            # runs on to its guard no longer keeps a whole batch stepping).
+            keep = ~done
+            alive, reading, done, n_chars, limit = alive[keep], reading[keep], done[keep], n_chars[keep], limit[keep]
+            temperature, bias, uniform, normal, pen_at = (t[keep] for t in (temperature, bias, uniform, normal, pen_at))
+            inputs, readings, windows = ([t[keep] for t in ts] for ts in (inputs, readings, windows))
+            context = {"style": context["style"][keep], "chars_mask": context["chars_mask"][keep],
+                       "memory": [(k[keep], v[keep]) for k, v in context["memory"]]}
+            for layer in cache or []:
+                layer.update(k=layer["k"][keep], v=layer["v"][keep])
     out = []
-    for row, read, n in zip(strokes, at, length.tolist()):
+    for row, read, n in zip(strokes.cpu().numpy(), at.cpu().numpy(), length.tolist()):
         row = row[:n].copy()
         row[-1, 2] = 1
         out.append(row)
