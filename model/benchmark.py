@@ -2,16 +2,18 @@
 paragraph of ten and a two-page letter of sixty, each as one request."""
 import resource
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from .batches import Collator
 from .checkpoint import SHIPPED, load_model, pick_device
-from .config import PRESETS
+from .config import PRESETS, ReaderConfig
 from .iamondb import Line
 from .loss import losses
 from .network import HandwritingModel
+from .reader import load_reader
 from .sampling import SampleConfig
 from .strokes import to_offsets
 from .writer import Task, Writer
@@ -64,10 +66,10 @@ def train_rate(model: HandwritingModel, steps: int, device) -> float:
     return points / seconds
 
 
-def write_time(writer: Writer, lines: list[str], trained: bool) -> tuple[float, int]:
+def write_time(writer: Writer, lines: list[str], trained: bool, versions: int = 1) -> tuple[float, int]:
     """Seconds to write `lines` as one request, and the points written."""
     # Untrained weights stop at random: hold them to the length of real words.
-    cfg = SampleConfig(seed=0, max_points_per_char=14 if trained else POINTS_PER_CHAR)
+    cfg = SampleConfig(seed=0, max_points_per_char=14 if trained else POINTS_PER_CHAR, versions=versions)
     started = time.perf_counter()
     out = writer.write([Task(lines, None, cfg)])[0]
     return time.perf_counter() - started, sum(len(l.offsets) for l in out)
@@ -76,7 +78,7 @@ def write_time(writer: Writer, lines: list[str], trained: bool) -> tuple[float, 
 def main(presets: list[str], train_steps: int = 3, device: str | None = None) -> None:
     device = pick_device(device)
     print(f"device: {device}, torch threads: {torch.get_num_threads()}")
-    print(f"{'preset':8} {'params':>8} {'train pts/s':>12} {'line s':>7} {'10 lines s':>11} "
+    print(f"{'preset':8} {'versions':>8} {'params':>8} {'train pts/s':>12} {'line s':>7} {'10 lines s':>11} "
           f"{'60 lines s':>11} {'pts/s':>7}")
     for name in presets:
         trained = name == "default" and SHIPPED.exists()
@@ -84,13 +86,17 @@ def main(presets: list[str], train_steps: int = 3, device: str | None = None) ->
         model = (load_model(None, device) if trained else HandwritingModel(PRESETS[name]).to(device))
         params = sum(p.numel() for p in model.parameters()) / 1e6
         rate = train_rate(HandwritingModel(PRESETS[name]).to(device), train_steps, device)
-        writer = Writer(model)
-        write_time(writer, PARAGRAPH[:1], trained)  # warm-up: first calls allocate
-        one, _ = write_time(writer, [LINE], trained)
-        ten, _ = write_time(writer, PARAGRAPH, trained)
-        sixty, points = write_time(writer, PARAGRAPH * 6, trained)
-        print(f"{name + ('*' if trained else ''):8} {params:7.2f}M {rate:12.0f} {one:7.2f} {ten:11.2f} "
-              f"{sixty:11.2f} {points / sixty:7.0f}")
+        # The shipped weights as the daemon runs them (several versions of each word, the
+        # reader keeping the most legible) and at their fastest (one version).
+        runs = [(1, None)] + ([(SampleConfig.versions, load_reader(Path(ReaderConfig.path)))] if trained else [])
+        for versions, reader in runs:
+            writer = Writer(model, reader=reader)
+            write_time(writer, PARAGRAPH[:1], trained, versions)  # warm-up: first calls allocate
+            one, _ = write_time(writer, [LINE], trained, versions)
+            ten, _ = write_time(writer, PARAGRAPH, trained, versions)
+            sixty, points = write_time(writer, PARAGRAPH * 6, trained, versions)
+            print(f"{name + ('*' if trained else ''):8} {versions:>8} {params:7.2f}M {rate:12.0f} {one:7.2f} "
+                  f"{ten:11.2f} {sixty:11.2f} {points / sixty:7.0f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MiB" + (
         f"; peak GPU memory: {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB" if device.type == "cuda" else ""))

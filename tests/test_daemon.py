@@ -557,3 +557,4 @@ def test_what_eval_measures_is_what_a_request_without_settings_gets():
     from inkscribe.model.sampling import SampleConfig
     assert SampleConfig().bias == EvalConfig().bias == protocol.WriteRequest.bias
     assert SampleConfig().temperature == EvalConfig().temperature == protocol.WriteRequest.temperature
+    assert SampleConfig().versions == EvalConfig().versions == protocol.WriteRequest.versions
