@@ -205,7 +205,7 @@ def _for_plotter(laid_out: list[list[dict]], tolerance: float) -> list[list[dict
 
 
 def _write(args) -> int:
-    from inkscribe.model.layout import PX_PER_MM, chunks, indent, page_size, pages
+    from inkscribe.model.layout import PX_PER_MM, chunks, flush_right, indent, page_size, pages
     from inkscribe.model.svg import page_svg, standalone_svg
 
     from .client import Client, DaemonError, DaemonUnavailable
@@ -248,7 +248,8 @@ def _write(args) -> int:
     cfg = PathConfig(font_size=size, line_spacing=args.line_spacing, stroke_width=pen, colour=args.colour)
     if args.page:
         written = [[row for (n, _), row in zip(pieces, reply["lines"]) if n == k] for k in range(len(text))]
-        laid_out = pages(written, page, args.margin, size * args.line_spacing, [indent(p, size) for p in text])
+        laid_out = pages(written, page, args.margin, size * args.line_spacing, [indent(p, size) for p in text],
+                         [flush_right(p) for p in text])
         if args.plotter:
             laid_out = _for_plotter(laid_out, args.tolerance)
         documents = [page_svg(lines, page, cfg) for lines in laid_out]

@@ -60,6 +60,16 @@ def indent(paragraph: str, size: float) -> float:
     return lead.count(" ") * size / 3
 
 
+FLUSH_RIGHT_SPACES = 10   # typed this far in (a tab as four), a line is a closing or a signature
+
+
+def flush_right(paragraph: str) -> bool:
+    """Whether a paragraph is typed as a letter's closing ("Yours,", a name): indented by
+    FLUSH_RIGHT_SPACES or more, as a typed letter pushes them over to the right."""
+    lead = paragraph[:len(paragraph) - len(paragraph.lstrip())].replace("\t", "    ")
+    return bool(paragraph.strip()) and lead.count(" ") >= FLUSH_RIGHT_SPACES
+
+
 PAGES = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "letter": (215.9, 279.4)}   # mm
 PX_PER_MM = 96 / 25.4
 
@@ -78,20 +88,22 @@ def page_size(name: str) -> tuple[float, float]:
 
 
 def pages(paragraphs: list[list[dict]], size_mm: tuple[float, float], margin: float, step: float,
-          indents: list[float] | None = None) -> list[list[dict]]:
+          indents: list[float] | None = None, right: list[bool] | None = None) -> list[list[dict]]:
     """Written paragraphs laid out as a letter: each broken to the width inside the margins,
-    its first line indented by indents[k] mm, one line every `step` mm, further pages when a
-    page is full. All in mm; each line as {"text", "paths", "y"} with its paths already in
-    place on the page (x from the margin)."""
+    its first line indented by indents[k] mm (or, where right[k], every line ending at the
+    right margin), one line every `step` mm, further pages when a page is full. All in mm;
+    each line as {"text", "paths", "y"} with its paths already in place on the page."""
     width, height = size_mm
     if width - 2 * margin <= 0 or height - 2 * margin < step:
         raise ValueError(f"margins of {margin:g} mm leave no room on a {width:g} x {height:g} mm page")
     out, page, y = [], [], margin + step / 2
-    for written, indent in zip(paragraphs, indents or [0.0] * len(paragraphs)):
-        for row in reflow(written, width - 2 * margin, indent):
+    for written, indent, flush in zip(paragraphs, indents or [0.0] * len(paragraphs),
+                                      right or [False] * len(paragraphs)):
+        for row in reflow(written, width - 2 * margin, 0.0 if flush else indent):
+            x = margin + (width - 2 * margin - row["width"] if flush else 0.0)
             if y > height - margin - step / 4:   # the line's middle must stay clear of the bottom margin
                 out.append(page)
                 page, y = [], margin + step / 2
-            page.append({"text": row["text"], "paths": [shift_path(d, margin, y) for d in row["paths"]], "y": y})
+            page.append({"text": row["text"], "paths": [shift_path(d, x, y) for d in row["paths"]], "y": y})
             y += step
     return out + [page]

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from inkscribe.model.layout import chunks, indent, page_size, pages, reflow
+from inkscribe.model.layout import chunks, flush_right, indent, page_size, pages, reflow
 
 
 def _written(words: list[tuple[str, float]], gap: float = 4.0) -> dict:
@@ -59,6 +59,17 @@ def test_a_paragraph_typed_with_leading_spaces_starts_indented_on_the_page():
     assert left(indented[0]) == pytest.approx(left(plain[0]) + 8)
     assert left(indented[1]) == pytest.approx(15)                         # only the first line
     assert all(x <= 148 - 15 for line in indented for p in line["paths"] for x in _xs(p))
+
+
+def test_a_closing_typed_far_to_the_right_ends_at_the_right_margin():
+    assert flush_right(" " * 12 + "Yours, Jo") and flush_right("\t\t\tJo") and not flush_right("    Dear Ada")
+    assert not flush_right(" " * 12)
+    body, closing = [_written([(f"w{k}", 18) for k in range(12)])], [_written([("Yours,", 30)])]
+    page, = pages([body, closing], size_mm=(148, 210), margin=15, step=12, indents=[0, 4], right=[False, True])
+    right = lambda line: max(x for p in line["paths"] for x in _xs(p))
+    left = lambda line: min(x for p in line["paths"] for x in _xs(p))
+    assert right(page[-1]) == pytest.approx(148 - 15) and left(page[-1]) == pytest.approx(148 - 15 - 30)
+    assert left(page[0]) == pytest.approx(15)
 
 
 def test_page_sizes_are_named_or_given_in_mm():
