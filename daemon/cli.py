@@ -22,6 +22,7 @@ def _serve(args) -> int:
     from inkscribe.model.checkpoint import load_model
     from inkscribe.model.config import ReaderConfig
     from inkscribe.model.reader import load_reader
+    from inkscribe.model.sampling import SampleConfig
     from inkscribe.model.writer import Task, Writer
 
     from .client import Client
@@ -58,7 +59,8 @@ def _serve(args) -> int:
     info = model_info(model, device)
     writer = Writer(model, reader=load_reader(Path(ReaderConfig.path)))
     started = time.perf_counter()
-    writer.write([Task(["The quick brown fox jumps over a lazy dog"])])
+    # The first write allocates what later ones reuse; one version of each word is enough for that.
+    writer.write([Task(["The quick brown fox jumps over a lazy dog"], sample=SampleConfig(versions=1))])
     warm = time.perf_counter() - started
     card = info["model"]["card"]
     print(f"inkscribe daemon: model {args.checkpoint or 'shipped default'} "
