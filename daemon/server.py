@@ -29,7 +29,7 @@ from PIL import Image, UnidentifiedImageError
 from inkscribe.model.charset import UnknownCharacterError, normalise
 from inkscribe.model.config import PathConfig
 from inkscribe.model.references import MAX_SIDE, drawing
-from inkscribe.model.sampling import SampleConfig
+from inkscribe.model.sampling import Interrupted, SampleConfig
 from inkscribe.model.writer import NoHandwritingFound, Task, Writer
 
 from . import protocol as P
@@ -155,8 +155,7 @@ class Daemon:
 
     # ---- main thread: sockets ------------------------------------------------------
     def serve(self, ready: threading.Event | None = None, frontend: zmq.Socket | None = None) -> None:
-        """Answer until stop() or SIGINT/SIGTERM; queued work is refused, the batch in hand
-        finished. `frontend`: the socket `claim` bound, if the endpoint was claimed early."""
+        """Answer until stop() or SIGINT/SIGTERM; queued work and the batch in hand are refused. `frontend`: the socket `claim` bound, if the endpoint was claimed early."""
         frontend = frontend or claim(self.cfg.endpoint, self.cfg.limits, self.cfg.keys)
         inbox = self.context.socket(zmq.PULL)
         inbox.bind(self.replies)
@@ -203,8 +202,8 @@ class Daemon:
         self.stopping.set()
 
     def _on_signal(self, signum, frame) -> None:
-        """The first SIGTERM or SIGINT stops taking work and finishes the batch in hand; a
-        second one, from someone who will not wait, exits at once."""
+        """The first SIGTERM or SIGINT stops taking work and stops the writing in hand within a
+        step (its clients are told); a second one, from someone who will not wait, exits at once."""
         if self.stopping.is_set():
             print("inkscribe daemon: stopped at once by a second signal", flush=True)
             os._exit(1)
@@ -282,7 +281,10 @@ class Daemon:
         if not ready:
             return done
         try:
-            written = self.writer.write(tasks)
+            written = self.writer.write(tasks, stop=self.stopping.is_set)
+        except Interrupted:
+            return done + [(job, P.error_reply(P.SHUTTING_DOWN, "the daemon is shutting down; this request was "
+                                                                "stopped unfinished")) for job in ready]
         except Exception as e:
             traceback.print_exc()
             return done + [(job, P.error_reply(P.INTERNAL, f"internal error: {e}")) for job in ready]

@@ -5,6 +5,7 @@ character and moves only forward, by the advance the model predicts after each p
 (at most one character), and cross-attention may only see a few characters around it.
 Writing stops when the end unit fires after the last character, or at a hard length guard.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,6 +26,10 @@ class SampleConfig:
     max_points_per_char: int = 14  # length guard: about 2.5x the data's mean
     use_cache: bool = True
     versions: int = 4            # versions of each word written; a writer with a reader keeps the one it reads best
+
+
+class Interrupted(Exception):
+    """Writing was stopped part way (the caller's `stop` said so)."""
 
 
 def guard(text: str, cfg: SampleConfig) -> int:
@@ -48,10 +53,11 @@ def per_line(cfg: SampleConfig, lines: int) -> list[SampleConfig]:
 @torch.no_grad()
 def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | None = None,
              cfg: SampleConfig | list[SampleConfig] = SampleConfig(),
-             positions: list | None = None) -> list[np.ndarray]:
+             positions: list | None = None, stop: Callable[[], bool] | None = None) -> list[np.ndarray]:
     """Offsets [n_i, 3] for each text, all lines sampled as one batch; if a list is given
     as `positions`, each text's reading position (the character being written) at each of
-    its points is appended to it.
+    its points is appended to it. `stop`, asked before every step, raises Interrupted once it
+    says so: a daemon told to stop does not finish minutes of work first.
 
     style: [B, d_model] from `model.style` (one writer per line), or None for the
     model's own neutral hand. cfg: one for all lines, or one per line; each line's
@@ -90,6 +96,8 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     inputs = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])]
     readings, windows = [reading[:, None]], []
     for step in range(steps):
+        if stop is not None and stop():
+            raise Interrupted
         base = reading.round()[:, None]
         window = ((index >= base - first.window_back) & (index <= base + first.window_ahead))[:, None]
         if cache is not None:

@@ -1,4 +1,5 @@
 """The model's one entry point for writing: lines of text and pictures in, strokes and SVG path data out."""
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -107,7 +108,7 @@ class Writer:
         own = self.model.style.no_style
         return Hand(own + strength * (embedding - own), word_gap(images) or WORD_GAP)
 
-    def _sample(self, jobs: list[tuple]) -> dict[tuple, list[tuple[np.ndarray, bool, float]]]:
+    def _sample(self, jobs: list[tuple], stop=None) -> dict[tuple, list[tuple[np.ndarray, bool, float]]]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
         guard, misreading)], words of like length batched together."""
         jobs = sorted(jobs, key=lambda j: len(j[3]))
@@ -117,7 +118,7 @@ class Writer:
             words = [split_marks(j[3]) for j in chunk]
             positions = []
             written = generate(self.model, [plain for plain, _ in words], torch.stack([j[4] for j in chunk]),
-                               [j[5] for j in chunk], positions)
+                               [j[5] for j in chunk], positions, stop)
             scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
                       else np.zeros(len(chunk)))
             for j, o, (plain, marks), read, score in zip(chunk, written, words, positions, scores):
@@ -127,9 +128,10 @@ class Writer:
         return made
 
     @torch.no_grad()
-    def write(self, tasks: list[Task]) -> list[list[WrittenLine]]:
+    def write(self, tasks: list[Task], stop: Callable[[], bool] | None = None) -> list[list[WrittenLine]]:
         """Every task's lines; all their words (and each word's versions) sampled together in
-        batches of up to max_batch. Blank lines come back empty."""
+        batches of up to max_batch. Blank lines come back empty. Raises sampling.Interrupted
+        as soon as `stop` says so."""
         jobs = []   # (task index, line index, word index, word, style, sample config)
         for t, task in enumerate(tasks):
             style = task.hand.embedding if task.hand is not None else self.model.style.no_style
@@ -140,7 +142,7 @@ class Writer:
         # Every version of every word at once: choosing which words to write again after a
         # first reading saved time but lost most of the gain (a word the reader reads easily
         # can still be the worse of two to tesseract).
-        made = self._sample(jobs)
+        made = self._sample(jobs, stop)
         # A word that ended by itself beats one that ran on; then the one that reads best.
         offsets, ran_on = {}, set()
         for key, versions in made.items():

@@ -365,6 +365,29 @@ def test_sigterm_stops_cleanly_and_frees_the_endpoint(weights):
     assert again.process.returncode == 0
 
 
+def test_sigterm_during_a_long_request_stops_within_seconds_and_tells_its_client(weights):
+    process = DaemonProcess(weights)
+    client = Client(process.endpoint, timeout=120)
+    answer = {}
+    heavy = threading.Thread(target=lambda: answer.update(error=_error_of(lambda: client.write(
+        [" ".join(["wordy"] * 50)] * 40, versions=8))))
+    heavy.start()
+    time.sleep(3)   # well into the writing: the request takes minutes
+    started = time.monotonic()
+    out = process.stop()
+    heavy.join(timeout=30)
+    assert time.monotonic() - started < 10 and process.process.returncode == 0 and "stopped" in out
+    assert "shutting down" in answer["error"] and "unfinished" in answer["error"]
+
+
+def _error_of(call) -> str:
+    try:
+        call()
+    except DaemonError as e:
+        return str(e)
+    return "no error"
+
+
 def test_an_idle_daemon_exits_by_itself_when_asked_to(weights):
     process = DaemonProcess(weights, None, "--idle-exit", "2")
     assert Client(process.endpoint, timeout=60).write("one line", seed=1)["lines"][0]["paths"]
