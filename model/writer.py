@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from .accents import with_marks
-from .charset import split_marks
+from .charset import normalise, split_marks
 from .network import HandwritingModel
 from .reader import Reader, misreading
 from .config import PathConfig
@@ -115,7 +115,7 @@ class Writer:
         made = {}
         for start in range(0, len(jobs), self.max_batch):
             chunk = jobs[start:start + self.max_batch]
-            words = [split_marks(j[3]) for j in chunk]
+            words = [split_marks(normalise(j[3])) for j in chunk]   # as the model reads them: œ as oe
             positions = []
             written = generate(self.model, [plain for plain, _ in words], torch.stack([j[4] for j in chunk]),
                                [j[5] for j in chunk], positions, stop)

@@ -60,3 +60,10 @@ def test_the_writer_keeps_the_version_of_each_word_its_reader_reads_best():
     first = join_words([generate(model, [w], model.style.no_style[None], [c])[0]
                         for w, c in zip(words, per_word(cfg, len(words)))], spacing(words, WORD_GAP))
     np.testing.assert_allclose(plain.offsets, first, atol=1e-4)
+
+
+def test_letters_written_as_two_and_accented_letters_are_read_as_the_model_writes_them():
+    torch.manual_seed(0)
+    writer = Writer(HandwritingModel(preset("tiny")), reader=Reader(16))
+    (line,), = writer.write([Task(["cœur où"], None, SampleConfig(seed=2, max_points_per_char=4, versions=2))])
+    assert [w for w, _, _ in line.words] == ["cœur", "où"]
