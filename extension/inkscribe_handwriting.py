@@ -105,6 +105,7 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--style_strength", type=float, default=protocol.WriteRequest.style_strength)
         pars.add_argument("--bias", type=float, default=protocol.WriteRequest.bias)
         pars.add_argument("--temperature", type=float, default=protocol.WriteRequest.temperature)
+        pars.add_argument("--versions", type=int, default=protocol.WriteRequest.versions)
         pars.add_argument("--seed", type=int, default=1)
         pars.add_argument("--keep_text", type=inkex.Boolean, default=False)
         pars.add_argument("--unknown_chars", default="stop", choices=charset.UNKNOWN)
@@ -235,6 +236,7 @@ class Handwriting(inkex.EffectExtension):
             reply = client.write(lines, style_images=images, style_strokes=drawn[0], style_outlines=drawn[1],
                                  style_strength=self.options.style_strength, temperature=self.options.temperature,
                                  bias=self.options.bias, seed=seed, smoothing=self.options.smoothing,
+                                 versions=self.options.versions,
                                  font_size=[b.font_size for b in blocks for _ in b.lines])
         except charset.UnknownCharacterError as e:
             texts = [b.name for b in blocks if set(b.text) & set(e.characters)]
@@ -264,7 +266,8 @@ class Handwriting(inkex.EffectExtension):
         for key, value in [("text", block.text), ("style-source", self.options.style_source),
                            ("style-strength", self.options.style_strength),
                            ("temperature", self.options.temperature), ("bias", self.options.bias),
-                           ("seed", seed), ("smoothing", self.options.smoothing), ("font-size", block.font_size)]:
+                           ("versions", self.options.versions), ("seed", seed),
+                           ("smoothing", self.options.smoothing), ("font-size", block.font_size)]:
             group.set(f"{{{NS}}}{key}", str(value))
         group.set(inkscribe_text.LAYOUT, inkscribe_text.layout(block))
         placement = Transform(element.get("transform"))

@@ -302,5 +302,5 @@ def test_every_built_in_hand_offered_is_shipped_and_moves_the_writing():
 def test_the_dialog_opens_with_the_settings_a_script_gets_by_default():
     from inkscribe.daemon.protocol import WriteRequest
     inx = etree.parse(str(EXTENSION / "inkscribe_handwriting.inx"))
-    for name in ("bias", "temperature", "smoothing", "style_strength"):
+    for name in ("bias", "temperature", "smoothing", "style_strength", "versions"):
         assert float(inx.find(f".//{{*}}param[@name='{name}']").text) == getattr(WriteRequest, name), name
