@@ -157,7 +157,7 @@ def test_a_client_that_floods_waits_behind_its_own_work_not_in_front_of_others(d
     flood.setsockopt(zmq.LINGER, 0)
     flood.connect(daemon.endpoint)
     try:
-        heavy = protocol.write_message([" ".join(["handwriting"] * 25)] * 8, seed=1)
+        heavy = protocol.write_message([" ".join(["handwriting"] * 25)] * 8, seed=1, versions=1)
         for _ in range(12):
             flood.send_multipart([b"", heavy])
         time.sleep(0.5)   # all of them queued before the other client asks
@@ -187,7 +187,7 @@ def test_a_client_that_floods_waits_behind_its_own_work_not_in_front_of_others(d
 
 def test_work_whose_client_stopped_waiting_is_dropped_unwritten(daemon):
     busy = threading.Thread(target=lambda: Client(daemon.endpoint, timeout=120).write(
-        [" ".join(["handwriting"] * 25)] * 32, seed=1))
+        [" ".join(["handwriting"] * 25)] * 32, seed=1, versions=1))
     busy.start()
     time.sleep(0.3)
     reply = raw_request(daemon.endpoint, protocol.write_message(["late"], deadline_s=0.1))
