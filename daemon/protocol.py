@@ -50,6 +50,9 @@ class Limits:
     drawn_points: int = 100_000      # their points, all together
     timeout_s: float = 300.0         # a request still queued after this is refused
     queued_per_client: int = 8       # writes one client may have waiting; more are refused
+    # Characters written in all, counting each version of a word: a long request gets fewer
+    # versions per word, so that the largest one allowed still takes minutes, not hours.
+    written_chars: int = 60_000
 
 
 class ProtocolError(Exception):

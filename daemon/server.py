@@ -144,6 +144,13 @@ def decode_image(data: bytes, n: int, limits: P.Limits) -> Image.Image:
         raise P.ProtocolError(P.BAD_IMAGE, f"image {n} cannot be read as PNG or JPEG: {reason}") from None
 
 
+def versions_within(request: P.WriteRequest, limits: P.Limits) -> int:
+    """The versions per word a request gets: as asked, or fewer where its text is so long
+    that they would pass the limit on characters written."""
+    chars = sum(len(line) for line in request.lines)
+    return max(1, min(request.versions, limits.written_chars // max(chars, 1)))
+
+
 class Daemon:
     def __init__(self, writer: Writer, cfg: ServerConfig, info: dict):
         check_endpoint(cfg.endpoint, cfg.allow_remote, cfg.keys)
@@ -268,7 +275,8 @@ class Daemon:
                     names.append("the drawn strokes")
                 sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
                 tasks.append(Task(r.lines, self.writer.style(images, names, r.style_strength),
-                                  SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed, versions=r.versions),
+                                  SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed,
+                                               versions=versions_within(r, self.cfg.limits)),
                                   [PathConfig(font_size=size, smoothing=r.smoothing) for size in sizes]))
                 ready.append(job)
             except P.ProtocolError as e:
@@ -293,6 +301,7 @@ class Daemon:
         for job, lines in zip(ready, written):
             done.append((job, {
                 "ok": True, "version": P.VERSION, "op": "write", "font_size": job.request.font_size,
+                "versions": versions_within(job.request, self.cfg.limits),
                 "lines": [_line_reply(line) for line in lines],
                 "timing": {"queued_s": round(started - job.received, 4),
                            "sample_s": round(finished - started, 4),

@@ -127,6 +127,12 @@ def test_the_daemon_keeps_the_most_legible_of_several_versions_of_each_word(clie
     assert client.write("two words", seed=4, versions=8)["lines"][0]["paths"] != once
     with pytest.raises(DaemonError, match="'versions' must be between 1 and 8"):
         client.write("two words", versions=0)
+    # A long request gets fewer versions, within the limit on characters written.
+    assert client.write("two words", versions=8)["versions"] == 8
+    from inkscribe.daemon.server import versions_within
+    longest = protocol.WriteRequest(["x" * 300] * 200, [], versions=8)
+    assert versions_within(longest, protocol.Limits()) == 1
+    assert versions_within(protocol.WriteRequest(["x" * 300] * 40, [], versions=8), protocol.Limits()) == 5
 
 
 def test_info_describes_the_loaded_model(client):
