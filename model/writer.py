@@ -91,8 +91,8 @@ class Writer:
         `names` say how errors call each picture (default: image 1, image 2, ...).
 
         strength: how far from the model's own hand to go, along the line to the pictures'
-        (1: as read; 2 brought the independent judge's likeness from 0.37 to 0.43 among 20
-        writers, and tesseract's CER from 0.39 to 0.46)."""
+        (1: as read; with 4 versions per word, 2 brought the independent judge's likeness
+        among 20 writers from 0.25 to 0.45, and tesseract's CER from 0.29 to 0.36)."""
         if not images:
             return None
         names = names or [f"image {k}" for k in range(1, len(images) + 1)]
