@@ -380,3 +380,13 @@ def test_a_line_writes_the_same_alone_or_batched_with_other_requests():
     alone = generate(model, ["hello"], None, [mine])[0]
     batched = generate(model, ["a much longer line", "hello"], None, [other, mine])[1]
     np.testing.assert_allclose(alone, batched, atol=1e-4)
+
+
+def test_a_request_writes_the_same_in_many_small_batches_as_in_one():
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny")).eval()
+    task = Task(["one two three", "a longer line of words here"], None, SampleConfig(seed=4, max_points_per_char=3))
+    one = Writer(model).write([task])[0]
+    many = Writer(model, max_points=40).write([task])[0]   # room for one word per batch
+    for a, b in zip(one, many):
+        np.testing.assert_allclose(a.offsets, b.offsets, atol=1e-4)
