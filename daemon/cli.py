@@ -285,25 +285,24 @@ RUN_OPTIONS = ("preset", "steps", "batch_points", "lr", "warmup", "eval_every", 
 def _train(args) -> int:
     from dataclasses import replace
 
-    from inkscribe.model.config import DataConfig, TrainConfig
+    from inkscribe.model.config import TrainConfig
     from inkscribe.model.train import saved_config, train
 
     saved = saved_config(args.out) if args.resume else {}
     given = {k: getattr(args, k) for k in RUN_OPTIONS if getattr(args, k, None) is not None}
     options = {**{k: v for k, v in saved.items() if k in RUN_OPTIONS}, **given}
-    cfg = replace(TrainConfig(), **options, out_dir=args.out, device=args.device, init=args.init,
-                  data=DataConfig(root=args.data, cache_dir=args.cache))
+    cfg = replace(TrainConfig(), **options, out_dir=args.out, device=args.device, init=args.init, data=_data(args))
     train(cfg, resume=args.resume)
     return 0
 
 
 def _eval(args) -> int:
     from inkscribe.model.checkpoint import load_model
-    from inkscribe.model.config import DataConfig, EvalConfig
+    from inkscribe.model.config import EvalConfig
     from inkscribe.model.evaluate import evaluate
 
     cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, hands_dir=args.hands,
-                     seeds=tuple(args.seeds), data=DataConfig(root=args.data, cache_dir=args.cache))
+                     seeds=tuple(args.seeds), data=_data(args))
     figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
     print((Path(args.out) / "report.md").read_text())
     return 0 if figures else 1
@@ -320,11 +319,11 @@ def _keys(args) -> int:
 
 def _judge(args) -> int:
     from inkscribe.model import iamondb
-    from inkscribe.model.config import DataConfig, JudgeConfig
+    from inkscribe.model.config import JudgeConfig
     from inkscribe.model.judge import save_judge, train_judge
 
     cfg = JudgeConfig(steps=args.steps)
-    data = iamondb.load(DataConfig(root=args.data, cache_dir=args.cache))
+    data = iamondb.load(_data(args))
     judge, score = train_judge(data["train"], data["valid"], cfg)
     save_judge(judge, Path(args.out), {"data": "IAM-OnDB trainset lines (eval only; non-commercial research "
                                                "licence of IAM-OnDB)", "steps": cfg.steps, "valid_retrieval": score})
@@ -334,11 +333,11 @@ def _judge(args) -> int:
 
 def _reader(args) -> int:
     from inkscribe.model import iamondb
-    from inkscribe.model.config import DataConfig, ReaderConfig
+    from inkscribe.model.config import ReaderConfig
     from inkscribe.model.reader import save_reader, train_reader
 
     cfg = ReaderConfig(steps=args.steps)
-    data = iamondb.load(DataConfig(root=args.data, cache_dir=args.cache))
+    data = iamondb.load(_data(args))
     reader, cer = train_reader(data["train"], data["valid"], cfg)
     save_reader(reader, Path(args.out), {"data": "words cut from IAM-OnDB trainset lines (non-commercial research "
                                                  "licence of IAM-OnDB)", "steps": cfg.steps, "valid_word_cer": cer})
@@ -388,6 +387,26 @@ def _uninstall_extension(args) -> int:
     removed = uninstall(Path(args.dir) if args.dir else None)
     print(f"removed {removed}" if removed else "the extension was not installed there")
     return 0
+
+
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    from inkscribe.model.config import DataConfig
+    parser.add_argument("--data", default=DataConfig.root, help="IAM-OnDB folder in its official layout")
+    parser.add_argument("--cache", default=DataConfig.cache_dir, help="where the preprocessed data is cached")
+
+
+def _data(args):
+    from inkscribe.model.config import DataConfig
+    return DataConfig(root=args.data, cache_dir=args.cache)
+
+
+def _trained_apart(commands, name: str, help: str, description: str, cfg, user: str, run) -> None:
+    """A command that trains one of the small networks kept apart from the handwriting model."""
+    p = commands.add_parser(name, help=help, description=description)
+    p.add_argument("--out", default=cfg.path, help=f"where to save it (default: the one {user})")
+    p.add_argument("--steps", type=int, default=cfg.steps, help="training steps")
+    _data_options(p)
+    p.set_defaults(run=run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -484,8 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "log.csv, loss.png and sample sheets into --out. Also runs "
                                         "under torchrun for several GPUs or hosts.")
     t.add_argument("--preset", help=f"network size: default, large or tiny (default {defaults.preset})")
-    t.add_argument("--data", default=defaults.data.root, help="IAM-OnDB folder in its official layout")
-    t.add_argument("--cache", default=defaults.data.cache_dir, help="where the preprocessed data is cached")
+    _data_options(t)
     t.add_argument("--out", default=defaults.out_dir, help="run folder for checkpoints, logs and samples")
     t.add_argument("--steps", type=int, help=f"total optimizer steps (default {defaults.steps})")
     t.add_argument("--batch-points", type=int, help=f"padded points per batch (default {defaults.batch_points})")
@@ -532,33 +550,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--writers", type=int, default=ev.writers, help="validation writers for the style measures")
     e.add_argument("--seeds", type=int, nargs="+", default=list(ev.seeds),
                    help="sampling seeds; figures that depend on sampling are averaged over them")
-    e.add_argument("--data", default=ev.data.root, help="IAM-OnDB folder in its official layout")
-    e.add_argument("--cache", default=ev.data.cache_dir, help="where the preprocessed data is cached")
+    _data_options(e)
     e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
     e.add_argument("--hands", metavar="DIR", help="also write the extension's built-in hands (PNG) into DIR")
     e.set_defaults(run=_eval)
 
-    jd = JudgeConfig()
-    j = commands.add_parser("judge", help="train the independent style judge that eval measures likeness with",
-                            description="Train a writer-identification encoder on IAM-OnDB's training lines, "
-                                        "apart from the handwriting model, for eval to judge style likeness.")
-    j.add_argument("--out", default=jd.path, help="where to save it (default: the one eval uses)")
-    j.add_argument("--steps", type=int, default=jd.steps, help="training steps")
-    j.add_argument("--data", default=ev.data.root, help="IAM-OnDB folder in its official layout")
-    j.add_argument("--cache", default=ev.data.cache_dir, help="where the preprocessed data is cached")
-    j.set_defaults(run=_judge)
-
-    rd = ReaderConfig()
-    r = commands.add_parser("reader", help="train the stroke reader the writer picks each word's most legible "
-                                           "version with",
-                            description="Train a small online handwriting recogniser on words cut from IAM-OnDB's "
-                                        "training lines; the writer writes a few versions of each word and keeps "
-                                        "the one it reads best.")
-    r.add_argument("--out", default=rd.path, help="where to save it (default: the one the daemon loads)")
-    r.add_argument("--steps", type=int, default=rd.steps, help="training steps")
-    r.add_argument("--data", default=ev.data.root, help="IAM-OnDB folder in its official layout")
-    r.add_argument("--cache", default=ev.data.cache_dir, help="where the preprocessed data is cached")
-    r.set_defaults(run=_reader)
+    _trained_apart(commands, "judge", "train the independent style judge that eval measures likeness with",
+                   "Train a writer-identification encoder on IAM-OnDB's training lines, apart from the "
+                   "handwriting model, for eval to judge style likeness.", JudgeConfig(), "eval uses", _judge)
+    _trained_apart(commands, "reader", "train the stroke reader the writer picks each word's most legible "
+                                       "version with",
+                   "Train a small online handwriting recogniser on words cut from IAM-OnDB's training lines; the "
+                   "writer writes a few versions of each word and keeps the one it reads best.", ReaderConfig(),
+                   "the daemon loads", _reader)
 
     b = commands.add_parser("bench", help="measure training and sampling speed and memory",
                             description="Print training points/s, sampling seconds per 40-character line "

@@ -298,10 +298,10 @@ class Daemon:
             return done + [(job, P.error_reply(P.INTERNAL, f"internal error: {e}")) for job in ready]
         finished = time.monotonic()
         total_lines = sum(len(t.lines) for t in tasks)
-        for job, lines in zip(ready, written):
+        for job, task, lines in zip(ready, tasks, written):
             done.append((job, {
                 "ok": True, "version": P.VERSION, "op": "write", "font_size": job.request.font_size,
-                "versions": versions_within(job.request, self.cfg.limits),
+                "versions": task.sample.versions,
                 "lines": [_line_reply(line) for line in lines],
                 "timing": {"queued_s": round(started - job.received, 4),
                            "sample_s": round(finished - started, 4),

@@ -21,6 +21,7 @@ from .checkpoint import pick_device
 from .config import EvalConfig, TrainConfig
 from .network import HandwritingModel
 from .judge import load_judge, retrieval as judged_retrieval
+from .cer import cer
 from .reader import load_reader
 from .references import PICTURES, picture, render, scanned
 from .sampling import SampleConfig
@@ -32,17 +33,6 @@ from .writer import Hand, NoHandwritingFound, Task, Writer
 
 OCR_PX_PER_UNIT = 4.0   # the central ink of a line 40 px tall: lines come out about 80 px high
 WORD_GAP = 2.5          # units of empty x between strokes that separates two words
-
-
-def cer(reference: str, hypothesis: str) -> float:
-    """Character error rate: edit distance over the reference's length."""
-    previous = list(range(len(hypothesis) + 1))
-    for i, a in enumerate(reference, 1):
-        current = [i]
-        for j, b in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
-        previous = current
-    return previous[-1] / max(1, len(reference))
 
 
 def ocr(offsets: np.ndarray, folder: Path, language: str = "eng") -> str | None:

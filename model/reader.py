@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from .cer import cer
 from .charset import CHARS
 from .config import LINE_HEIGHT, ReaderConfig
 from .iamondb import Line
@@ -98,15 +99,6 @@ def _words(lines: list[Line]) -> list[Line]:
     return [w for w in with_words(lines) if "#" in w.id and len(w.offsets) > len(w.text)]
 
 
-def _cer(truth: str, guess: str) -> float:
-    row = list(range(len(guess) + 1))
-    for i, a in enumerate(truth, 1):
-        prev, row[0] = row[0], i
-        for j, b in enumerate(guess, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (a != b))
-    return row[-1] / max(len(truth), 1)
-
-
 def train_reader(train: list[Line], valid: list[Line], cfg: ReaderConfig) -> tuple[Reader, float]:
     """A reader trained on the training lines' words; and its CER on validation words."""
     rng = np.random.default_rng(cfg.seed)
@@ -133,7 +125,7 @@ def train_reader(train: list[Line], valid: list[Line], cfg: ReaderConfig) -> tup
         schedule.step()
         bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
     guesses = [g for k in range(0, len(held), 256) for g in read(reader, [w.offsets for w in held[k:k + 256]])]
-    return reader, float(np.mean([_cer(w.text, g) for w, g in zip(held, guesses)]))
+    return reader, float(np.mean([cer(w.text, g) for w, g in zip(held, guesses)]))
 
 
 def save_reader(reader: Reader, path: Path, card: dict) -> None:
