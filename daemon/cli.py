@@ -279,7 +279,7 @@ def _write(args) -> int:
 
 
 # Training options that a resumed run takes from its checkpoint unless given again.
-RUN_OPTIONS = ("preset", "steps", "batch_points", "lr", "warmup", "eval_every", "words", "rare_words")
+RUN_OPTIONS = ("preset", "steps", "time_limit", "batch_points", "lr", "warmup", "eval_every", "words", "rare_words")
 
 
 def _train(args) -> int:
@@ -506,6 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
     _data_options(t)
     t.add_argument("--out", default=defaults.out_dir, help="run folder for checkpoints, logs and samples")
     t.add_argument("--steps", type=int, help=f"total optimizer steps (default {defaults.steps})")
+    t.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="end early and save after this much training time; the learning rate decays to it")
     t.add_argument("--batch-points", type=int, help=f"padded points per batch (default {defaults.batch_points})")
     t.add_argument("--lr", type=float, help=f"peak learning rate (default {defaults.lr:g})")
     t.add_argument("--warmup", type=int, help=f"steps of learning-rate warm-up (default {defaults.warmup})")

@@ -4,6 +4,7 @@ evaluation, and how written lines become paths.
 No torch or numpy here, so that the command line starts fast.
 """
 import math
+import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -59,6 +60,9 @@ class TrainConfig:
     preset: str = "default"
     out_dir: str = "runs/default"
     steps: int = 12000
+    # Seconds of training after which the run ends early and saves, for a machine lent for a
+    # fixed time: the learning rate then decays over whichever of steps or time runs out first.
+    time_limit: float | None = None
     lr: float = 5e-4
     min_lr: float = 5e-5
     warmup: int = 400
@@ -79,16 +83,20 @@ class TrainConfig:
     # single checkpoints swing between lines that stop short and lines that run on.
     ema_decay: float = 0.998
     clip: float = 1.0
+    # Processes drawing batches ahead of the training one (0: it draws them itself).
+    loaders: int = field(default_factory=lambda: min(16, (os.cpu_count() or 1) - 1))
     eval_every: int = 250
     valid_batches: int = 24
     seed: int = 1
     device: str | None = None
     data: DataConfig = field(default_factory=DataConfig)
 
-    def lr_at(self, step: int) -> float:
+    def lr_at(self, step: int, elapsed: float = 0.0) -> float:
         if step < self.warmup:
             return self.lr * (step + 1) / self.warmup
         progress = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
+        if self.time_limit:
+            progress = max(progress, min(1.0, elapsed / self.time_limit))
         return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1 + math.cos(math.pi * progress))
 
 

@@ -26,7 +26,8 @@ def split(params: torch.Tensor, temperature: float | torch.Tensor = 1.0,
     m = (params.shape[-1] - 1) // 6
     pi, mu_x, mu_y, s_x, s_y, rho, pen = params.split([m, m, m, m, m, m, 1], dim=-1)
     log_pi = F.log_softmax(pi * (1 + bias) / temperature, dim=-1)
-    scale = torch.exp(-torch.as_tensor(bias)) * torch.as_tensor(temperature) ** 0.5
+    bias, temperature = (torch.as_tensor(v, device=params.device) for v in (bias, temperature))
+    scale = torch.exp(-bias) * temperature ** 0.5
     sigma = torch.exp(torch.stack([s_x, s_y], -1).clamp(-7, 5)) * scale[..., None]
     return Mixture(log_pi, torch.stack([mu_x, mu_y], -1), sigma, torch.tanh(rho) * 0.999,
                    (pen / temperature).squeeze(-1))

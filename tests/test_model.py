@@ -390,3 +390,12 @@ def test_a_request_writes_the_same_in_many_small_batches_as_in_one():
     many = Writer(model, max_points=40).write([task])[0]   # room for one word per batch
     for a, b in zip(one, many):
         np.testing.assert_allclose(a.offsets, b.offsets, atol=1e-4)
+
+
+def test_a_run_out_of_time_stops_early_and_saves_where_it_got_to(tmp_path, lines):
+    cfg = TrainConfig(preset="tiny", out_dir=str(tmp_path / "run"), steps=50, eval_every=50, time_limit=1e-6,
+                      valid_batches=1, batch_points=60, warmup=1)
+    train(cfg, data={"train": lines, "valid": lines[:2]})
+    state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
+    assert state["step"] == 1
+    assert cfg.lr_at(10, elapsed=0.5e-6) < cfg.lr and cfg.lr_at(10, elapsed=1.0) == cfg.min_lr
