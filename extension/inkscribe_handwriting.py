@@ -77,6 +77,10 @@ def inkscape_in_batch_mode() -> int | None:
     return None
 
 
+def _width(written_line: dict) -> float:
+    return max(x for stroke in written_line["strokes"] for x, _ in stroke)
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -111,6 +115,7 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--unknown_chars", default="stop", choices=charset.UNKNOWN)
         pars.add_argument("--use_text_colour", type=inkex.Boolean, default=True)
         pars.add_argument("--colour", type=inkex.Color, default=inkex.Color("black"))
+        pars.add_argument("--size", default="x-height", choices=["x-height", "width"])
         pars.add_argument("--pen_width", type=float, default=0.0)   # mm; 0: in proportion to the font size
         pars.add_argument("--smoothing", type=int, default=protocol.WriteRequest.smoothing)
         pars.add_argument("--plotter", type=inkex.Boolean, default=False)
@@ -134,6 +139,11 @@ class Handwriting(inkex.EffectExtension):
                 blocks.append(block)
         if not blocks:
             raise inkex.AbortExtension("The selected text objects are empty.")
+        if self.options.size == "width":
+            try:
+                inkscribe_text.measure_typed_widths(blocks, self.options.input_file, self.svg)
+            except ValueError as e:
+                raise inkex.AbortExtension(str(e)) from None
         names, images = self.style_images()
         drawn = self.drawn_style()
         seed = self.options.seed or random.randrange(1, 2**31)
@@ -257,6 +267,14 @@ class Handwriting(inkex.EffectExtension):
         return out
 
     # ---- output --------------------------------------------------------------------
+    def size_scale(self, block, written: list[dict]) -> float:
+        """1 for the font's x-height; sized by width, what makes the widest written line as
+        wide as the typed text (one scale for every line; flowed text fills its frame anyway)."""
+        widest = max((_width(w) for w in written if w["strokes"]), default=0.0)
+        if self.options.size != "width" or block.frame is not None or not block.typed_width or widest <= 0:
+            return 1.0
+        return block.typed_width / widest
+
     def replace(self, block, written: list[dict], seed: int) -> None:
         element = block.element
         colour = block.fill if self.options.use_text_colour else str(self.options.colour.to_rgb())
@@ -267,7 +285,8 @@ class Handwriting(inkex.EffectExtension):
                            ("style-strength", self.options.style_strength),
                            ("temperature", self.options.temperature), ("bias", self.options.bias),
                            ("versions", self.options.versions), ("seed", seed),
-                           ("smoothing", self.options.smoothing), ("font-size", block.font_size)]:
+                           ("smoothing", self.options.smoothing), ("font-size", block.font_size),
+                           ("size", self.options.size)]:
             group.set(f"{{{NS}}}{key}", str(value))
         group.set(inkscribe_text.LAYOUT, inkscribe_text.layout(block))
         placement = Transform(element.get("transform"))
@@ -278,14 +297,18 @@ class Handwriting(inkex.EffectExtension):
         group.style = inkex.Style({"fill": "none", "stroke": colour, "stroke-width": f"{width:.4g}",
                                    "stroke-linecap": "round", "stroke-linejoin": "round"})
         in_air = [0.0, 0.0]   # pen-up travel as written, and as ordered for a plotter
+        scale = self.size_scale(block, written)
         for n, (line, row_written) in enumerate(inkscribe_text.placed(block, written), 1):
             if not row_written["paths"]:
                 continue
-            line_width = max(x for stroke in row_written["strokes"] for x, _ in stroke)
-            shift = {"start": 0.0, "middle": line_width / 2, "end": line_width}[block.anchor]
+            shift = {"start": 0.0, "middle": 0.5, "end": 1.0}[block.anchor] * _width(row_written) * scale
             row = Group()
             row.label = f"line {n}: {row_written['text']}"[:80]
-            row.transform = Transform(translate=(line.x - shift, line.y - MIDDLE_ABOVE_BASELINE * block.font_size))
+            # Scaled about the baseline, so that a line sized by width still sits on it.
+            row.transform = (Transform(translate=(line.x - shift, line.y)) @ Transform(scale=scale)
+                             @ Transform(translate=(0, -MIDDLE_ABOVE_BASELINE * block.font_size)))
+            if scale != 1 and not self.options.plotter:
+                row.style = inkex.Style({"stroke-width": f"{width / scale:.4g}"})
             if self.options.plotter:
                 to_parent, row.transform = placement @ row.transform, Transform()
                 tolerance = self.svg.unittouu(f"{self.options.tolerance}mm")

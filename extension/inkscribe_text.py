@@ -4,11 +4,14 @@ Handles svg:text with line tspans (sodipodi:role="line"), plain multi-line text,
 flowed text (shape-inside) and SVG 1.2 flowed text (flowRoot), the flowed kinds broken
 into lines by the written words' measured width to fill their frame.
 """
+import csv
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
 import inkex
+import inkex.command
 
 from inkscribe.model.layout import chunks, reflow
 
@@ -44,6 +47,7 @@ class TextBlock:
     anchor: str = "start"          # start, middle or end
     fill: str = "#000000"
     frame: Frame | None = None
+    typed_width: float | None = None   # the typed text's width as Inkscape sets it, once measured
 
     @property
     def text(self) -> str:
@@ -88,14 +92,33 @@ def layout(block: TextBlock) -> str:
     frame = None if block.frame is None else [block.frame.left, block.frame.top, block.frame.width,
                                               block.frame.step, block.frame.paragraph_of]
     return json.dumps({"lines": [[l.text, l.x, l.y] for l in block.lines], "font_size": block.font_size,
-                       "anchor": block.anchor, "fill": block.fill, "frame": frame})
+                       "anchor": block.anchor, "fill": block.fill, "frame": frame, "typed_width": block.typed_width})
 
 
 def _rewritten(group) -> TextBlock:
     saved = json.loads(group.get(LAYOUT))
     frame = None if saved["frame"] is None else Frame(*saved["frame"])
     return TextBlock(group, [TextLine(*line) for line in saved["lines"]], saved["font_size"], saved["anchor"],
-                     saved["fill"], frame)
+                     saved["fill"], frame, saved.get("typed_width"))
+
+
+def measure_typed_widths(blocks: list[TextBlock], document: str, svg) -> None:
+    """Set each text's typed width, in its own user units, as Inkscape sets it. Only Inkscape
+    knows its fonts' metrics, so it is asked: one run for all texts. A handwriting group
+    written again keeps the width measured when its text was first written."""
+    wanted = [b for b in blocks if b.typed_width is None and not is_handwriting(b.element)]
+    if not wanted:
+        return
+    try:
+        found = inkex.command.inkscape(document, "--query-all")
+    except (inkex.command.CommandNotFound, inkex.command.ProgramRunError) as e:
+        raise ValueError(f"Inkscape could not measure the typed text ({e}); choose the x-height size") from None
+    boxes = {row[0]: float(row[3]) for row in csv.reader(found.splitlines()) if len(row) == 5}
+    for block in wanted:
+        width = boxes.get(block.element.get("id"))
+        if width:   # document px, through every transform above the text: back into its own units
+            t = block.element.composed_transform()
+            block.typed_width = svg.unittouu(f"{width}px") / (math.sqrt(abs(t.a * t.d - t.b * t.c)) or 1.0)
 
 
 def length(value, font_size: float = 16.0, default: float = 16.0) -> float:

@@ -304,3 +304,22 @@ def test_the_dialog_opens_with_the_settings_a_script_gets_by_default():
     inx = etree.parse(str(EXTENSION / "inkscribe_handwriting.inx"))
     for name in ("bias", "temperature", "smoothing", "style_strength", "versions"):
         assert float(inx.find(f".//{{*}}param[@name='{name}']").text) == getattr(WriteRequest, name), name
+
+
+def test_sized_by_width_the_widest_line_is_as_wide_as_inkscape_sets_the_typed_text():
+    import subprocess
+    query = subprocess.run(["inkscape", "--query-id=t1", "--query-width", str(DATA / "svg" / "multi_line.svg")],
+                           capture_output=True, text=True, check=True)
+    typed = float(query.stdout.split()[-1]) * 793.7 / (210 * 96 / 25.4)   # px -> the document's user units
+    root, _ = run("multi_line.svg", "--id=t1", "--style_source=none", "--seed=2", "--size=width")
+    (group,) = groups(root)
+    assert group.get(f"{NS}size") == "width"
+    rows = group.findall(f"{SVG}g")
+    scales = {round(inkex.Transform(r.get("transform")).a, 6) for r in rows}
+    assert len(scales) == 1 and scales != {1.0}   # one scale for every line of the text
+    widths = [inkex.Transform(r.get("transform")).a * inkex.Path(" ".join(p.get("d") for p in r)).bounding_box().right
+              for r in rows]
+    assert max(widths) == pytest.approx(typed, rel=0.02)
+    # The pen keeps its width on the scaled lines.
+    pen = float(group.get("style").split("stroke-width:")[1].split(";")[0])
+    assert float(rows[0].get("style").split("stroke-width:")[1]) * scales.pop() == pytest.approx(pen, rel=1e-3)
