@@ -219,6 +219,8 @@ def _write(args) -> int:
         problem = str(e)
     if args.plotter and not args.page:
         problem = "--plotter needs --page SIZE: a plotter draws on a page, in mm"
+    if not 0 <= args.variation <= 1:
+        problem = f"--variation is from 0 to 1, not {args.variation:g}"
     if problem:   # said before any work is done
         print(f"inkscribe: cannot write {args.output}: {problem}", file=sys.stderr)
         return 1
@@ -251,7 +253,7 @@ def _write(args) -> int:
     if args.page:
         written = [[row for (n, _), row in zip(pieces, reply["lines"]) if n == k] for k in range(len(text))]
         laid_out = pages(written, page, args.margin, size * args.line_spacing, [indent(p, size) for p in text],
-                         [flush_right(p) for p in text])
+                         [flush_right(p) for p in text], args.variation, args.seed)
         if args.plotter:
             laid_out = _for_plotter(laid_out, args.tolerance)
         documents = [page_svg(lines, page, cfg) for lines in laid_out]
@@ -450,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "long lines are broken by the written words' width, and further pages go to "
                         "OUTPUT-2.svg, OUTPUT-3.svg...; one path per stroke, in mm, no transforms")
     w.add_argument("--margin", type=float, default=15.0, help="with --page: margin in mm (default 15)")
+    w.add_argument("--variation", type=float, default=0.0, metavar="V",
+                   help="with --page: from 0 (default) to 1, lines stray as a hand's do on an unruled page: "
+                        "the left margin wanders inwards, baselines drift and tilt slightly")
     w.add_argument("--plotter", action="store_true",
                    help="with --page: polylines instead of curves, each line's strokes ordered for the "
                         "shortest pen-up travel (the saving is reported)")

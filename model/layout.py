@@ -2,9 +2,11 @@
 character count, and letters laid out on pages. Pure Python, on the daemon's replies: the
 Inkscape extension and the command line both use it.
 """
+import math
+import random
 from statistics import median
 
-from .svg import shift_path
+from .svg import PAIR, shift_path
 
 
 def chunks(paragraph: str, most: int) -> list[str]:
@@ -87,23 +89,42 @@ def page_size(name: str) -> tuple[float, float]:
     return width, height
 
 
+# At `variation` 1, how a hand strays from a ruled page: the left margin wanders inwards by
+# up to WANDER mm, slowly from line to line; each baseline sits off its place by about
+# DRIFT mm and tilts by about TILT degrees (standard deviations).
+WANDER, DRIFT, TILT = 3.0, 0.5, 0.6
+
+
 def pages(paragraphs: list[list[dict]], size_mm: tuple[float, float], margin: float, step: float,
-          indents: list[float] | None = None, right: list[bool] | None = None) -> list[list[dict]]:
+          indents: list[float] | None = None, right: list[bool] | None = None,
+          variation: float = 0.0, seed: int | None = 0) -> list[list[dict]]:
     """Written paragraphs laid out as a letter: each broken to the width inside the margins,
     its first line indented by indents[k] mm (or, where right[k], every line ending at the
     right margin), one line every `step` mm, further pages when a page is full. All in mm;
-    each line as {"text", "paths", "y"} with its paths already in place on the page."""
+    each line as {"text", "paths", "y"} with its paths already in place on the page.
+    `variation` (0 to 1) lets the lines stray as a hand's do on an unruled page, never
+    past the margins; the same seed strays the same way."""
     width, height = size_mm
     if width - 2 * margin <= 0 or height - 2 * margin < step:
         raise ValueError(f"margins of {margin:g} mm leave no room on a {width:g} x {height:g} mm page")
+    rng, wander = random.Random(seed), 0.0
+    room = max(width - 2 * margin - WANDER * variation, (width - 2 * margin) / 2)
     out, page, y = [], [], margin + step / 2
     for written, indent, flush in zip(paragraphs, indents or [0.0] * len(paragraphs),
                                       right or [False] * len(paragraphs)):
-        for row in reflow(written, width - 2 * margin, 0.0 if flush else indent):
-            x = margin + (width - 2 * margin - row["width"] if flush else 0.0)
+        for row in reflow(written, room, 0.0 if flush else indent):
+            wander = min(max(wander + rng.gauss(0, WANDER / 4 * variation), 0.0), WANDER * variation)
+            x = margin + (width - 2 * margin - row["width"] if flush else wander)
             if y > height - margin - step / 4:   # the line's middle must stay clear of the bottom margin
                 out.append(page)
                 page, y = [], margin + step / 2
-            page.append({"text": row["text"], "paths": [shift_path(d, x, y) for d in row["paths"]], "y": y})
+            drift = rng.gauss(0, DRIFT * variation) if variation else 0.0
+            turn = math.radians(rng.gauss(0, TILT * variation)) if variation else 0.0
+            paths = [shift_path(d, x, y + drift, turn) for d in row["paths"]]
+            if turn:   # a tilted line's ends swing a little: keep them inside the margins
+                xs = [float(m.group(1)) for d in paths for m in PAIR.finditer(d)] or [margin]
+                nudge = max(margin - min(xs), min(width - margin - max(xs), 0.0))
+                paths = [shift_path(d, nudge) for d in paths] if nudge else paths
+            page.append({"text": row["text"], "y": y + drift, "paths": paths})
             y += step
     return out + [page]

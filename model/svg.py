@@ -1,4 +1,5 @@
 """Standalone SVG documents from path data. No numpy, so that `inkscribe write` starts quickly."""
+import math
 import re
 from xml.sax.saxutils import escape
 
@@ -27,9 +28,15 @@ def standalone_svg(lines: list[tuple[list[str], float]], cfg: PathConfig) -> str
 PAIR = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)")
 
 
-def shift_path(d: str, dx: float, dy: float = 0.0) -> str:
-    """Path data (absolute x,y pairs, as `paths.path_data` writes it) moved by (dx, dy)."""
-    return PAIR.sub(lambda m: f"{float(m.group(1)) + dx:.2f},{float(m.group(2)) + dy:.2f}", d)
+def shift_path(d: str, dx: float, dy: float = 0.0, turn: float = 0.0) -> str:
+    """Path data (absolute x,y pairs, as `paths.path_data` writes it) turned by `turn`
+    radians about the origin, then moved by (dx, dy)."""
+    c, s = math.cos(turn), math.sin(turn)
+
+    def moved(m):
+        x, y = float(m.group(1)), float(m.group(2))
+        return f"{c * x - s * y + dx:.2f},{s * x + c * y + dy:.2f}"
+    return PAIR.sub(moved, d)
 
 
 def page_svg(lines: list[dict], size_mm: tuple[float, float], cfg: PathConfig) -> str:

@@ -78,3 +78,16 @@ def test_page_sizes_are_named_or_given_in_mm():
         page_size("huge")
     with pytest.raises(ValueError, match="no room"):
         pages([], (100, 100), margin=60, step=10)
+
+
+def test_with_variation_lines_stray_as_a_hand_does_but_never_past_the_margins():
+    paragraph = [_written([(f"w{k}", 18) for k in range(60)])]
+    straight, = pages([paragraph], size_mm=(148, 210), margin=15, step=12)
+    strayed, = pages([paragraph], size_mm=(148, 210), margin=15, step=12, variation=1.0, seed=4)
+    assert strayed == pages([paragraph], size_mm=(148, 210), margin=15, step=12, variation=1.0, seed=4)[0]
+    left = [min(_xs(p)[0] for p in line["paths"]) for line in strayed]
+    assert all(15 <= x <= 15 + 3 for x in left) and len({round(x, 2) for x in left}) > len(left) // 2
+    assert all(15 <= x <= 148 - 15 for line in strayed for p in line["paths"] for x in _xs(p))
+    gaps = [b["y"] - a["y"] for a, b in zip(strayed, strayed[1:])]
+    assert min(gaps) < 12 < max(gaps) and all(abs(g - 12) < 4 for g in gaps)
+    assert [b["y"] - a["y"] for a, b in zip(straight, straight[1:])] == pytest.approx([12] * (len(straight) - 1))
