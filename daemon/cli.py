@@ -1,6 +1,7 @@
 """The `inkscribe` command: write, serve, train, evaluate and measure."""
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,6 @@ from .keys import KEYS_VARIABLE, default_keys, make_keys
 # Seconds a daemon started on demand (by `inkscribe write` or the extension) waits for
 # more work before it exits and gives its memory back.
 AUTO_IDLE_EXIT_S = 900
-PAGE_CHUNK = 200   # characters of a long line sent as one line (the daemon takes up to 300)
 
 
 def _serve(args) -> int:
@@ -189,38 +189,27 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
     return pictures, strokes, outlines
 
 
-def _for_plotter(laid_out: list[list[dict]], tolerance: float) -> list[list[dict]]:
-    """Pages whose strokes are polylines within `tolerance` mm, each line's drawn in the
-    order that keeps the pen's travel in the air short; says how much travel that saved."""
-    from inkscribe.model.plotter import plotted, points_of, polyline_data
-
-    in_air, out = [0.0, 0.0], []
-    for lines in laid_out:
-        out.append([])
-        for line in lines:
-            drawn, before, after = plotted([points_of(d) for d in line["paths"]], tolerance)
-            in_air = [in_air[0] + before, in_air[1] + after]
-            out[-1].append({**line, "paths": [polyline_data(s) for s in drawn]})
-    print(f"inkscribe: pen-up travel inside lines {in_air[1]:.0f} mm (as written {in_air[0]:.0f} mm)",
-          file=sys.stderr)
-    return out
-
-
 def _write(args) -> int:
-    from inkscribe.model.layout import PX_PER_MM, chunks, flush_right, indent, page_size, pages
-    from inkscribe.model.svg import page_svg, standalone_svg
+    from inkscribe.model.svg import standalone_svg
 
     from .client import Client, DaemonError, DaemonUnavailable
+    from .letter import LetterConfig, write_letter
 
-    problem = _unwritable(args.output)
+    letter = LetterConfig(page=args.page or "A5", margin=args.margin, size=args.size, line_spacing=args.line_spacing,
+                          variation=args.variation, plotter=args.plotter, tolerance=args.tolerance,
+                          colour=args.colour, stroke_width=args.stroke_width)
+    problem, rows = None, [None]
     try:
-        page = page_size(args.page) if args.page else None
-    except ValueError as e:
+        letter.check()
+        text = "\n".join(_read_text(args))
+        rows = _csv_rows(args.csv, text) if args.csv else rows
+        problem = _unwritable(args.output if not args.csv else _target(args.output, rows[0], 1))
+    except (ValueError, OSError) as e:
         problem = str(e)
     if args.plotter and not args.page:
         problem = "--plotter needs --page SIZE: a plotter draws on a page, in mm"
-    if not 0 <= args.variation <= 1:
-        problem = f"--variation is from 0 to 1, not {args.variation:g}"
+    if args.csv and args.output == "-":
+        problem = "--csv writes a file for each row: give -o with {column} names or a file name to number"
     if problem:   # said before any work is done
         print(f"inkscribe: cannot write {args.output}: {problem}", file=sys.stderr)
         return 1
@@ -236,48 +225,86 @@ def _write(args) -> int:
                                                                     if args.checkpoint else [])
         if _start_detached(client.endpoint, start) != 0:
             return 1
-    text, size = _read_text(args), args.size
-    if args.page:   # in mm throughout: the daemon's "px" is whatever unit the font size is in
-        size = args.size / PX_PER_MM
-        pieces = [(n, piece) for n, line in enumerate(text) for piece in chunks(line, PAGE_CHUNK)]
-    try:
-        reply = client.write([p for _, p in pieces] if args.page else text, style_images=pictures,
-                             style_strokes=strokes, style_outlines=outlines, style_strength=args.style_strength,
-                             temperature=args.temperature, bias=args.bias, seed=args.seed,
-                             smoothing=args.smoothing, font_size=size, versions=args.versions)
-    except (DaemonError, DaemonUnavailable, OSError) as e:
-        print(f"inkscribe: {e}", file=sys.stderr)
-        return 1
-    pen = None if args.stroke_width is None else args.stroke_width * size / args.size
-    cfg = PathConfig(font_size=size, line_spacing=args.line_spacing, stroke_width=pen, colour=args.colour)
-    if args.page:
-        written = [[row for (n, _), row in zip(pieces, reply["lines"]) if n == k] for k in range(len(text))]
-        laid_out = pages(written, page, args.margin, size * args.line_spacing, [indent(p, size) for p in text],
-                         [flush_right(p) for p in text], args.variation, args.seed)
-        if args.plotter:
-            laid_out = _for_plotter(laid_out, args.tolerance)
-        documents = [page_svg(lines, page, cfg) for lines in laid_out]
-    else:
-        documents = [standalone_svg([(line["paths"], line["bbox"][2] if line["bbox"] else 0.0)
-                                     for line in reply["lines"]], cfg)]
-    if args.output == "-":
+    writing = dict(style_images=pictures, style_strokes=strokes, style_outlines=outlines,
+                   style_strength=args.style_strength, temperature=args.temperature, bias=args.bias,
+                   smoothing=args.smoothing, versions=args.versions)
+    for n, row in enumerate(rows, 1):
+        # Each row its own seed: letters from one template do not repeat each other's strokes.
+        seed = None if args.seed is None else args.seed + n - 1
+        try:
+            if args.page:
+                written = write_letter(client, text if row is None else text.format_map(row), letter, seed, **writing)
+                documents, seconds = written.pages, written.seconds
+                if args.plotter:
+                    print(f"inkscribe: pen-up travel inside lines {written.pen_up_mm[1]:.0f} mm "
+                          f"(as written {written.pen_up_mm[0]:.0f} mm)", file=sys.stderr)
+            else:
+                lines = (text if row is None else text.format_map(row)).split("\n")
+                reply = client.write(lines, seed=seed, font_size=args.size, **writing)
+                cfg = PathConfig(font_size=args.size, line_spacing=args.line_spacing, stroke_width=args.stroke_width,
+                                 colour=args.colour)
+                documents = [standalone_svg([(line["paths"], line["bbox"][2] if line["bbox"] else 0.0)
+                                             for line in reply["lines"]], cfg)]
+                seconds = reply["timing"]["total_s"]
+        except (DaemonError, DaemonUnavailable, OSError, ValueError) as e:
+            print(f"inkscribe: {e}", file=sys.stderr)
+            return 1
+        targets = _save(documents, args.output if row is None else _target(args.output, row, n))
+        if targets is None:
+            return 1
+        if targets:
+            print(f"inkscribe: wrote {text.count(chr(10)) + 1} line(s) to {', '.join(map(str, targets))} in "
+                  f"{seconds:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _save(documents: list[str], output: str) -> list[Path] | None:
+    """A document to `output` ('-': stdout), further pages beside it as OUTPUT-2.svg, ...;
+    the files written, or None (and why, on stderr) if they could not be."""
+    if output == "-":
         if len(documents) > 1:
             print(f"inkscribe: the letter takes {len(documents)} pages; give -o FILE to write them", file=sys.stderr)
-            return 1
+            return None
         sys.stdout.write(documents[0])
-        return 0
-    targets = [Path(args.output)] + [Path(args.output).with_stem(f"{Path(args.output).stem}-{k}")
-                                     for k in range(2, len(documents) + 1)]
+        return []
+    targets = [Path(output)] + [Path(output).with_stem(f"{Path(output).stem}-{k}") for k in range(2, len(documents) + 1)]
     try:
         for target, document in zip(targets, documents):
             _write_atomically(target, document)
     except OSError as e:
-        print(f"inkscribe: cannot write {e.filename or args.output}: {e.strerror or e}; it is left as it was",
+        print(f"inkscribe: cannot write {e.filename or output}: {e.strerror or e}; it is left as it was",
               file=sys.stderr)
-        return 1
-    print(f"inkscribe: wrote {len(text)} line(s) to {', '.join(map(str, targets))} in "
-          f"{reply['timing']['total_s']:.2f} s", file=sys.stderr)
-    return 0
+        return None
+    return targets
+
+
+def _csv_rows(path: str, template: str) -> list[dict]:
+    """The rows of a CSV file, checked against the {column} names the template uses."""
+    import csv
+    import string
+
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        raise ValueError(f"{path} has no rows under its header line")
+    try:
+        used = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as e:
+        raise ValueError(f"the template's braces are off ({e}); write {{{{ and }}}} for a brace itself") from None
+    missing = sorted(used - set(rows[0]))
+    if missing:
+        raise ValueError(f"the template uses {', '.join('{' + m + '}' for m in missing)}, which {path} has no "
+                         f"column for (its columns: {', '.join(rows[0])})")
+    return rows
+
+
+def _target(output: str, row: dict, n: int) -> str:
+    """Row n's file: -o with {column} names (and {n}, the row's number) filled in, else numbered."""
+    if "{" not in output:
+        path = Path(output)
+        return str(path.with_stem(f"{path.stem}-{n}"))
+    safe = {k: re.sub(r"[^\w.-]+", "_", str(v)).strip("_") or "_" for k, v in row.items()}
+    return output.format_map({**safe, "n": n})
 
 
 # Training options that a resumed run takes from its checkpoint unless given again.
@@ -426,6 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("text", nargs="?", help="the text; newlines separate lines (default: --file or stdin)")
     w.add_argument("-f", "--file", help="read the text from this file ('-' for stdin), one line per line")
     w.add_argument("-o", "--output", default="-", help="SVG file to write (default: stdout)")
+    w.add_argument("--csv", metavar="FILE",
+                   help="write the text (a template) once per row of this CSV file, its {column} names filled "
+                        "in from the row; -o names each file, e.g. letters/{name}.svg (else OUTPUT-1.svg, ...)")
     w.add_argument("--style", nargs="+", default=[], metavar="FILE",
                    help="pictures (PNG/JPEG) of the handwriting to imitate, or SVG files of it drawn as "
                         "strokes (e.g. with a tablet in Inkscape)")

@@ -523,6 +523,37 @@ def test_write_command_lays_a_letter_out_on_pages_in_mm_for_plotters(daemon, tmp
     assert done.returncode == 1 and "A5, A4, letter or WIDTHxHEIGHT" in done.stderr
 
 
+def test_write_command_writes_a_letter_per_csv_row_from_a_template(daemon, tmp_path):
+    (tmp_path / "people.csv").write_text("name,town\nAda Byron,London\nJo March,Concord\n")
+    (tmp_path / "letter.txt").write_text("Dear {name},\n\nhow is {town} this spring?\n")
+    write = lambda *options: subprocess.run(
+        [sys.executable, "-m", "inkscribe.daemon.cli", "write", "--file", str(tmp_path / "letter.txt"),
+         "--csv", str(tmp_path / "people.csv"), "--page", "A5", "--endpoint", daemon.endpoint, "--seed", "1",
+         *options], capture_output=True, text=True, timeout=180)
+    done = write("-o", str(tmp_path / "to-{name}.svg"))
+    assert done.returncode == 0, done.stderr
+    ada, jo = (etree.parse(str(tmp_path / f"to-{n}.svg")).getroot() for n in ("Ada_Byron", "Jo_March"))
+    assert ada.get("width") == "148mm" and ada.findall(f".//{SVG}path")
+    assert [p.get("d") for p in ada.iter(f"{SVG}path")] != [p.get("d") for p in jo.iter(f"{SVG}path")]
+    assert write("-o", str(tmp_path / "numbered.svg")).returncode == 0
+    assert (tmp_path / "numbered-1.svg").exists() and (tmp_path / "numbered-2.svg").exists()
+    # A name the template uses that the file lacks is said before anything is written.
+    (tmp_path / "letter.txt").write_text("Dear {first_name},\n")
+    refused = write("-o", str(tmp_path / "x-{n}.svg"))
+    assert refused.returncode == 1 and "{first_name}" in refused.stderr and "name, town" in refused.stderr
+    assert not list(tmp_path.glob("x-*.svg"))
+
+
+def test_a_letter_is_written_from_python_as_from_the_command_line(client):
+    from inkscribe.daemon.letter import LetterConfig, write_letter
+    letter = write_letter(client, "Dear Ada,\n" + "thank you " * 30, LetterConfig(page="80x60", margin=8), seed=2)
+    assert len(letter.pages) >= 2 and all('viewBox="0 0 80 60"' in page for page in letter.pages)
+    assert letter.pages == write_letter(client, "Dear Ada,\n" + "thank you " * 30,
+                                        LetterConfig(page="80x60", margin=8), seed=2).pages
+    with pytest.raises(ValueError, match="A5, A4, letter"):
+        write_letter(client, "x", LetterConfig(page="huge"))
+
+
 def test_write_command_draws_polylines_in_a_shorter_order_for_a_plotter(daemon, tmp_path):
     write = lambda *options: subprocess.run(
         [sys.executable, "-m", "inkscribe.daemon.cli", "write", "quick jigsaw quiz", "--page", "A5",
