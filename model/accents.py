@@ -1,4 +1,5 @@
-"""Marks on letters (é, ü, ç, å ...), and symbols made from a letter (€, £): the model
+"""Marks on letters (é, ü, ç, å ...), and letters and symbols made from a letter and a
+stroke or two (ø, ł, ß, €, £, ¥): the model
 writes the plain letter, and the mark is drawn over, under or across the ink it made while
 reading that letter, as a hand adds accents after the word.
 """
@@ -26,10 +27,19 @@ _ABOVE = {
 _ACROSS = {
     "euro bars": [[(-0.55, -0.12), (0.2, -0.12)], [(-0.55, 0.12), (0.2, 0.12)]],
     "pound bar": [[(-0.45, 0.05), (0.05, 0.05)]],
+    "yen bars": [[(-0.35, 0.15), (0.35, 0.15)], [(-0.35, 0.4), (0.35, 0.4)]],
+    "slash": [[(-0.4, 0.75), (0.4, -0.75)]],                 # ø: past the o, clear of a joining stroke
+    "long slash": [[(-0.6, 0.85), (0.6, -0.85)]],            # Ø
+    "stem bar": [[(-0.3, 0.15), (0.3, -0.15)]],              # ł
+    "left stem bar": [[(-0.6, 0.15), (-0.05, -0.15)]],       # Ł
+    "ascender bar": [[(0.05, -0.45), (0.6, -0.45)]],         # đ
+    "left bar": [[(-0.65, 0.0), (-0.1, 0.0)]],               # Đ
 }
 _BELOW = {
     "cedilla": [[(0.0, 0.05), (0.2, 0.3), (-0.15, 0.45)]],
     "ogonek": [[(0.25, 0.0), (0.05, 0.3), (0.3, 0.45)]],
+    # ß as many hands write it: a B whose stem runs on below the line.
+    "eszett stem": [[(-0.3, -0.05), (-0.33, 0.35), (-0.36, 0.75)]],
 }
 
 

@@ -30,7 +30,9 @@ MARKS = {"\u0301": "acute", "\u0300": "grave", "\u0302": "circumflex", "\u030c":
 
 
 # Symbols a hand makes from a letter and a stroke or two across it.
-CROSSED = {"€": ("C", ["euro bars"]), "£": ("L", ["pound bar"])}
+CROSSED = {"€": ("C", ["euro bars"]), "£": ("L", ["pound bar"]), "¥": ("Y", ["yen bars"]),
+           "ø": ("o", ["slash"]), "Ø": ("O", ["long slash"]), "ł": ("l", ["stem bar"]), "Ł": ("L", ["left stem bar"]),
+           "đ": ("d", ["ascender bar"]), "Đ": ("D", ["left bar"]), "ß": ("B", ["eszett stem"])}
 
 
 def _marked(c: str) -> tuple[str, list[str]] | None:
@@ -64,8 +66,7 @@ class UnknownCharacterError(ValueError):
 
 # Characters that lose nothing a reader needs when written as plain letters, and that
 # Unicode does not decompose into one: what a person short of the letter would write.
-PLAIN = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
-         "ł": "l", "Ł": "L", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d", "¥": "JPY",
+PLAIN = {"ı": "i", "þ": "th", "Þ": "Th", "ð": "d",
          "«": '"', "»": '"', "¿": "?", "¡": "!", "·": ".", "×": "x", "÷": "/", "©": "(c)", "°": "o"}
 UNKNOWN = ("stop", "plain", "gap")   # what to do with a character the model cannot write
 

@@ -66,6 +66,9 @@ def test_accented_letters_are_their_plain_letter_with_marks_as_typed_or_decompos
     assert normalise("cafe\u0301") == "caf\u00e9" and encode("\u00e9") == encode("e")
     assert split_marks("Dvo\u0159\u00e1k \u00e7a")[1] == [(3, "caron"), (4, "acute"), (7, "cedilla")]
     assert split_marks("\u20ac5 \u00a39") == ("C5 L9", [(0, "euro bars"), (3, "pound bar")])
+    # Letters the data lacks are a letter it has with a stroke or two: ø, ł, ß as a hand makes them.
+    assert split_marks("\u00f8 \u0142 Stra\u00dfe \u00a55") == (
+        "o l StraBe Y5", [(0, "slash"), (2, "stem bar"), (8, "eszett stem"), (11, "yen bars")])
 
 
 def test_a_mark_is_drawn_over_the_letter_the_model_was_writing():
@@ -78,6 +81,8 @@ def test_a_mark_is_drawn_over_the_letter_the_model_was_writing():
         mark = marked[3]
         assert mark[:, 1].max() < -5                                          # above the ink
         assert abs(mark[:, 0].mean() - (4 * letter + 1.5)) < 2                 # over its letter
+    slashed = to_strokes(with_marks(to_offsets(strokes), reading, [(1, "slash")], 3))[3]
+    assert slashed[:, 1].min() < -2.5 < slashed[:, 1].max() and abs(slashed[:, 0].mean() - 5.5) < 2   # across it
     dots = to_strokes(with_marks(to_offsets(strokes), reading, [(1, "diaeresis"), (2, "cedilla")], 3))
     assert [len(s) for s in dots[3:]] == [1, 1, 3] and dots[-1][:, 1].min() > 0   # two dots; a hook below
 
