@@ -308,7 +308,7 @@ def _target(output: str, row: dict, n: int) -> str:
 
 
 # Training options that a resumed run takes from its checkpoint unless given again.
-RUN_OPTIONS = ("preset", "steps", "time_limit", "batch_points", "lr", "warmup", "eval_every", "words", "rare_words")
+RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words", "rare_words")
 
 
 def _train(args) -> int:
@@ -371,6 +371,26 @@ def _reader(args) -> int:
     save_reader(reader, Path(args.out), {"data": "words cut from IAM-OnDB trainset lines (non-commercial research "
                                                  "licence of IAM-OnDB)", "steps": cfg.steps, "valid_word_cer": cer})
     print(f"wrote {args.out}: CER on {cfg.valid_words} validation words {cer:.3f}")
+    return 0
+
+
+def _distil(args) -> int:
+    from inkscribe.model import iamondb
+    from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.config import DistilConfig, ReaderConfig
+    from inkscribe.model.distil import chosen_words
+    from inkscribe.model.reader import load_reader
+
+    reader = load_reader(Path(ReaderConfig.path))
+    if reader is None:
+        print(f"inkscribe: distil needs the stroke reader ({ReaderConfig.path}); `inkscribe reader` trains it",
+              file=sys.stderr)
+        return 1
+    cfg = DistilConfig(words=args.words, bias=args.bias)
+    kept = chosen_words(load_model(args.checkpoint, "cpu"), reader, iamondb.load(_data(args))["train"], cfg)
+    iamondb.save_lines(Path(args.out), {"train": kept})
+    print(f"wrote {args.out}: {len(kept)} of {cfg.words} words, each the best of {cfg.versions} versions "
+          f"(misreading at most {cfg.max_misreading:g} nats per letter); train on them with --extra-words")
     return 0
 
 
@@ -531,7 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
         e.add_argument("--dir", help="Inkscape extensions folder (default: asks Inkscape, or the usual place)")
         e.set_defaults(run=run)
 
-    from inkscribe.model.config import TrainConfig
+    from inkscribe.model.config import DistilConfig, TrainConfig
     defaults = TrainConfig()
     t = commands.add_parser("train", help="train a model on IAM-OnDB (resumable)",
                             description="Train the handwriting model on IAM-OnDB. Writes checkpoint.pt, "
@@ -548,6 +568,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--warmup", type=int, help=f"steps of learning-rate warm-up (default {defaults.warmup})")
     t.add_argument("--init", metavar="WEIGHTS",
                    help="start a new run from these weights (a checkpoint or a shipped file, e.g. the default)")
+    t.add_argument("--extra-words", metavar="FILE",
+                   help="also train on the words in this file, as `inkscribe distil` writes them")
     t.add_argument("--lines-only", dest="words", action="store_const", const=False,
                    help="train on whole lines only, not on words cut from them")
     t.add_argument("--rare-words", type=int, metavar="N",
@@ -559,6 +581,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the run in --out where it stopped, with the options it was started with "
                         "(any given again override them)")
     t.set_defaults(run=_train)
+
+    ds = DistilConfig()
+    di = commands.add_parser("distil", help="write training words in their writers' styles, keeping the most "
+                                            "legible version of each",
+                             description="Expert iteration: the model writes words cut from the training lines "
+                                         "in their own writer's style, a few versions each, and keeps the version "
+                                         "the stroke reader reads best (where it reads it almost without fault). "
+                                         "Train on them beside the real data with train --extra-words.")
+    di.add_argument("--checkpoint", help="weights that write them (default: shipped)")
+    di.add_argument("--out", default="runs/distil.npz", help="file for the words (default runs/distil.npz)")
+    di.add_argument("--words", type=int, default=ds.words, help=f"words to write (default {ds.words})")
+    di.add_argument("--bias", type=float, default=ds.bias,
+                    help=f"sampling bias: low keeps them varied (default {ds.bias:g})")
+    _data_options(di)
+    di.set_defaults(run=_distil)
 
     x = commands.add_parser("export", help="turn a training checkpoint into a small weights file",
                             description="Write a training checkpoint's weights in half precision with a "

@@ -79,6 +79,8 @@ class TrainConfig:
     # words holding one are trained this many times per epoch.
     rare_words: int = 1
     init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
+    # Words the model wrote and the reader chose (`inkscribe distil`), trained on beside the real ones.
+    extra_words: str | None = None
     # Validated, sampled and shipped weights are an average over about 1 / (1 - decay) steps:
     # single checkpoints swing between lines that stop short and lines that run on.
     ema_decay: float = 0.998
@@ -122,6 +124,19 @@ class ReaderConfig:
     valid_words: int = 2000
     seed: int = 0
     path: str = str(Path(__file__).parent / "weights" / "reader.pt")
+
+
+@dataclass
+class DistilConfig:
+    """Words the model writes best, as more training words (model/distil.py, `inkscribe distil`)."""
+    words: int = 30_000        # training words written
+    versions: int = 4          # of each, the reader keeps the best
+    bias: float = 1.0          # low, so that the kept words stay as varied as a hand is
+    max_misreading: float = 0.1   # nats per letter: kept only if the reader reads it almost without fault
+    rare_words: int = 3        # capitals and digits drawn as often as the caps run trains them
+    references: int = 4        # style tiles from the writer's other lines
+    chunk: int = 48            # words written together
+    seed: int = 0
 
 
 @dataclass

@@ -5,6 +5,7 @@ the same trees already extracted, so a user's own download works unchanged.
 """
 import os
 import re
+from collections import defaultdict
 import tarfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -113,28 +114,36 @@ def _cache_path(cfg: DataConfig) -> Path:
     return Path(cfg.cache_dir) / f"iamondb-eps{cfg.epsilon}-step{cfg.max_step}-max{cfg.max_points}.npz"
 
 
+def save_lines(path: Path, data: dict[str, list[Line]]) -> None:
+    """Lines by split, as one compressed file (written beside, then renamed: never torn)."""
+    records = [(split, line) for split, lines in data.items() for line in lines]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(
+        tmp,
+        split=np.array([s for s, _ in records]),
+        id=np.array([l.id for _, l in records]),
+        form=np.array([l.form for _, l in records]),
+        text=np.array([l.text for _, l in records]),
+        length=np.array([len(l.offsets) for _, l in records]),
+        offsets=np.concatenate([l.offsets for _, l in records]).astype(np.float32),
+    )
+    os.replace(tmp, path)
+
+
+def load_lines(path: Path) -> dict[str, list[Line]]:
+    with np.load(path) as z:
+        z = {k: z[k] for k in z.files}  # each access of an npz member decompresses it anew
+    ends = np.cumsum(z["length"])
+    data = defaultdict(list)
+    for split, line_id, form, text, end, n in zip(z["split"], z["id"], z["form"], z["text"], ends, z["length"]):
+        data[str(split)].append(Line(str(line_id), str(form), str(text), z["offsets"][end - n:end]))
+    return dict(data)
+
+
 def load(cfg: DataConfig) -> dict[str, list[Line]]:
     """The preprocessed data set, parsed on first use and cached for the next."""
     path = _cache_path(cfg)
     if not path.exists():
-        data = preprocess(cfg)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        records = [(split, line) for split, lines in data.items() for line in lines]
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(
-            tmp,
-            split=np.array([s for s, _ in records]),
-            id=np.array([l.id for _, l in records]),
-            form=np.array([l.form for _, l in records]),
-            text=np.array([l.text for _, l in records]),
-            length=np.array([len(l.offsets) for _, l in records]),
-            offsets=np.concatenate([l.offsets for _, l in records]),
-        )
-        os.replace(tmp, path)
-    with np.load(path) as z:
-        z = {k: z[k] for k in z.files}  # each access of an npz member decompresses it anew
-    ends = np.cumsum(z["length"])
-    data = {"train": [], "valid": []}
-    for split, line_id, form, text, end, n in zip(z["split"], z["id"], z["form"], z["text"], ends, z["length"]):
-        data[str(split)].append(Line(str(line_id), str(form), str(text), z["offsets"][end - n:end]))
-    return data
+        save_lines(path, preprocess(cfg))
+    return {"train": [], "valid": [], **load_lines(path)}

@@ -143,6 +143,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     ckpt_path, log_path = out / "checkpoint.pt", out / "log.csv"
     data = data or iamondb.load(cfg.data)
     train_lines = with_words(data["train"], cfg.rare_words) if cfg.words else data["train"]
+    extra = iamondb.load_lines(Path(cfg.extra_words))["train"] if cfg.extra_words else []
+    train_lines = train_lines + extra
     train_collate = Collator(train_lines, cfg.references, cfg.reading_drift, whole_lines=data["train"])
     valid_collate = Collator(data["valid"], cfg.references)
 
@@ -174,7 +176,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     if rank == 0:
         n_params = sum(p.numel() for p in model.parameters())
         print(f"training preset {cfg.preset!r} ({n_params / 1e6:.2f}M parameters) on {device}, "
-              f"{len(data['train'])} lines and {len(train_lines) - len(data['train'])} words cut from them, "
+              f"{len(data['train'])} lines and {len(train_lines) - len(data['train']) - len(extra)} words cut "
+              f"from them{f', {len(extra)} more from ' + cfg.extra_words if extra else ''}, "
               f"{world} process(es){', starting from ' + cfg.init if cfg.init and step == 0 else ''}")
 
     # Drawing the style tiles costs far more than a step on a GPU: loader processes draw them

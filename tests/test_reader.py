@@ -67,3 +67,28 @@ def test_letters_written_as_two_and_accented_letters_are_read_as_the_model_write
     writer = Writer(HandwritingModel(preset("tiny")), reader=Reader(16))
     (line,), = writer.write([Task(["cœur où"], None, SampleConfig(seed=2, max_points_per_char=4, versions=2))])
     assert [w for w, _, _ in line.words] == ["cœur", "où"]
+
+
+def test_expert_iteration_keeps_each_words_most_legible_version_and_trains_on_it(tmp_path, capsys):
+    from dataclasses import replace
+
+    from inkscribe.model.config import DistilConfig, TrainConfig
+    from inkscribe.model.distil import chosen_words
+    from inkscribe.model.iamondb import load_lines, save_lines
+    from inkscribe.model.segments import with_words
+    from inkscribe.model.train import train
+
+    torch.manual_seed(0)
+    model, reader, lines = HandwritingModel(preset("tiny")), Reader(16), synthetic.data_lines(8)
+    cfg = DistilConfig(words=10, versions=3, max_misreading=float("inf"), chunk=4, references=2)
+    kept = chosen_words(model, reader, lines, cfg)
+    cut = {w.id: w for w in with_words(lines, cfg.rare_words)[len(lines):]}
+    assert kept and all(k.id.endswith("~") and cut[k.id[:-1]].text == k.text for k in kept)
+    texts = [k.text for k in kept]
+    assert chosen_words(model, reader, lines, replace(cfg, max_misreading=-1.0)) == []   # none read that well
+    save_lines(tmp_path / "words.npz", {"train": kept})
+    assert [k.text for k in load_lines(tmp_path / "words.npz")["train"]] == texts
+    train(TrainConfig(preset="tiny", out_dir=str(tmp_path / "run"), steps=2, eval_every=2, valid_batches=1,
+                      batch_points=60, extra_words=str(tmp_path / "words.npz")),
+          data={"train": lines, "valid": lines[:2]})
+    assert f"{len(kept)} more from {tmp_path / 'words.npz'}" in capsys.readouterr().out
