@@ -231,16 +231,16 @@ def _write(args) -> int:
     for n, row in enumerate(rows, 1):
         # Each row its own seed: letters from one template do not repeat each other's strokes.
         seed = None if args.seed is None else args.seed + n - 1
+        filled = text if row is None else text.format_map(row)
         try:
             if args.page:
-                written = write_letter(client, text if row is None else text.format_map(row), letter, seed, **writing)
+                written = write_letter(client, filled, letter, seed, **writing)
                 documents, seconds = written.pages, written.seconds
                 if args.plotter:
                     print(f"inkscribe: pen-up travel inside lines {written.pen_up_mm[1]:.0f} mm "
                           f"(as written {written.pen_up_mm[0]:.0f} mm)", file=sys.stderr)
             else:
-                lines = (text if row is None else text.format_map(row)).split("\n")
-                reply = client.write(lines, seed=seed, font_size=args.size, **writing)
+                reply = client.write(filled.split("\n"), seed=seed, font_size=args.size, **writing)
                 cfg = PathConfig(font_size=args.size, line_spacing=args.line_spacing, stroke_width=args.stroke_width,
                                  colour=args.colour)
                 documents = [standalone_svg([(line["paths"], line["bbox"][2] if line["bbox"] else 0.0)
@@ -253,7 +253,7 @@ def _write(args) -> int:
         if targets is None:
             return 1
         if targets:
-            print(f"inkscribe: wrote {text.count(chr(10)) + 1} line(s) to {', '.join(map(str, targets))} in "
+            print(f"inkscribe: wrote {filled.count(chr(10)) + 1} line(s) to {', '.join(map(str, targets))} in "
                   f"{seconds:.2f} s", file=sys.stderr)
     return 0
 
