@@ -386,7 +386,7 @@ def _distil(args) -> int:
         print(f"inkscribe: distil needs the stroke reader ({ReaderConfig.path}); `inkscribe reader` trains it",
               file=sys.stderr)
         return 1
-    cfg = DistilConfig(words=args.words, bias=args.bias)
+    cfg = DistilConfig(words=args.words, bias=args.bias, strength=args.strength)
     kept = chosen_words(load_model(args.checkpoint, "cpu"), reader, iamondb.load(_data(args))["train"], cfg)
     iamondb.save_lines(Path(args.out), {"train": kept})
     print(f"wrote {args.out}: {len(kept)} of {cfg.words} words, each the best of {cfg.versions} versions "
@@ -594,6 +594,9 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--words", type=int, default=ds.words, help=f"words to write (default {ds.words})")
     di.add_argument("--bias", type=float, default=ds.bias,
                     help=f"sampling bias: low keeps them varied (default {ds.bias:g})")
+    di.add_argument("--strength", type=float, default=ds.strength,
+                    help=f"style strength the words are written at: above 1 holds the writers' styles "
+                         f"(default {ds.strength:g})")
     _data_options(di)
     di.set_defaults(run=_distil)
 

@@ -132,6 +132,9 @@ class DistilConfig:
     words: int = 30_000        # training words written
     versions: int = 4          # of each, the reader keeps the best
     bias: float = 1.0          # low, so that the kept words stay as varied as a hand is
+    # Style strength the words are written at: above 1, the words lean further towards their
+    # writer, so that training on them does not pull the model's styles towards its own hand.
+    strength: float = 1.0
     max_misreading: float = 0.1   # nats per letter: kept only if the reader reads it almost without fault
     rare_words: int = 3        # capitals and digits drawn as often as the caps run trains them
     references: int = 4        # style tiles from the writer's other lines

@@ -86,6 +86,16 @@ def test_expert_iteration_keeps_each_words_most_legible_version_and_trains_on_it
     assert kept and all(k.id.endswith("~") and cut[k.id[:-1]].text == k.text for k in kept)
     texts = [k.text for k in kept]
     assert chosen_words(model, reader, lines, replace(cfg, max_misreading=-1.0)) == []   # none read that well
+    # Style strength 0 writes them in the model's own hand: the writers' pictures no longer matter.
+    own = replace(cfg, strength=0.0)
+    before = [k.offsets for k in chosen_words(model, reader, lines, own)]
+    with torch.no_grad():
+        for p in model.style.parameters():
+            p.add_(torch.randn_like(p) * 0.5) if p is not model.style.no_style else None
+    after = [k.offsets for k in chosen_words(model, reader, lines, own)]
+    assert len(after) == len(before) > 0 and all(np.array_equal(a, b) for a, b in zip(before, after))
+    styled = chosen_words(model, reader, lines, cfg)
+    assert len(styled) != len(kept) or any(not np.array_equal(a.offsets, k.offsets) for a, k in zip(kept, styled))
     save_lines(tmp_path / "words.npz", {"train": kept})
     assert [k.text for k in load_lines(tmp_path / "words.npz")["train"]] == texts
     train(TrainConfig(preset="tiny", out_dir=str(tmp_path / "run"), steps=2, eval_every=2, valid_batches=1,
