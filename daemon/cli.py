@@ -267,7 +267,8 @@ def _save(documents: list[str], output: str) -> list[Path] | None:
             return None
         sys.stdout.write(documents[0])
         return []
-    targets = [Path(output)] + [Path(output).with_stem(f"{Path(output).stem}-{k}") for k in range(2, len(documents) + 1)]
+    first = Path(output)
+    targets = [first] + [first.with_stem(f"{first.stem}-{k}") for k in range(2, len(documents) + 1)]
     try:
         for target, document in zip(targets, documents):
             _write_atomically(target, document)
@@ -308,7 +309,8 @@ def _target(output: str, row: dict, n: int) -> str:
 
 
 # Training options that a resumed run takes from its checkpoint unless given again.
-RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words", "rare_words")
+RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words",
+               "rare_words")
 
 
 def _train(args) -> int:

@@ -12,12 +12,10 @@
 from dataclasses import dataclass, field
 
 from inkscribe.model.config import PathConfig
-from inkscribe.model.layout import PX_PER_MM, chunks, flush_right, indent, page_size, pages
+from inkscribe.model.layout import PX_PER_MM, flush_right, indent, page_size, pages, pieces
 from inkscribe.model.svg import page_svg
 
 from .client import Client
-
-PIECE = 200   # characters of a long paragraph sent as one line (the daemon takes up to 300)
 
 
 @dataclass
@@ -56,9 +54,9 @@ def write_letter(client: Client, text: str, cfg: LetterConfig = LetterConfig(), 
     page = cfg.check()
     paragraphs = text.rstrip("\n").split("\n")
     size = cfg.size / PX_PER_MM   # in mm throughout: the daemon's "px" is whatever unit the font size is in
-    pieces = [(n, piece) for n, line in enumerate(paragraphs) for piece in chunks(line, PIECE)]
-    reply = client.write([p for _, p in pieces], seed=seed, font_size=size, **writing)
-    written = [[row for (n, _), row in zip(pieces, reply["lines"]) if n == k] for k in range(len(paragraphs))]
+    cut = pieces(paragraphs)
+    reply = client.write([p for _, p in cut], seed=seed, font_size=size, **writing)
+    written = [[row for (n, _), row in zip(cut, reply["lines"]) if n == k] for k in range(len(paragraphs))]
     laid_out = pages(written, page, cfg.margin, size * cfg.line_spacing, [indent(p, size) for p in paragraphs],
                      [flush_right(p) for p in paragraphs], cfg.variation, seed)
     travel = (0.0, 0.0)

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 import inkex
 import inkex.command
 
-from inkscribe.model.layout import chunks, reflow
+from inkscribe.model.layout import pieces, reflow
 
 SODIPODI_ROLE = inkex.addNS("role", "sodipodi")
 NS = "urn:inkscribe:1"
 TEXT, LAYOUT = f"{{{NS}}}text", f"{{{NS}}}layout"
-CHUNK = 200   # characters of a paragraph sent as one line (the daemon takes up to 300)
 UNITS = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0, "q": 96 / 101.6}
 
 
@@ -196,9 +195,9 @@ def _flowed(block: TextBlock, paragraphs: list[str], left: float, top: float, wi
             step: float) -> TextBlock:
     """Flowed text, sent to be written a paragraph (or a long paragraph's piece) a line: the
     lines come from the words' measured width once they are written (`placed`)."""
-    pieces = [(n, piece) for n, paragraph in enumerate(paragraphs) for piece in chunks(paragraph, CHUNK)]
-    block.lines = [TextLine(piece, left, top) for _, piece in pieces]
-    block.frame = Frame(left, top, width, step, [n for n, _ in pieces])
+    cut = pieces(paragraphs)
+    block.lines = [TextLine(piece, left, top) for _, piece in cut]
+    block.frame = Frame(left, top, width, step, [n for n, _ in cut])
     block.anchor = "start"
     return block
 

@@ -31,8 +31,9 @@ MARKS = {"\u0301": "acute", "\u0300": "grave", "\u0302": "circumflex", "\u030c":
 
 # Symbols a hand makes from a letter and a stroke or two across it.
 CROSSED = {"€": ("C", ["euro bars"]), "£": ("L", ["pound bar"]), "¥": ("Y", ["yen bars"]),
-           "ø": ("o", ["slash"]), "Ø": ("O", ["long slash"]), "ł": ("l", ["stem bar"]), "Ł": ("L", ["left stem bar"]),
-           "đ": ("d", ["ascender bar"]), "Đ": ("D", ["left bar"]), "ß": ("B", ["eszett stem"])}
+           "ø": ("o", ["slash"]), "Ø": ("O", ["long slash"]), "ł": ("l", ["stem bar"]),
+           "Ł": ("L", ["left stem bar"]), "đ": ("d", ["ascender bar"]), "Đ": ("D", ["left bar"]),
+           "ß": ("B", ["eszett stem"])}
 
 
 def _marked(c: str) -> tuple[str, list[str]] | None:

@@ -36,8 +36,7 @@ def chosen_words(model: HandwritingModel, reader: Reader, train: list[Line], cfg
     for start in tqdm(range(0, len(picked), cfg.chunk), desc="writing words", unit="chunk"):
         chunk = picked[start:start + cfg.chunk]
         images = torch.from_numpy(np.stack([collate.style_tiles(i, rng) for i in chunk]))[:, :, None]
-        own = model.style.no_style
-        style = (own + cfg.strength * (model.style(images, len(chunk)) - own)).repeat_interleave(cfg.versions, 0)
+        style = model.style.toward(model.style(images, len(chunk)), cfg.strength).repeat_interleave(cfg.versions, 0)
         texts = [words[i].text for i in chunk for _ in range(cfg.versions)]
         configs = [SampleConfig(bias=cfg.bias, seed=cfg.seed * 10_000_019 + start * cfg.versions + k)
                    for k in range(len(texts))]

@@ -22,6 +22,16 @@ def chunks(paragraph: str, most: int) -> list[str]:
     return out + [current] if current else [""]
 
 
+# Characters of a paragraph sent as one line: the daemon takes up to 300, and `reflow`
+# breaks the written pieces again by their width.
+PIECE = 200
+
+
+def pieces(paragraphs: list[str]) -> list[tuple[int, str]]:
+    """Every paragraph cut into the pieces the daemon writes, each with its paragraph's index."""
+    return [(n, piece) for n, paragraph in enumerate(paragraphs) for piece in chunks(paragraph, PIECE)]
+
+
 def reflow(written: list[dict], width: float, indent: float = 0.0) -> list[dict]:
     """One paragraph's written lines (the daemon's replies, words in order) broken again so
     that each line fits `width` px: every line as {"text", "paths", "strokes", "width"}, its

@@ -85,6 +85,11 @@ class StyleEncoder(nn.Module):
         glyph = self.glyph_head((weights[..., None] * feats).sum(1))
         return writer, glyph
 
+    def toward(self, embedding: torch.Tensor, strength: float) -> torch.Tensor:
+        """A style `strength` of the way from the model's own hand to `embedding` (1: as read;
+        above 1, further towards the writer)."""
+        return self.no_style + strength * (embedding - self.no_style)
+
     def forward(self, images: torch.Tensor | None, batch: int) -> torch.Tensor:
         if images is None or images.shape[1] == 0:
             return self.no_style.expand(batch, -1)

@@ -109,8 +109,7 @@ class Writer:
                 f"light on dark; try a picture cropped to the writing, in sharper focus")
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
-        own = self.model.style.no_style
-        return Hand(own + strength * (embedding - own), word_gap(images) or WORD_GAP)
+        return Hand(self.model.style.toward(embedding, strength), word_gap(images) or WORD_GAP)
 
     def _sample(self, jobs: list[tuple], stop=None) -> dict[tuple, list[tuple[np.ndarray, bool, float]]]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
