@@ -1,12 +1,22 @@
 """Marks on letters (é, ü, ç, å ...), and letters and symbols made from a letter and a
-stroke or two (ø, ł, ß, €, £, ¥): the model
-writes the plain letter, and the mark is drawn over, under or across the ink it made while
-reading that letter, as a hand adds accents after the word.
+stroke or two (ø, ł, ß, €, £, ¥, ÷, ©): the model writes the plain letter, and the mark is
+drawn over, under or across the ink it made while reading that letter, as a hand adds
+accents after the word. Symbols the data lacks altogether are the writer's own ink of a
+letter it has, reshaped (¿ is a ? turned over, ° a small raised o), or a stand-in letter
+that holds the symbol's place and gives way to its strokes (« × ÷).
 """
 import numpy as np
 
 from .config import DATA_X_HEIGHT
 from .strokes import to_offsets, to_strokes
+
+def _corner(start, tip, end, per_arm: int = 4) -> list[tuple[float, float]]:
+    """Two straight arms meeting at `tip`, in enough points that smoothing keeps the corner."""
+    arm = np.linspace(0, 1, per_arm)[:, None]
+    points = np.concatenate([np.array(start) + arm * (np.subtract(tip, start)),
+                             np.array(tip) + arm[1:] * (np.subtract(end, tip))])
+    return [tuple(p) for p in points]
+
 
 # Each mark's strokes, in x-heights, from the middle of its letter: x to the right, y down
 # from the top of the letter's ink (under marks: from its bottom). A one-point stroke is a dot.
@@ -22,8 +32,10 @@ _ABOVE = {
     "macron": [[(-0.3, -0.45), (0.3, -0.45)]],
     "breve": [[(-0.28, -0.7), (-0.15, -0.42), (0.15, -0.42), (0.28, -0.7)]],
     "double acute": [[(-0.3, -0.3), (-0.05, -0.75)], [(0.05, -0.3), (0.3, -0.75)]],
+    "thorn stem": [[(-0.3, 0.05), (-0.27, -0.7)]],            # þ: a p whose stem also rises
 }
-# Strokes across a letter, from the middle of its ink (the symbols of charset.CROSSED).
+X_MIDDLE = 0.12   # the middle of the small letters in a word's frame, in x-heights below its y = 0
+# Strokes across a letter, from the middle of its ink (most of charset.FROM_LETTERS).
 _ACROSS = {
     "euro bars": [[(-0.55, -0.12), (0.2, -0.12)], [(-0.55, 0.12), (0.2, 0.12)]],
     "pound bar": [[(-0.45, 0.05), (0.05, 0.05)]],
@@ -33,6 +45,12 @@ _ACROSS = {
     "stem bar": [[(-0.3, 0.15), (0.3, -0.15)]],              # ł
     "left stem bar": [[(-0.6, 0.15), (-0.05, -0.15)]],       # Ł
     "ascender bar": [[(0.05, -0.45), (0.6, -0.45)]],         # đ
+    "eth bar": [[(-0.05, -0.35), (0.55, -0.65)]],            # ð: slanting across the ascender
+    "divide": [[(-0.3, 0.0), (0.3, 0.0)], [(0.0, -0.35)], [(0.0, 0.35)]],                    # ÷
+    "times": [[(-0.28, -0.28), (0.28, 0.28)], [(0.28, -0.28), (-0.28, 0.28)]],                 # ×
+    "circle": [[(0.75 * np.cos(a), 0.75 * np.sin(a)) for a in np.linspace(-0.5 * np.pi, 1.6 * np.pi, 17)]],   # ©
+    "left chevrons": [_corner((0.0, -0.35), (-0.4, 0.0), (0.0, 0.35)), _corner((0.45, -0.35), (0.05, 0.0), (0.45, 0.35))],
+    "right chevrons": [_corner((-0.45, -0.35), (-0.05, 0.0), (-0.45, 0.35)), _corner((0.0, -0.35), (0.4, 0.0), (0.0, 0.35))],
     "left bar": [[(-0.65, 0.0), (-0.1, 0.0)]],               # Đ
 }
 _BELOW = {
@@ -40,6 +58,16 @@ _BELOW = {
     "ogonek": [[(0.25, 0.0), (0.05, 0.3), (0.3, 0.45)]],
     # ß as many hands write it: a B whose stem runs on below the line.
     "eszett stem": [[(-0.3, -0.05), (-0.33, 0.35), (-0.36, 0.75)]],
+}
+# The letter's own ink reshaped about its middle: (scale, turned over, shift in x-heights,
+# copies beneath, hidden). Done before any mark is placed, so marks follow the new shape.
+_RESHAPED = {
+    "turned": (1.0, True, (0.0, 0.5), 0, False),     # ¿ ¡: hanging from the x-height
+    "degree": (0.45, False, (0.1, -0.8), 0, False),  # °: a small o above the x-height
+    "raised": (1.0, False, (0.0, -0.45), 0, False),  # ·: a full stop at mid-height
+    "small capital": (0.5, False, (0.0, 0.0), 0, False),          # © inside its circle
+    "section": (0.7, False, (0.0, -0.2), 0.55, False),            # §: an S above another
+    "hidden": (1.0, False, (0.0, 0.0), 0, True),     # « × ÷: the stand-in gives way to strokes
 }
 
 
@@ -55,9 +83,17 @@ def with_marks(offsets: np.ndarray, positions: np.ndarray, marks: list[tuple[int
         return offsets
     strokes = to_strokes(offsets)
     points = np.concatenate(strokes)
+    keep = np.ones(len(points), bool)
+    ends = np.cumsum([len(s) for s in strokes])[:-1]
+    added = []
     for letter, name in marks:
         near = np.abs(positions - letter)
-        own = points[near <= max(0.5, near.min())]
+        mine = near <= max(0.5, near.min())
+        if name in _RESHAPED:
+            points, keep, copied = _reshape(points, keep, mine, ends, *_RESHAPED[name], x_height)
+            added += copied
+            continue
+        own = points[mine]
         # The reading position runs ahead of the pen at a word's end (it stops at the last
         # letter early), so it is averaged with where the letter would be in evenly wide ones.
         left, right = points[:, 0].min(), points[:, 0].max()
@@ -66,8 +102,24 @@ def with_marks(offsets: np.ndarray, positions: np.ndarray, marks: list[tuple[int
         if name in _BELOW:
             anchor, shape = np.array([centre, own[:, 1].max()]), _BELOW[name]
         elif name in _ACROSS:
-            anchor, shape = np.array([centre, (own[:, 1].min() + own[:, 1].max()) / 2]), _ACROSS[name]
+            # Strokes that replace a hidden stand-in sit at mid x-height, wherever the model put it.
+            middle = X_MIDDLE * x_height if not keep[mine].any() else (own[:, 1].min() + own[:, 1].max()) / 2
+            anchor, shape = np.array([centre, middle]), _ACROSS[name]
         else:
             anchor, shape = np.array([centre, own[:, 1].min()]), _ABOVE[name]
-        strokes += [(np.array(s, np.float32) * x_height + anchor).astype(np.float32) for s in shape]
-    return to_offsets(strokes)
+        added += [(np.array(s, np.float32) * x_height + anchor).astype(np.float32) for s in shape]
+    kept = [s[k] for s, k in zip(np.split(points, ends), np.split(keep, ends)) if k.any()]
+    return to_offsets(kept + added)
+
+
+def _reshape(points, keep, mine, ends, scale, turned, shift, below, hidden, x_height):
+    """Points with a letter's own ink (`mine`) scaled and turned about its middle and shifted,
+    or hidden; and the strokes of a copy `below` x-heights beneath it (none if 0)."""
+    own = points[mine]
+    middle = (own.min(0) + own.max(0)) / 2
+    points = points.copy()
+    points[mine] = (own - middle) * scale * (-1 if turned else 1) + middle + np.array(shift, np.float32) * x_height
+    copied = [] if not below else [
+        s[m] + np.array([0, below * x_height], np.float32)
+        for s, m in zip(np.split(points, ends), np.split(mine, ends)) if m.any()]
+    return points.astype(np.float32), keep & ~mine if hidden else keep, copied

@@ -29,17 +29,24 @@ MARKS = {"\u0301": "acute", "\u0300": "grave", "\u0302": "circumflex", "\u030c":
          "\u030b": "double acute", "\u0327": "cedilla", "\u0328": "ogonek"}
 
 
-# Symbols a hand makes from a letter and a stroke or two across it.
-CROSSED = {"€": ("C", ["euro bars"]), "£": ("L", ["pound bar"]), "¥": ("Y", ["yen bars"]),
-           "ø": ("o", ["slash"]), "Ø": ("O", ["long slash"]), "ł": ("l", ["stem bar"]),
-           "Ł": ("L", ["left stem bar"]), "đ": ("d", ["ascender bar"]), "Đ": ("D", ["left bar"]),
-           "ß": ("B", ["eszett stem"])}
+# Letters and symbols the data lacks, made from a letter it has: with a stroke or two across
+# it, as a hand makes them, or its own ink reshaped (model/accents.py).
+FROM_LETTERS = {
+    "€": ("C", ["euro bars"]), "£": ("L", ["pound bar"]), "¥": ("Y", ["yen bars"]),
+    "ø": ("o", ["slash"]), "Ø": ("O", ["long slash"]), "ł": ("l", ["stem bar"]),
+    "Ł": ("L", ["left stem bar"]), "đ": ("d", ["ascender bar"]), "Đ": ("D", ["left bar"]),
+    "ð": ("d", ["eth bar"]), "Ð": ("D", ["left bar"]), "þ": ("p", ["thorn stem"]),
+    "ß": ("B", ["eszett stem"]), "¿": ("?", ["turned"]), "¡": ("!", ["turned"]),
+    "°": ("o", ["degree"]), "·": (".", ["raised"]), "×": ("x", ["hidden", "times"]), "÷": ("-", ["hidden", "divide"]),
+    "©": ("C", ["small capital", "circle"]), "§": ("S", ["section"]),
+    "«": ("-", ["hidden", "left chevrons"]), "»": ("-", ["hidden", "right chevrons"]),
+}
 
 
 def _marked(c: str) -> tuple[str, list[str]] | None:
     """(plain letter, its marks) for a letter the model writes plain and marks by hand."""
-    if c in CROSSED:
-        return CROSSED[c]
+    if c in FROM_LETTERS:
+        return FROM_LETTERS[c]
     parts = unicodedata.normalize("NFD", c)
     if len(parts) > 1 and parts[0] in _INDEX and parts[0].isalpha() and all(m in MARKS for m in parts[1:]):
         return parts[0], [MARKS[m] for m in parts[1:]]
@@ -67,8 +74,7 @@ class UnknownCharacterError(ValueError):
 
 # Characters that lose nothing a reader needs when written as plain letters, and that
 # Unicode does not decompose into one: what a person short of the letter would write.
-PLAIN = {"ı": "i", "þ": "th", "Þ": "Th", "ð": "d",
-         "«": '"', "»": '"', "¿": "?", "¡": "!", "·": ".", "×": "x", "÷": "/", "©": "(c)", "°": "o"}
+PLAIN = {"ı": "i", "Þ": "Th"}
 UNKNOWN = ("stop", "plain", "gap")   # what to do with a character the model cannot write
 
 

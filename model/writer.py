@@ -13,7 +13,7 @@ from .reader import Reader, misreading
 from .config import PathConfig
 from .paths import path_data, strokes_of
 from .references import tiles_from_image, word_gap
-from .segments import join_words, spacing
+from .segments import join_words, spacing, words_of
 from .sampling import SampleConfig, generate, guard, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
@@ -143,7 +143,7 @@ class Writer:
         for t, task in enumerate(tasks):
             style = task.hand.embedding if task.hand is not None else self.model.style.no_style
             for i, (line, cfg) in enumerate(zip(task.lines, per_line(task.sample, len(task.lines)))):
-                words = line.split()
+                words, _ = words_of(line)
                 for j, (word, c) in enumerate(zip(words, per_word(cfg, len(words)))):
                     jobs += [(t, i, j, word, style, v) for v in (per_version(c) if self.reader is not None else [c])]
         # Every version of every word at once: choosing which words to write again after a
@@ -162,10 +162,10 @@ class Writer:
             gap = task.hand.word_gap if task.hand is not None else WORD_GAP
             lines = []
             for i, text in enumerate(task.lines):
-                words = text.split()
+                words, together = words_of(text)
                 written = [offsets[(t, i, j)] for j in range(len(words))]
                 ended = not any((t, i, j) in ran_on for j in range(len(words)))
-                off = join_words(written, spacing(words, gap))
+                off = join_words(written, spacing(words, gap, together))
                 strokes = strokes_of(off, task.paths[i] if isinstance(task.paths, list) else task.paths)
                 ends = np.cumsum([0] + [int(o[:, 2].sum()) for o in written])   # strokes end where the pen lifts
                 lines.append(WrittenLine(text, off, strokes, [path_data(s) for s in strokes], ended,

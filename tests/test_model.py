@@ -27,7 +27,7 @@ from inkscribe.model.svg import standalone_svg
 from inkscribe.model.references import PICTURES, pen_width, picture, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
 from inkscribe.model.accents import with_marks
-from inkscribe.model.segments import join_words, spacing, split_words, with_words, word_gaps
+from inkscribe.model.segments import join_words, spacing, split_words, with_words, word_gaps, words_of
 from inkscribe.model.strokes import to_offsets, to_strokes
 from inkscribe.model.train import train
 from inkscribe.model.writer import Hand, NoHandwritingFound, Task, Writer
@@ -85,6 +85,24 @@ def test_a_mark_is_drawn_over_the_letter_the_model_was_writing():
     assert slashed[:, 1].min() < -2.5 < slashed[:, 1].max() and abs(slashed[:, 0].mean() - 5.5) < 2   # across it
     dots = to_strokes(with_marks(to_offsets(strokes), reading, [(1, "diaeresis"), (2, "cedilla")], 3))
     assert [len(s) for s in dots[3:]] == [1, 1, 3] and dots[-1][:, 1].min() > 0   # two dots; a hook below
+
+
+def test_symbols_the_data_lacks_are_made_from_the_writers_own_letters():
+    assert split_marks("\u00bf \u00b0 \u00ab \u00a7 \u00a9") == (
+        "? o - S C", [(0, "turned"), (2, "degree"), (4, "hidden"), (4, "left chevrons"), (6, "section"),
+                      (8, "small capital"), (8, "circle")])
+    # A hook of three letters, each read while drawn: the middle one is reshaped.
+    strokes = [np.array([[4 * k, 0], [4 * k, -5], [4 * k + 2, -5]], np.float32) for k in range(3)]
+    reading = np.repeat([0.0, 1.0, 2.0], 3)
+    mark = lambda *names: to_strokes(with_marks(to_offsets(strokes), reading, [(1, n) for n in names], 3))
+    turned = mark("turned")[1]
+    assert turned[0, 1] < turned[1, 1] and turned[2, 0] < turned[1, 0]        # upside down: the hook hangs
+    assert mark("degree")[1][:, 1].max() < -5 and np.ptp(mark("degree")[1][:, 1]) < 5   # small, above
+    section = mark("section")
+    assert len(section) == 4 and section[3][:, 1].mean() > section[1][:, 1].mean()   # an S above another
+    chevrons = mark("hidden", "left chevrons")
+    assert len(chevrons) == 4 and all(np.allclose(a, b) for a, b in zip(chevrons[:2], [strokes[0], strokes[2]]))
+    assert all(abs(c[:, 0].mean() - 4) < 2.5 for c in chevrons[2:])           # in the stand-in's place
 
 
 def _batch(lines, style=True):
@@ -162,6 +180,10 @@ def test_a_line_splits_into_its_words_at_the_spaces_and_joins_back(lines):
     np.testing.assert_allclose(word_gaps(joined, line.text), [9, 9], atol=1e-4)
     # Punctuation typed apart from its word is written close to it.
     assert spacing(["Yes", ",", "she", "said", ":", '"', "go", '"'], 8.0) == [2, 8, 8, 2, 8, 2, 2]
+    # ¿ ¡ « » typed against a word are written as words of their own, close to it.
+    words, together = words_of("\u00bfS\u00ed? \u00bbText\u00ab und \u00ab oui \u00bb")
+    assert words == ["\u00bf", "S\u00ed?", "\u00bb", "Text", "\u00ab", "und", "\u00ab", "oui", "\u00bb"]
+    assert spacing(words, 8.0, together) == [2, 8, 2, 2, 8, 8, 2, 2]
     assert split_words(line.offsets, "the quickfox") is None        # two spaces' worth of ink, one space
     assert split_words(line.offsets, "the quick fox jumps") is None  # more words than the ink holds
 
