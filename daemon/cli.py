@@ -208,6 +208,8 @@ def _write(args) -> int:
         problem = str(e)
     if args.plotter and not args.page:
         problem = "--plotter needs --page SIZE: a plotter draws on a page, in mm"
+    if args.one_document and not args.page:
+        problem = "--one-document needs --page SIZE: only a letter on pages can run to several"
     if args.csv and args.output == "-":
         problem = "--csv writes a file for each row: give -o with {column} names or a file name to number"
     if problem:   # said before any work is done
@@ -235,7 +237,7 @@ def _write(args) -> int:
         try:
             if args.page:
                 written = write_letter(client, filled, letter, seed, **writing)
-                documents, seconds = written.pages, written.seconds
+                documents, seconds = [written.book] if args.one_document else written.pages, written.seconds
                 if args.plotter:
                     print(f"inkscribe: pen-up travel inside lines {written.pen_up_mm[1]:.0f} mm "
                           f"(as written {written.pen_up_mm[0]:.0f} mm)", file=sys.stderr)
@@ -502,7 +504,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--page", metavar="SIZE",
                    help="lay the text out as a letter on pages of this size: A5, A4, letter or WxH in mm; "
                         "long lines are broken by the written words' width, and further pages go to "
-                        "OUTPUT-2.svg, OUTPUT-3.svg...; one path per stroke, in mm, no transforms")
+                        "OUTPUT-2.svg, OUTPUT-3.svg... (or see --one-document); one path per stroke, in mm, "
+                        "no transforms")
+    w.add_argument("--one-document", action="store_true",
+                   help="with --page: all pages in one multi-page document, as Inkscape 1.2 and later open it, "
+                        "each page a layer")
     w.add_argument("--margin", type=float, default=15.0, help="with --page: margin in mm (default 15)")
     w.add_argument("--variation", type=float, default=0.0, metavar="V",
                    help="with --page: from 0 (default) to 1, lines stray as a hand's do on an unruled page: "

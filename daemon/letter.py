@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from inkscribe.model.config import PathConfig
 from inkscribe.model.layout import PX_PER_MM, flush_right, indent, page_size, pages, pieces
-from inkscribe.model.svg import page_svg
+from inkscribe.model.svg import book_svg, page_svg
 
 from .client import Client
 
@@ -42,6 +42,7 @@ class Letter:
     pages: list[str]                     # SVG documents in mm, one path per stroke, no transforms
     seconds: float                       # the daemon's time to write it
     pen_up_mm: tuple[float, float] = field(default=(0.0, 0.0))   # with plotter: travel as written, as ordered
+    book: str = ""                       # the same pages in one multi-page document (Inkscape 1.2+)
 
 
 def write_letter(client: Client, text: str, cfg: LetterConfig = LetterConfig(), seed: int | None = None,
@@ -64,7 +65,8 @@ def write_letter(client: Client, text: str, cfg: LetterConfig = LetterConfig(), 
         laid_out, travel = _for_plotter(laid_out, cfg.tolerance)
     pen = None if cfg.stroke_width is None else cfg.stroke_width / PX_PER_MM
     paths = PathConfig(font_size=size, line_spacing=cfg.line_spacing, stroke_width=pen, colour=cfg.colour)
-    return Letter([page_svg(lines, page, paths) for lines in laid_out], reply["timing"]["total_s"], travel)
+    return Letter([page_svg(lines, page, paths) for lines in laid_out], reply["timing"]["total_s"], travel,
+                  book_svg(laid_out, page, paths))
 
 
 def _for_plotter(laid_out: list[list[dict]], tolerance: float) -> tuple[list[list[dict]], tuple[float, float]]:

@@ -39,13 +39,35 @@ def shift_path(d: str, dx: float, dy: float = 0.0, turn: float = 0.0) -> str:
     return PAIR.sub(moved, d)
 
 
+def _pen(cfg: PathConfig, body: str, attributes: str = "") -> str:
+    return (f'<g{attributes} fill="none" stroke="{escape(cfg.colour)}" stroke-width="{cfg.width:.3f}" '
+            f'stroke-linecap="round" stroke-linejoin="round">\n{body}\n</g>\n')
+
+
 def page_svg(lines: list[dict], size_mm: tuple[float, float], cfg: PathConfig) -> str:
     """One page of a letter in mm, no transforms: one <path> per stroke, as plotters take it."""
     width, height = size_mm
     body = "\n".join(f'<path d="{escape(d)}"/>' for line in lines for d in line["paths"])
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}mm" height="{height:g}mm" '
-        f'viewBox="0 0 {width:g} {height:g}">\n'
-        f'<g fill="none" stroke="{escape(cfg.colour)}" stroke-width="{cfg.width:.3f}" '
-        f'stroke-linecap="round" stroke-linejoin="round">\n{body}\n</g>\n</svg>\n'
-    )
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}mm" height="{height:g}mm" '
+            f'viewBox="0 0 {width:g} {height:g}">\n' + _pen(cfg, body) + "</svg>\n")
+
+
+PAGE_GAP_MM = 10.0   # between pages side by side, as Inkscape sets out new pages
+
+
+def book_svg(pages: list[list[dict]], size_mm: tuple[float, float], cfg: PathConfig) -> str:
+    """All the pages of a letter in one Inkscape (1.2 and later) multi-page document: the
+    pages side by side, each a layer; still in mm, with no transforms."""
+    width, height = size_mm
+    step = width + PAGE_GAP_MM
+    marks = "".join(f'<inkscape:page id="page{k}" x="{k * step:g}" y="0" width="{width:g}" height="{height:g}"/>'
+                    for k in range(len(pages)))
+    layers = "".join(
+        _pen(cfg, "\n".join(f'<path d="{escape(shift_path(d, k * step))}"/>' for line in lines for d in line["paths"]),
+             f' id="page-{k + 1}" inkscape:groupmode="layer" inkscape:label="Page {k + 1}"')
+        for k, lines in enumerate(pages))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '
+            f'xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd" '
+            f'width="{width:g}mm" height="{height:g}mm" viewBox="0 0 {width:g} {height:g}">\n'
+            f'<sodipodi:namedview id="pages" inkscape:document-units="mm">{marks}</sodipodi:namedview>\n'
+            f'{layers}</svg>\n')

@@ -22,8 +22,10 @@ from daemon_process import DaemonProcess, free_endpoint, tiny_weights
 from inkscribe.daemon import protocol
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable
 from inkscribe.model.references import render
+from inkscribe.model.svg import PAIR
 
 SVG = "{http://www.w3.org/2000/svg}"
+INKSCAPE = "http://www.inkscape.org/namespaces/inkscape"
 
 
 @pytest.fixture(scope="module")
@@ -518,6 +520,21 @@ def test_write_command_lays_a_letter_out_on_pages_in_mm_for_plotters(daemon, tmp
     assert root.get("width") == "80mm" and root.get("viewBox") == "0 0 80 60"
     assert not root.xpath("//*[@transform]")               # absolute coordinates, as plotters take them
     assert root.findall(f".//{SVG}path")
+    # The same letter as one multi-page document: Inkscape's pages side by side, each a layer.
+    book = tmp_path / "book.svg"
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "-o", str(book), "--page", "80x60",
+                           "--margin", "8", "--size", "20", "--endpoint", daemon.endpoint, "--seed", "1",
+                           "--one-document"], input=letter, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and not (tmp_path / "book-2.svg").exists(), done.stderr
+    root = etree.parse(str(book)).getroot()
+    pages = root.findall(f".//{{{INKSCAPE}}}page")
+    layers = root.findall(f"{SVG}g[@{{{INKSCAPE}}}groupmode='layer']")
+    assert len(pages) == len(layers) == len(written) and not root.xpath("//*[@transform]")
+    singles = [out] + [tmp_path / f"letter-{k}.svg" for k in range(2, len(written) + 1)]
+    numbers = lambda root, dx=0.0: [float(x) - dx for p in root.iter(f"{SVG}path") for x, _ in PAIR.findall(p.get("d"))]
+    for page, layer, single in zip(pages, layers, singles):   # each page's strokes where its own file has them
+        assert numbers(layer, float(page.get("x"))) == pytest.approx(numbers(etree.parse(str(single)).getroot()),
+                                                                      abs=0.011)
     done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "x", "--page", "huge", "-o",
                            str(tmp_path / "x.svg"), "--endpoint", daemon.endpoint], capture_output=True, text=True)
     assert done.returncode == 1 and "A5, A4, letter or WIDTHxHEIGHT" in done.stderr

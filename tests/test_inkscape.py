@@ -13,6 +13,7 @@ from daemon_process import DaemonProcess, tiny_weights
 
 SVG = "{http://www.w3.org/2000/svg}"
 NS = "urn:inkscribe:1"
+INKSCAPE = "{http://www.inkscape.org/namespaces/inkscape}"
 DATA = os.path.join(os.path.dirname(__file__), "data", "svg")
 
 pytestmark = pytest.mark.skipif(not (shutil.which("inkscape") and shutil.which("xvfb-run")),
@@ -87,3 +88,21 @@ def test_an_error_in_inkscapes_batch_mode_is_said_on_its_stderr_and_does_not_han
     assert "Select one or more text objects" in done.stdout + done.stderr
     root = etree.parse(str(out)).getroot()
     assert {t.get("id") for t in root.iter(f"{SVG}text")} >= {"t1", "t2"}   # the document as it was
+
+
+def test_inkscape_reads_a_letter_written_as_one_document_as_its_pages(tmp_path):
+    daemon = DaemonProcess(tiny_weights(tmp_path / "tiny.pt"))
+    try:
+        letter = "Dear Ada,\n\n" + " ".join(["thank you for the kind letter"] * 12) + "\n\nWith love, Jo\n"
+        written = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "-o", str(tmp_path / "l.svg"),
+                                  "--page", "80x60", "--margin", "8", "--size", "20", "--seed", "1", "--one-document",
+                                  "--endpoint", daemon.endpoint], input=letter, capture_output=True, text=True,
+                                 timeout=180)
+        assert written.returncode == 0, written.stderr
+    finally:
+        daemon.stop()
+    pages = len(etree.parse(str(tmp_path / "l.svg")).getroot().findall(f".//{INKSCAPE}page"))
+    subprocess.run(["inkscape", str(tmp_path / "l.svg"), "--export-type=pdf",
+                    f"--export-filename={tmp_path / 'l.pdf'}"], capture_output=True, timeout=120)
+    pdf = (tmp_path / "l.pdf").read_bytes()
+    assert pages >= 2 and len(re.findall(rb"/Type\s*/Page\b", pdf)) == pages
