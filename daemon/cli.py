@@ -16,32 +16,40 @@ from .keys import KEYS_VARIABLE, default_keys, make_keys
 # Seconds a daemon started on demand (by `inkscribe write` or the extension) waits for
 # more work before it exits and gives its memory back.
 AUTO_IDLE_EXIT_S = 900
+# CPU threads for writing. One by default: a step of writing is many small products, which a
+# second thread barely speeds, and OpenMP threads that wait on each other for a core another
+# program holds made writing up to 100x slower on a busy two-core machine (measured: the
+# warm-up line took 17-21 s instead of 0.2 s).
+THREADS = 1
 
 
 def _serve(args) -> int:
-    from inkscribe.model.checkpoint import load_model
-    from inkscribe.model.config import ReaderConfig
-    from inkscribe.model.reader import load_reader
-    from inkscribe.model.sampling import SampleConfig
-    from inkscribe.model.writer import Task, Writer
-
     from .client import Client
-    import zmq
-
-    from .server import Daemon, ServerConfig, check_endpoint, claim, model_info
 
     if args.stop:
         return _stop(args.endpoint)
     try:
-        check_endpoint(args.endpoint, args.allow_remote, args.keys)
+        protocol.check_endpoint(args.endpoint, args.allow_remote, args.keys)
     except ValueError as e:
         print(f"inkscribe: {e}", file=sys.stderr)
         return 1
     if Client(args.endpoint, keys=args.keys).ping(timeout=1.0):
         print(f"inkscribe: a daemon already answers at {args.endpoint}", file=sys.stderr)
         return 1
-    if args.detach:
+    if args.detach:   # before torch is imported: the background daemon imports it, not this process
         return _start_detached(args.endpoint, [a for a in sys.argv[1:] if a != "--detach"])
+
+    import torch
+    import zmq
+
+    from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.config import ReaderConfig
+    from inkscribe.model.reader import load_reader
+    from inkscribe.model.sampling import SampleConfig
+    from inkscribe.model.writer import Task, Writer
+
+    from .server import Daemon, ServerConfig, claim, model_info
+
     try:   # before the model loads: of two daemons started at once, one holds the endpoint
         frontend = claim(args.endpoint, protocol.Limits(), args.keys)
     except ValueError as e:   # unreadable keys
@@ -54,6 +62,7 @@ def _serve(args) -> int:
               else f"another program, or an inkscribe daemon still loading its model ({e.strerror})"),
               file=sys.stderr)
         return 1
+    torch.set_num_threads(args.threads)
     model = load_model(args.checkpoint, args.device)
     device = next(model.parameters()).device
     info = model_info(model, device)
@@ -127,6 +136,7 @@ def _start_detached(endpoint: str, argv: list[str], wait: float = 180.0) -> int:
             print(f"inkscribe: daemon started in the background (pid {process.pid}, log {log}), "
                   f"listening on {endpoint}", file=sys.stderr)
             return 0
+        time.sleep(0.05)   # a refused ping comes back at once: do not spin while the daemon loads
     print(f"inkscribe: the daemon did not answer within {wait:.0f} s; see {log}", file=sys.stderr)
     return 1
 
@@ -409,7 +419,7 @@ def _export(args) -> int:
 def _bench(args) -> int:
     from inkscribe.model.benchmark import main as bench
 
-    bench(args.presets, args.train_steps, args.device)
+    bench(args.presets, args.train_steps, args.device, args.threads)
     return 0
 
 
@@ -469,6 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'inkscribe COMMAND --help' for the options of one command.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    threads_help = (f"CPU threads for writing (default {THREADS}; more can speed long letters on an idle machine, "
+                    "and stall when other programs keep the cores busy)")
     endpoint_help = f"daemon address (default: ${protocol.ENDPOINT_VARIABLE} or {protocol.DEFAULT_ENDPOINT})"
 
     w = commands.add_parser("write", help="write text as handwriting into an SVG file",
@@ -537,6 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--keys", default=default_keys(), metavar="DIR",
                    help=f"CurveZMQ key folder from 'inkscribe keys': only clients holding a key get in "
                         f"(default: ${KEYS_VARIABLE})")
+    d.add_argument("--threads", type=int, default=THREADS, help=threads_help)
     d.add_argument("--detach", action="store_true", help="run in the background; log in the runtime folder")
     d.add_argument("--idle-exit", type=float, default=0, metavar="SECONDS",
                    help="exit after this long without a write (default 0: never; a daemon that "
@@ -655,6 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("presets", nargs="*", default=["default", "large"], help="presets to measure")
     b.add_argument("--train-steps", type=int, default=3, help="training steps to time per preset")
     b.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
+    b.add_argument("--threads", type=int, default=THREADS, help=threads_help)
     b.set_defaults(run=_bench)
 
     bd = commands.add_parser("bench-daemon", help="measure a running daemon: overhead, lines/s, memory",

@@ -5,6 +5,7 @@ cleanly: a daemon that is down or stuck costs a caller at most its timeout, neve
 Pure Python with pyzmq, so it also runs under Inkscape's own Python.
 """
 import json
+import socket as sockets
 from pathlib import Path
 
 import zmq
@@ -25,6 +26,27 @@ class DaemonError(RuntimeError):
         self.code = code
 
 
+def nobody_listens(endpoint: str) -> bool:
+    """True where nothing is bound at a tcp or ipc endpoint: the connection is refused at once.
+    A REQ socket would instead wait out its whole timeout, and starting a daemon on demand
+    asks this twice before it even loads the model."""
+    scheme, _, address = endpoint.partition("://")
+    try:
+        if scheme == "tcp":
+            host, _, port = address.rpartition(":")
+            host = "127.0.0.1" if host in ("*", "0.0.0.0") else host.strip("[]")
+            sockets.create_connection((host, int(port)), timeout=0.5).close()
+        elif scheme == "ipc":
+            with sockets.socket(sockets.AF_UNIX) as probe:
+                probe.settimeout(0.5)
+                probe.connect(address)
+    except (ConnectionRefusedError, FileNotFoundError):
+        return True
+    except (OSError, ValueError):   # unreachable, slow, or not an address we read: let ZeroMQ try
+        return False
+    return False
+
+
 class Client:
     def __init__(self, endpoint: str | None = None, timeout: float = 120.0, retries: int = 1,
                  keys: str | None = None):
@@ -43,6 +65,9 @@ class Client:
                                                           f"is {limit / 2**20:.0f} MiB (send fewer or smaller images)")
         timeout = self.timeout if timeout is None else timeout
         tries = 1 + (self.retries if retries is None else retries)
+        if nobody_listens(self.endpoint):
+            raise DaemonUnavailable(f"no inkscribe daemon is running at {self.endpoint}; start it with "
+                                    f"'inkscribe daemon'")
         for _ in range(tries):
             socket = self.context.socket(zmq.REQ)
             socket.setsockopt(zmq.LINGER, 0)

@@ -9,6 +9,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 VERSION = 1
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5717"
@@ -216,3 +217,21 @@ def write_message(lines: list[str], images: list[bytes] = (), **options) -> byte
                "images": [base64.b64encode(i).decode() for i in images]}
     message.update({k: v for k, v in options.items() if v is not None})
     return json.dumps(message).encode()
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def check_endpoint(endpoint: str, allow_remote: bool, keys: str | None = None) -> None:
+    """Refuse to listen beyond this machine unless asked to explicitly, with keys."""
+    url = urlparse(endpoint)
+    if url.scheme not in ("tcp", "ipc"):
+        raise ValueError(f"endpoint {endpoint!r}: use tcp://HOST:PORT or ipc://PATH")
+    if url.scheme == "tcp" and url.hostname not in LOCAL_HOSTS:
+        if not allow_remote:
+            raise ValueError(f"endpoint {endpoint!r} listens beyond this machine; "
+                             "pass --allow-remote to do that on purpose")
+        if not keys:
+            raise ValueError(f"endpoint {endpoint!r} listens beyond this machine, where anyone could use it: "
+                             "give --keys DIR (make them with 'inkscribe keys DIR') so that only clients "
+                             "holding a key are let in")

@@ -37,7 +37,6 @@ from .fair_queue import FairQueue
 from .keys import serve_securely
 
 ENVELOPE_BYTES = 4096   # room for routing frames beside a message at the size limit
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 @dataclass
@@ -58,21 +57,6 @@ class Job:
     envelope: list[bytes]        # ROUTER routing frames, to address the reply
     request: P.WriteRequest
     received: float
-
-
-def check_endpoint(endpoint: str, allow_remote: bool, keys: str | None = None) -> None:
-    """Refuse to listen beyond this machine unless asked to explicitly, with keys."""
-    url = urlparse(endpoint)
-    if url.scheme not in ("tcp", "ipc"):
-        raise ValueError(f"endpoint {endpoint!r}: use tcp://HOST:PORT or ipc://PATH")
-    if url.scheme == "tcp" and url.hostname not in LOCAL_HOSTS:
-        if not allow_remote:
-            raise ValueError(f"endpoint {endpoint!r} listens beyond this machine; "
-                             "pass --allow-remote to do that on purpose")
-        if not keys:
-            raise ValueError(f"endpoint {endpoint!r} listens beyond this machine, where anyone could use it: "
-                             "give --keys DIR (make them with 'inkscribe keys DIR') so that only clients "
-                             "holding a key are let in")
 
 
 class Frontend(zmq.Socket):
@@ -153,7 +137,7 @@ def versions_within(request: P.WriteRequest, limits: P.Limits) -> int:
 
 class Daemon:
     def __init__(self, writer: Writer, cfg: ServerConfig, info: dict):
-        check_endpoint(cfg.endpoint, cfg.allow_remote, cfg.keys)
+        P.check_endpoint(cfg.endpoint, cfg.allow_remote, cfg.keys)
         self.writer, self.cfg, self.info = writer, cfg, info
         self.jobs = FairQueue(cfg.limits.queued_per_client)
         self.stopping = threading.Event()

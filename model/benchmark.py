@@ -75,7 +75,9 @@ def write_time(writer: Writer, lines: list[str], trained: bool, versions: int = 
     return time.perf_counter() - started, sum(len(l.offsets) for l in out)
 
 
-def main(presets: list[str], train_steps: int = 3, device: str | None = None) -> None:
+def main(presets: list[str], train_steps: int = 3, device: str | None = None, threads: int | None = None) -> None:
+    if threads:
+        torch.set_num_threads(threads)
     device = pick_device(device)
     print(f"device: {device}, torch threads: {torch.get_num_threads()}")
     print(f"{'preset':8} {'versions':>8} {'params':>8} {'train pts/s':>12} {'line s':>7} {'10 lines s':>11} "

@@ -354,13 +354,13 @@ def test_killed_daemon_fails_the_client_within_its_timeout_and_restarts(weights)
         again.stop()
 
 
-def test_client_without_daemon_gives_up_quickly():
-    client = Client(free_endpoint(), timeout=0.5, retries=1)
+def test_client_without_daemon_gives_up_at_once_however_long_it_would_wait():
+    client = Client(free_endpoint(), timeout=60, retries=1)
     started = time.monotonic()
-    with pytest.raises(DaemonUnavailable, match="inkscribe daemon"):
+    with pytest.raises(DaemonUnavailable, match="no inkscribe daemon is running"):
         client.info()
-    assert time.monotonic() - started < 3
-    assert client.ping(timeout=0.2) is False
+    assert client.ping(timeout=60) is False
+    assert time.monotonic() - started < 1   # nothing listens: the connection is refused, no need to wait
 
 
 def test_sigterm_stops_cleanly_and_frees_the_endpoint(weights):
