@@ -34,6 +34,8 @@ _ABOVE = {
     "double acute": [[(-0.3, -0.3), (-0.05, -0.75)], [(0.05, -0.3), (0.3, -0.75)]],
     "thorn stem": [[(-0.3, 0.05), (-0.27, -0.7)]],            # þ: a p whose stem also rises
 }
+MAX_SLANT = 0.7     # dx per dy: 35 degrees, past what hands lean
+MARK_TURN, MARK_SIZE = 0.08, 0.08   # how much a hand's marks vary: radians, share of the size
 X_MIDDLE = 0.12   # the middle of the small letters in a word's frame, in x-heights below its y = 0
 # Strokes across a letter, from the middle of its ink (most of charset.FROM_LETTERS).
 _ACROSS = {
@@ -87,6 +89,7 @@ def with_marks(offsets: np.ndarray, positions: np.ndarray, marks: list[tuple[int
     points = np.concatenate(strokes)
     keep = np.ones(len(points), bool)
     ends = np.cumsum([len(s) for s in strokes])[:-1]
+    hand = _hand(strokes)
     added = []
     for letter, name in marks:
         near = np.abs(positions - letter)
@@ -109,9 +112,33 @@ def with_marks(offsets: np.ndarray, positions: np.ndarray, marks: list[tuple[int
             anchor, shape = np.array([centre, middle]), _ACROSS[name]
         else:
             anchor, shape = np.array([centre, own[:, 1].min()]), _ABOVE[name]
-        added += [(np.array(s, np.float32) * x_height + anchor).astype(np.float32) for s in shape]
+        added += [(hand @ np.array(s, np.float32).T).T * x_height + anchor for s in shape]
     kept = [s[k] for s, k in zip(np.split(points, ends), np.split(keep, ends)) if k.any()]
-    return to_offsets(kept + added)
+    return to_offsets(kept + [a.astype(np.float32) for a in added])
+
+
+def slant(strokes: list[np.ndarray]) -> float:
+    """How far the word's near-vertical strokes lean: dx per dy (negative leans right, as y
+    grows downwards), the length-weighted median, 0 where there are too few to tell."""
+    steps = [np.diff(s, axis=0) for s in strokes if len(s) > 1]
+    steps = np.concatenate(steps) if steps else np.zeros((0, 2))
+    steep = steps[np.abs(steps[:, 1]) > np.abs(steps[:, 0]) + 1e-6]
+    if len(steep) < 3:
+        return 0.0
+    ratio, weight = steep[:, 0] / steep[:, 1], np.hypot(steep[:, 0], steep[:, 1])
+    order = np.argsort(ratio)
+    median = ratio[order][np.searchsorted(np.cumsum(weight[order]), weight.sum() / 2)]
+    return float(np.clip(median, -MAX_SLANT, MAX_SLANT))
+
+
+def _hand(strokes: list[np.ndarray]) -> np.ndarray:
+    """The 2x2 map from a mark's drawn shape to this word's: sheared to the writer's slant,
+    and turned and sized a little differently each time, as a hand's marks are. Seeded by
+    the word's own ink, so the same word gets the same marks."""
+    rng = np.random.default_rng(int(sum(float(np.abs(s).sum()) for s in strokes) * 1000) % 2**32)
+    turn, size = rng.normal(0, MARK_TURN), 1 + rng.normal(0, MARK_SIZE)
+    c, s = np.cos(turn), np.sin(turn)
+    return np.array([[1, slant(strokes)], [0, 1]]) @ (size * np.array([[c, -s], [s, c]]))
 
 
 def _reshape(points, keep, mine, ends, scale, turned, shift, below, hidden, x_height):

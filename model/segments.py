@@ -5,6 +5,8 @@ written before the cut lies left of every stroke written after it. Lines whose c
 gaps do not single out one cut per space (a word written in two goes, dots added at the
 end of the line, words that touch) give no words: better none than mislabelled ones.
 """
+import re
+
 import numpy as np
 
 from .iamondb import Line
@@ -89,9 +91,10 @@ def word_gaps(offsets: np.ndarray, text: str) -> np.ndarray | None:
 
 CLOSING, OPENING, QUOTES = set(",.;:!?)]}»"), set("([{¿¡«"), {'"', "'"}
 TIGHT = 0.25   # share of the word gap left before a lone closing mark, or after a lone opening one
-# Marks written as words of their own even when typed against a word ("¿Qué", "»Text«"):
-# the model never saw a word begin with them, and writes them poorly there.
-APART = "¿¡«»"
+# Marks written as words of their own even when typed against a word ("¿Qué", "»Text«",
+# "20°C"): the model never saw a word begin with them, nor ° inside one, and writes them
+# poorly there.
+APART = re.compile("([¿¡«»°])")
 
 
 def words_of(line: str) -> tuple[list[str], list[bool]]:
@@ -99,9 +102,7 @@ def words_of(line: str) -> tuple[list[str], list[bool]]:
     typed together (then written close)."""
     words, together = [], []
     for typed in line.split():
-        core = typed.strip(APART)
-        head = typed[:typed.index(core)] if core else typed
-        parts = [*head, *([core] if core else []), *typed[len(head) + len(core):]]
+        parts = [p for p in APART.split(typed) if p]
         together += [False] * bool(words) + [True] * (len(parts) - 1)
         words += parts
     return words, together

@@ -18,7 +18,7 @@ from inkscribe.model import strokes as S
 from inkscribe.model.batches import Collator, alignment
 from inkscribe.model.charset import UnknownCharacterError, encode, normalise, split_marks
 from inkscribe.model.checkpoint import load_model
-from inkscribe.model.config import DataConfig, TrainConfig, preset
+from inkscribe.model.config import DATA_X_HEIGHT, DataConfig, TrainConfig, preset
 from inkscribe.model.loss import losses
 from inkscribe.model.network import HandwritingModel, decoder_inputs
 from inkscribe.model.config import PathConfig
@@ -26,7 +26,7 @@ from inkscribe.model.paths import path_data, strokes_of
 from inkscribe.model.svg import standalone_svg
 from inkscribe.model.references import PICTURES, pen_width, picture, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
-from inkscribe.model.accents import with_marks
+from inkscribe.model.accents import slant, with_marks
 from inkscribe.model.segments import join_words, spacing, split_words, with_words, word_gaps, words_of
 from inkscribe.model.strokes import to_offsets, to_strokes
 from inkscribe.model.train import train
@@ -102,7 +102,22 @@ def test_symbols_the_data_lacks_are_made_from_the_writers_own_letters():
     assert len(section) == 4 and section[3][:, 1].mean() > section[1][:, 1].mean()   # an S above another
     chevrons = mark("hidden", "left chevrons")
     assert len(chevrons) == 4 and all(np.allclose(a, b) for a, b in zip(chevrons[:2], [strokes[0], strokes[2]]))
-    assert all(abs(c[:, 0].mean() - 4) < 2.5 for c in chevrons[2:])           # in the stand-in's place
+    assert all(abs(c[:, 0].mean() - 5) < 2.5 for c in chevrons[2:])           # in the stand-in's place
+
+
+def test_marks_lean_with_the_writers_slant_and_vary_a_little_as_a_hands_do():
+    leaning = [np.array([[4 * k + 3, -5], [4 * k, 0]], np.float32) for k in range(3)]   # tops 3 to the right
+    assert slant(leaning) == pytest.approx(-0.6)
+    reading = np.repeat([0.0, 1.0, 2.0], 2)
+    stem = lambda strokes: to_strokes(with_marks(to_offsets(strokes), reading, [(1, "thorn stem")], 3))[-1]
+    upright = [s * np.array([0, 1], np.float32) + np.array([4 * k, 0], np.float32) for k, s in enumerate(leaning)]
+    lean = lambda s: (s[-1, 0] - s[0, 0]) / (s[-1, 1] - s[0, 1])
+    assert lean(stem(leaning)) < lean(stem(upright)) - 0.4       # the rising stem leans as the letters do
+    assert np.allclose(stem(leaning), stem(leaning))              # the same word, the same marks
+    # Other words, other marks: each stem its own length, all near the drawn one (0.75 x-heights).
+    lengths = [np.ptp(stem([s + np.array([dx, 0], np.float32) for s in upright])[:, 1]) / DATA_X_HEIGHT
+               for dx in (0.5, 1.0, 1.5, 2.0)]
+    assert len(set(np.round(lengths, 4))) == 4 and all(0.55 < n < 0.95 for n in lengths)
 
 
 def _batch(lines, style=True):
@@ -180,10 +195,11 @@ def test_a_line_splits_into_its_words_at_the_spaces_and_joins_back(lines):
     np.testing.assert_allclose(word_gaps(joined, line.text), [9, 9], atol=1e-4)
     # Punctuation typed apart from its word is written close to it.
     assert spacing(["Yes", ",", "she", "said", ":", '"', "go", '"'], 8.0) == [2, 8, 8, 2, 8, 2, 2]
-    # ¿ ¡ « » typed against a word are written as words of their own, close to it.
-    words, together = words_of("\u00bfS\u00ed? \u00bbText\u00ab und \u00ab oui \u00bb")
-    assert words == ["\u00bf", "S\u00ed?", "\u00bb", "Text", "\u00ab", "und", "\u00ab", "oui", "\u00bb"]
-    assert spacing(words, 8.0, together) == [2, 8, 2, 2, 8, 8, 2, 2]
+    # ¿ ¡ « » ° typed against a word are written as words of their own, close to it.
+    words, together = words_of("\u00bfS\u00ed? \u00bbText\u00ab und \u00ab oui \u00bb 20\u00b0C")
+    assert words == ["\u00bf", "S\u00ed?", "\u00bb", "Text", "\u00ab", "und", "\u00ab", "oui", "\u00bb",
+                     "20", "\u00b0", "C"]
+    assert spacing(words, 8.0, together) == [2, 8, 2, 2, 8, 8, 2, 2, 8, 2, 2]
     assert split_words(line.offsets, "the quickfox") is None        # two spaces' worth of ink, one space
     assert split_words(line.offsets, "the quick fox jumps") is None  # more words than the ink holds
 
