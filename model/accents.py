@@ -33,6 +33,7 @@ _ABOVE = {
     "breve": [[(-0.28, -0.7), (-0.15, -0.42), (0.15, -0.42), (0.28, -0.7)]],
     "double acute": [[(-0.3, -0.3), (-0.05, -0.75)], [(0.05, -0.3), (0.3, -0.75)]],
     "thorn stem": [[(-0.3, 0.05), (-0.27, -0.7)]],            # þ: a p whose stem also rises
+    "capital thorn stem": [[(-0.35, 0.05), (-0.32, -0.55)]],  # Þ: ... and the lowered P's
 }
 MAX_SLANT = 0.7     # dx per dy: 35 degrees, past what hands lean
 MARK_TURN, MARK_SIZE = 0.08, 0.08   # how much a hand's marks vary: radians, share of the size
@@ -72,7 +73,9 @@ _RESHAPED = {
     "small capital": (0.5, False, (0.0, 0.0), 0, False),          # © inside its circle
     "section": (0.7, False, (0.0, -0.2), 0.55, False),            # §: an S above another
     "hidden": (1.0, False, (0.0, 0.0), 0, True),     # « × ÷: the stand-in gives way to strokes
+    "lowered": (0.8, False, (0.0, 0.25), 0, False),  # Þ: a P whose bowl sits mid-stem, below
 }
+DOT = 0.4   # x-heights: the most a stroke may span and still be an i's dot
 
 
 def with_marks(offsets: np.ndarray, positions: np.ndarray, marks: list[tuple[int, str]], letters: int,
@@ -97,6 +100,9 @@ def with_marks(offsets: np.ndarray, positions: np.ndarray, marks: list[tuple[int
         if name in _RESHAPED:
             points, keep, copied = _reshape(points, keep, mine, ends, *_RESHAPED[name], x_height)
             added += copied
+            continue
+        if name == "undotted":
+            keep = keep & ~_dot(points, ends, mine, x_height)
             continue
         own = points[mine]
         # The reading position runs ahead of the pen at a word's end (it stops at the last
@@ -139,6 +145,24 @@ def _hand(strokes: list[np.ndarray]) -> np.ndarray:
     turn, size = rng.normal(0, MARK_TURN), 1 + rng.normal(0, MARK_SIZE)
     c, s = np.cos(turn), np.sin(turn)
     return np.array([[1, slant(strokes)], [0, 1]]) @ (size * np.array([[c, -s], [s, c]]))
+
+
+def _dot(points, ends, mine, x_height) -> np.ndarray:
+    """The points of the dot over a letter's ink (`mine`): the small stroke nearest above its
+    middle, wherever in the word the hand put it (dots often come after the word)."""
+    own = points[mine]
+    middle = (own[:, 0].min() + own[:, 0].max()) / 2
+
+    def distance(a, b):
+        stroke = points[a:b]
+        centre = (stroke.min(0) + stroke.max(0)) / 2
+        small, above = np.ptp(stroke, axis=0).max() <= DOT * x_height, centre[1] < np.median(own[:, 1])
+        return abs(centre[0] - middle) if small and above else np.inf
+
+    a, b = min(zip([0, *ends], [*ends, len(points)]), key=lambda ab: distance(*ab))
+    dot = np.zeros(len(points), bool)
+    dot[a:b] = distance(a, b) < x_height
+    return dot
 
 
 def _reshape(points, keep, mine, ends, scale, turned, shift, below, hidden, x_height):

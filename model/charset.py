@@ -36,6 +36,7 @@ FROM_LETTERS = {
     "ø": ("o", ["slash"]), "Ø": ("O", ["long slash"]), "ł": ("l", ["stem bar"]),
     "Ł": ("L", ["left stem bar"]), "đ": ("d", ["ascender bar"]), "Đ": ("D", ["left bar"]),
     "ð": ("d", ["eth bar"]), "Ð": ("D", ["left bar"]), "þ": ("p", ["thorn stem"]),
+    "Þ": ("P", ["lowered", "capital thorn stem"]), "ı": ("i", ["undotted"]),
     "ß": ("B", ["eszett stem"]), "¿": ("?", ["turned"]), "¡": ("!", ["turned"]),
     "°": ("o", ["degree"]), "·": (".", ["raised"]), "×": ("x", ["hidden", "times"]), "÷": ("-", ["hidden", "divide"]),
     "©": ("C", ["small capital", "circle"]), "§": ("S", ["section"]),
@@ -72,15 +73,12 @@ class UnknownCharacterError(ValueError):
         super().__init__(f"cannot write these characters: {shown}")
 
 
-# Characters that lose nothing a reader needs when written as plain letters, and that
-# Unicode does not decompose into one: what a person short of the letter would write.
-PLAIN = {"ı": "i", "Þ": "Th"}
 UNKNOWN = ("stop", "plain", "gap")   # what to do with a character the model cannot write
 
 
 def _plain(c: str) -> str:
     base = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
-    return PLAIN.get(c) or (base if base and all(b in _INDEX for b in base) else " ")
+    return base if base and all(b in _INDEX for b in base) else " "
 
 
 def normalise(text: str, unknown: str = "stop") -> str:

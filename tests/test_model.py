@@ -103,6 +103,11 @@ def test_symbols_the_data_lacks_are_made_from_the_writers_own_letters():
     chevrons = mark("hidden", "left chevrons")
     assert len(chevrons) == 4 and all(np.allclose(a, b) for a, b in zip(chevrons[:2], [strokes[0], strokes[2]]))
     assert all(abs(c[:, 0].mean() - 5) < 2.5 for c in chevrons[2:])           # in the stand-in's place
+    # ı: an i whose dot, written after the word as hands often do, is left out.
+    i = [np.array([[0, 0], [0, -2.5]], np.float32), np.array([[4, 0], [4, -2.5]], np.float32),
+         np.array([[0.1, -4.5], [0.2, -4.6]], np.float32)]
+    undotted = to_strokes(with_marks(to_offsets(i), np.array([0, 0, 1, 1, 1, 1.0]), [(0, "undotted")], 2))
+    assert len(undotted) == 2 and all(np.allclose(a, b) for a, b in zip(undotted, i[:2]))
 
 
 def test_marks_lean_with_the_writers_slant_and_vary_a_little_as_a_hands_do():
