@@ -49,6 +49,11 @@ _ACROSS = {
     "left stem bar": [[(-0.6, 0.15), (-0.05, -0.15)]],       # Ł
     "ascender bar": [[(0.05, -0.45), (0.6, -0.45)]],         # đ
     "eth bar": [[(-0.05, -0.35), (0.55, -0.65)]],            # ð: slanting across the ascender
+    "left ascender bar": [[(-0.6, -0.45), (0.0, -0.45)]],    # ħ
+    "top bar": [[(-0.55, -0.3), (0.55, -0.3)]],              # Ħ
+    "stem cross": [[(-0.3, 0.1), (0.3, 0.1)]],               # Ŧ ŧ
+    "cent bar": [[(0.05, -0.75), (-0.05, 0.75)]],            # ¢
+    "minus below": [[(-0.35, 0.55), (0.35, 0.55)]],          # ±
     "divide": [[(-0.3, 0.0), (0.3, 0.0)], [(0.0, -0.35)], [(0.0, 0.35)]],                    # ÷
     "times": [[(-0.28, -0.28), (0.28, 0.28)], [(0.28, -0.28), (-0.28, 0.28)]],                 # ×
     "circle": [[(0.75 * np.cos(a), 0.75 * np.sin(a)) for a in np.linspace(-0.5 * np.pi, 1.6 * np.pi, 17)]],   # ©
@@ -63,6 +68,8 @@ _BELOW = {
     "ogonek": [[(0.25, 0.0), (0.05, 0.3), (0.3, 0.45)]],
     # ß as many hands write it: a B whose stem runs on below the line.
     "eszett stem": [[(-0.3, -0.05), (-0.33, 0.35), (-0.36, 0.75)]],
+    "mu tail": [[(-0.3, -0.3), (-0.33, 0.2), (-0.36, 0.6)]],   # µ: a u whose first stem runs on down
+    "underline": [[(-0.3, 0.2), (0.3, 0.2)]],                  # ª º, under their raised letter
 }
 # The letter's own ink reshaped about its middle: (scale, turned over, shift in x-heights,
 # copies beneath, hidden). Done before any mark is placed, so marks follow the new shape.
@@ -74,6 +81,7 @@ _RESHAPED = {
     "section": (0.7, False, (0.0, -0.2), 0.55, False),            # §: an S above another
     "hidden": (1.0, False, (0.0, 0.0), 0, True),     # « × ÷: the stand-in gives way to strokes
     "lowered": (0.8, False, (0.0, 0.25), 0, False),  # Þ: a P whose bowl sits mid-stem, below
+    "superscript": (0.55, False, (0.0, -0.9), 0, False),   # ¹ ² ³ ª º: small, above the x-height
 }
 DOT = 0.4   # x-heights: the most a stroke may span and still be an i's dot
 

@@ -19,7 +19,10 @@ SUBSTITUTES = {
     "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ",
     "\t": " ",
     # Ligatures a hand writes as their two letters, joined.
-    "\u0153": "oe", "\u0152": "OE", "\u00e6": "ae", "\u00c6": "AE",
+    "\u0153": "oe", "\u0152": "OE", "\u00e6": "ae", "\u00c6": "AE", "\u0133": "ij", "\u0132": "IJ",
+    # Typed as one character, written as two: Catalan's l·l, Afrikaans' 'n.
+    "\u0140": "l\u00b7", "\u013f": "L\u00b7", "\u0149": "'n",
+    "\u00ad": "",   # a soft hyphen only says where a word may break
 }
 
 
@@ -37,6 +40,11 @@ FROM_LETTERS = {
     "Ł": ("L", ["left stem bar"]), "đ": ("d", ["ascender bar"]), "Đ": ("D", ["left bar"]),
     "ð": ("d", ["eth bar"]), "Ð": ("D", ["left bar"]), "þ": ("p", ["thorn stem"]),
     "Þ": ("P", ["lowered", "capital thorn stem"]), "ı": ("i", ["undotted"]),
+    "ħ": ("h", ["left ascender bar"]), "Ħ": ("H", ["top bar"]), "ŧ": ("t", ["stem cross"]),
+    "Ŧ": ("T", ["stem cross"]), "¢": ("c", ["cent bar"]), "±": ("+", ["minus below"]), "µ": ("u", ["mu tail"]),
+    "®": ("R", ["small capital", "circle"]),
+    "¹": ("1", ["superscript"]), "²": ("2", ["superscript"]), "³": ("3", ["superscript"]),
+    "ª": ("a", ["superscript", "underline"]), "º": ("o", ["superscript", "underline"]),
     "ß": ("B", ["eszett stem"]), "¿": ("?", ["turned"]), "¡": ("!", ["turned"]),
     "°": ("o", ["degree"]), "·": (".", ["raised"]), "×": ("x", ["hidden", "times"]), "÷": ("-", ["hidden", "divide"]),
     "©": ("C", ["small capital", "circle"]), "§": ("S", ["section"]),

@@ -88,6 +88,8 @@ def test_a_mark_is_drawn_over_the_letter_the_model_was_writing():
 
 
 def test_symbols_the_data_lacks_are_made_from_the_writers_own_letters():
+    assert split_marks(normalise("\u0133s 2\u00aa x\u00b2")) == ("ijs 2a x2", [(5, "superscript"), (5, "underline"),
+                                                                          (8, "superscript")])
     assert split_marks("\u00bf \u00b0 \u00ab \u00a7 \u00a9") == (
         "? o - S C", [(0, "turned"), (2, "degree"), (4, "hidden"), (4, "left chevrons"), (6, "section"),
                       (8, "small capital"), (8, "circle")])
