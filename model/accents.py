@@ -86,6 +86,11 @@ _RESHAPED = {
 DOT = 0.4   # x-heights: the most a stroke may span and still be an i's dot
 
 
+def drawn_strokes(name: str) -> int:
+    """How many strokes a mark adds after its word (reshaping a letter adds none)."""
+    return len({**_ABOVE, **_ACROSS, **_BELOW}.get(name, []))
+
+
 def with_marks(offsets: np.ndarray, positions: np.ndarray, marks: list[tuple[int, str]], letters: int,
                x_height: float = DATA_X_HEIGHT) -> np.ndarray:
     """A written word of `letters` letters, its offsets with each (letter index, mark) added

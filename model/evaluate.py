@@ -15,6 +15,7 @@ import torch
 
 from . import iamondb
 from .accent_texts import FRENCH, GERMAN
+from .accents import drawn_strokes
 from .batches import Collator
 from .benchmark import LINE as SPEED_LINE
 from .checkpoint import pick_device
@@ -22,6 +23,7 @@ from .config import EvalConfig, TrainConfig
 from .network import HandwritingModel
 from .judge import load_judge, retrieval as judged_retrieval
 from .cer import cer
+from .charset import normalise, split_marks
 from .reader import load_reader
 from .references import PICTURES, picture, render, scanned
 from .sampling import SampleConfig
@@ -173,24 +175,52 @@ PARAGRAPH_LINES = 4
 LONG_LINE = 300   # characters: the longest line a request may hold
 
 
-def _accents(writer: Writer, seeds: tuple[int, ...], cfg: EvalConfig, folder: Path) -> dict | None:
+def _accents(writer: Writer, seeds: tuple[int, ...], cfg: EvalConfig, folder: Path, english: list[str]) -> dict | None:
     """Sentences with accented letters in the model's own hand, read by tesseract's French
     and German models: written with their marks, and written plain (é as e), both read
-    against the accented text. None without those tesseract models."""
+    against the accented text; beside them, English validation lines of the same lengths
+    read by tesseract's English model; and the share of marks drawn over their own letter.
+    None without those tesseract models."""
     have = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.split() \
         if shutil.which("tesseract") else []
     if not {"fra", "deu"} <= set(have):
         return None
     plain = lambda t: "".join(c for c in unicodedata.normalize("NFD", t) if not unicodedata.combining(c))
-    found = {"marked": [], "plain": []}
+    found = {"marked": [], "plain": [], "english": [], "placed": []}
     for seed in seeds:
         sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
         for language, texts in (("fra", FRENCH), ("deu", GERMAN)):
             for kind, written in (("marked", texts), ("plain", [plain(t) for t in texts])):
                 lines = writer.write([Task(written, None, sample)])[0]
                 found[kind] += [cer(t, ocr(l.offsets, folder, language)) for t, l in zip(texts, lines)]
+                found["placed"] += [p for line in lines for p in _marks_placed(line)] if kind == "marked" else []
+            alike = [min(english, key=lambda e: abs(len(e) - len(t))) for t in texts]
+            found["english"] += [cer(e, ocr(l.offsets, folder)) for e, l in
+                                 zip(alike, writer.write([Task(alike, None, sample)])[0])]
     return {"accent_lines": len(found["marked"]), "cer_marked": float(np.mean(found["marked"])),
-            "cer_unmarked": float(np.mean(found["plain"]))}
+            "cer_unmarked": float(np.mean(found["plain"])), "cer_english": float(np.mean(found["english"])),
+            "marks": len(found["placed"]), "marks_placed": float(np.mean(found["placed"]))}
+
+
+def _marks_placed(line) -> list[bool]:
+    """For each mark the writer drew in a line: is it over (under, across) its own letter,
+    within one letter of where that letter sits in its word's ink?"""
+    placed = []
+    for word, first, last in line.words:
+        letters, marks = split_marks(normalise(word))
+        counts = [drawn_strokes(name) for _, name in marks]
+        ink = line.strokes[first:last - sum(counts)]
+        if not ink:
+            continue
+        left = min(s[:, 0].min() for s in ink)
+        width = max(max(s[:, 0].max() for s in ink) - left, 1e-6)
+        at = last - sum(counts)
+        for (letter, _), n in zip(marks, counts):
+            if n:
+                middle = np.mean([s[:, 0].mean() for s in line.strokes[at:at + n]])
+                placed.append(abs((middle - left) / width * len(letters) - 0.5 - letter) <= 1)
+                at += n
+    return placed
 
 
 def _size_spread(lines: list[np.ndarray]) -> float:
@@ -314,7 +344,8 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     (long_line,), = writer.write([Task([long_text], None, sample)])
     figures["long_line"] = (len(long_text), long_line.ended)
     with tempfile.TemporaryDirectory() as tmp:
-        figures["accents"] = _accents(writer, cfg.seeds, cfg, Path(tmp)) if cfg.accents else None
+        figures["accents"] = (_accents(writer, cfg.seeds, cfg, Path(tmp), [lines[i].text for i in picks])
+                              if cfg.accents else None)
 
     if cfg.hands_dir:
         write_hands(writer, ref_hands[:HANDS], Path(cfg.hands_dir), sample)
@@ -413,7 +444,12 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         *([] if not f.get("accents") else [
             f"| French and German sentences with accents ({f['accents']['accent_lines']} lines, own hand; tesseract "
             f"fra/deu): CER written with the marks / written plain, both against the accented text | "
-            f"{f['accents']['cer_marked']:.3f} / {f['accents']['cer_unmarked']:.3f} |"]),
+            f"{f['accents']['cer_marked']:.3f} / {f['accents']['cer_unmarked']:.3f} |",
+            f"| English validation lines of the same lengths, own hand (tesseract eng); the accented CER over it "
+            f"(goal ≤ 1.2) | {f['accents']['cer_english']:.3f}; "
+            f"{f['accents']['cer_marked'] / max(f['accents']['cer_english'], 1e-6):.2f} |",
+            f"| marks drawn over their own letter (of {f['accents']['marks']}) | "
+            f"{f['accents']['marks_placed']:.2f} |"]),
         "", f"Style from the pictures people have ({f['writers']} writers; the style the model's encoder reads "
         "from each picture against that of clean renderings of another line by each writer; top-1 retrieval, and "
         "pictures refused):", "",
