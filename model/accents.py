@@ -8,7 +8,8 @@ that holds the symbol's place and gives way to its strokes (« × ÷).
 import numpy as np
 
 from .config import DATA_X_HEIGHT
-from .strokes import to_offsets, to_strokes
+from .strokes import lean, to_offsets, to_strokes
+
 
 def _corner(start, tip, end, per_arm: int = 4) -> list[tuple[float, float]]:
     """Two straight arms meeting at `tip`, in enough points that smoothing keeps the corner."""
@@ -136,20 +137,6 @@ def with_marks(offsets: np.ndarray, positions: np.ndarray, marks: list[tuple[int
     return to_offsets(kept + [a.astype(np.float32) for a in added])
 
 
-def slant(strokes: list[np.ndarray]) -> float:
-    """How far the word's near-vertical strokes lean: dx per dy (negative leans right, as y
-    grows downwards), the length-weighted median, 0 where there are too few to tell."""
-    steps = [np.diff(s, axis=0) for s in strokes if len(s) > 1]
-    steps = np.concatenate(steps) if steps else np.zeros((0, 2))
-    steep = steps[np.abs(steps[:, 1]) > np.abs(steps[:, 0]) + 1e-6]
-    if len(steep) < 3:
-        return 0.0
-    ratio, weight = steep[:, 0] / steep[:, 1], np.hypot(steep[:, 0], steep[:, 1])
-    order = np.argsort(ratio)
-    median = ratio[order][np.searchsorted(np.cumsum(weight[order]), weight.sum() / 2)]
-    return float(np.clip(median, -MAX_SLANT, MAX_SLANT))
-
-
 def _hand(strokes: list[np.ndarray]) -> np.ndarray:
     """The 2x2 map from a mark's drawn shape to this word's: sheared to the writer's slant,
     and turned and sized a little differently each time, as a hand's marks are. Seeded by
@@ -157,7 +144,8 @@ def _hand(strokes: list[np.ndarray]) -> np.ndarray:
     rng = np.random.default_rng(int(sum(float(np.abs(s).sum()) for s in strokes) * 1000) % 2**32)
     turn, size = rng.normal(0, MARK_TURN), 1 + rng.normal(0, MARK_SIZE)
     c, s = np.cos(turn), np.sin(turn)
-    return np.array([[1, slant(strokes)], [0, 1]]) @ (size * np.array([[c, -s], [s, c]]))
+    slant = np.clip(lean(strokes, least=3), -MAX_SLANT, MAX_SLANT)
+    return np.array([[1, slant], [0, 1]]) @ (size * np.array([[c, -s], [s, c]]))
 
 
 def _dot(points, ends, mine, x_height) -> np.ndarray:

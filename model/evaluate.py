@@ -29,7 +29,7 @@ from .references import PICTURES, picture, render, scanned
 from .sampling import SampleConfig
 from .segments import word_gaps
 from .sheet import sample_sheet
-from .strokes import to_strokes
+from .strokes import lean, to_strokes
 from .train import validate
 from .writer import Hand, NoHandwritingFound, Task, Writer
 
@@ -50,17 +50,7 @@ def ocr(offsets: np.ndarray, folder: Path, language: str = "eng") -> str | None:
 
 def slant(offsets: np.ndarray) -> float:
     """Degrees from vertical of the near-vertical pen-down segments (positive: leaning right)."""
-    angles, weights = [], []
-    for s in to_strokes(offsets):
-        d = np.diff(s, axis=0)
-        steep = np.abs(d[:, 1]) > np.abs(d[:, 0])
-        angles += list(-np.degrees(np.arctan(d[steep, 0] / d[steep, 1])))  # y grows downwards
-        weights += list(np.hypot(d[steep, 0], d[steep, 1]))
-    if not angles:
-        return 0.0
-    order = np.argsort(angles)
-    cumulative = np.cumsum(np.array(weights)[order])
-    return float(np.array(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+    return float(-np.degrees(np.arctan(lean(to_strokes(offsets)))))
 
 
 def width_per_char(offsets: np.ndarray, text: str) -> float:

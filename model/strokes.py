@@ -80,3 +80,17 @@ def to_strokes(offsets: np.ndarray) -> list[np.ndarray]:
     points = np.cumsum(offsets[:, :2], axis=0)
     ends = np.flatnonzero(offsets[:, 2] > 0.5) + 1
     return [s for s in np.split(points, ends) if len(s)]
+
+
+def lean(strokes: list[np.ndarray], least: int = 1) -> float:
+    """How far the near-vertical pen-down segments lean: dx per dy, the length-weighted
+    median (negative leans right, as y grows downwards); 0 with fewer than `least` of them."""
+    steps = [np.diff(s, axis=0) for s in strokes if len(s) > 1]
+    steps = np.concatenate(steps) if steps else np.zeros((0, 2))
+    steep = steps[np.abs(steps[:, 1]) > np.abs(steps[:, 0])]
+    if len(steep) < max(least, 1):
+        return 0.0
+    ratio, weight = steep[:, 0] / steep[:, 1], np.hypot(steep[:, 0], steep[:, 1])
+    order = np.argsort(ratio)
+    cumulative = np.cumsum(weight[order])
+    return float(ratio[order][np.searchsorted(cumulative, cumulative[-1] / 2)])

@@ -26,9 +26,9 @@ from inkscribe.model.paths import path_data, strokes_of
 from inkscribe.model.svg import standalone_svg
 from inkscribe.model.references import PICTURES, pen_width, picture, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
-from inkscribe.model.accents import slant, with_marks
+from inkscribe.model.accents import with_marks
 from inkscribe.model.segments import join_words, spacing, split_words, with_words, word_gaps, words_of
-from inkscribe.model.strokes import to_offsets, to_strokes
+from inkscribe.model.strokes import lean, to_offsets, to_strokes
 from inkscribe.model.train import train
 from inkscribe.model.writer import Hand, NoHandwritingFound, Task, Writer
 
@@ -114,12 +114,12 @@ def test_symbols_the_data_lacks_are_made_from_the_writers_own_letters():
 
 def test_marks_lean_with_the_writers_slant_and_vary_a_little_as_a_hands_do():
     leaning = [np.array([[4 * k + 3, -5], [4 * k, 0]], np.float32) for k in range(3)]   # tops 3 to the right
-    assert slant(leaning) == pytest.approx(-0.6)
+    assert lean(leaning) == pytest.approx(-0.6)
     reading = np.repeat([0.0, 1.0, 2.0], 2)
     stem = lambda strokes: to_strokes(with_marks(to_offsets(strokes), reading, [(1, "thorn stem")], 3))[-1]
     upright = [s * np.array([0, 1], np.float32) + np.array([4 * k, 0], np.float32) for k, s in enumerate(leaning)]
-    lean = lambda s: (s[-1, 0] - s[0, 0]) / (s[-1, 1] - s[0, 1])
-    assert lean(stem(leaning)) < lean(stem(upright)) - 0.4       # the rising stem leans as the letters do
+    tilt = lambda s: (s[-1, 0] - s[0, 0]) / (s[-1, 1] - s[0, 1])
+    assert tilt(stem(leaning)) < tilt(stem(upright)) - 0.4       # the rising stem leans as the letters do
     assert np.allclose(stem(leaning), stem(leaning))              # the same word, the same marks
     # Other words, other marks: each stem its own length, all near the drawn one (0.75 x-heights).
     lengths = [np.ptp(stem([s + np.array([dx, 0], np.float32) for s in upright])[:, 1]) / DATA_X_HEIGHT
