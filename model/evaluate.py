@@ -27,7 +27,7 @@ from .charset import normalise, split_marks
 from .reader import load_reader
 from .references import PICTURES, picture, render, scanned
 from .sampling import SampleConfig
-from .segments import word_gaps
+from .segments import word_gaps, words_of
 from .sheet import sample_sheet
 from .strokes import lean, to_strokes
 from .train import validate
@@ -197,6 +197,8 @@ def _marks_placed(line) -> list[bool]:
     within one letter of where that letter sits in its word's ink?"""
     placed = []
     for word, first, last in line.words:
+        if len(words_of(word)[0]) > 1:   # written in pieces, each with its marks after it: not judged
+            continue
         letters, marks = split_marks(normalise(word))
         counts = [drawn_strokes(name) for _, name in marks]
         ink = line.strokes[first:last - sum(counts)]

@@ -168,7 +168,12 @@ class Writer:
                 off = join_words(written, spacing(words, gap, together))
                 strokes = strokes_of(off, task.paths[i] if isinstance(task.paths, list) else task.paths)
                 ends = np.cumsum([0] + [int(o[:, 2].sum()) for o in written])   # strokes end where the pen lifts
-                lines.append(WrittenLine(text, off, strokes, [path_data(s) for s in strokes], ended,
-                                         [(w, int(a), int(b)) for w, a, b in zip(words, ends, ends[1:])]))
+                spans = []   # words as typed: a ¿ written apart from its word still belongs to it
+                for w, a, b, joined in zip(words, ends, ends[1:], [False, *together]):
+                    if joined:
+                        spans[-1] = (spans[-1][0] + w, spans[-1][1], int(b))
+                    else:
+                        spans.append((w, int(a), int(b)))
+                lines.append(WrittenLine(text, off, strokes, [path_data(s) for s in strokes], ended, spans))
             out.append(lines)
         return out

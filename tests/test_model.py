@@ -238,6 +238,11 @@ def test_a_request_is_written_word_by_word_with_the_writers_spacing():
     width = lambda line: np.ptp(np.concatenate(line.strokes)[:, 0])
     assert width(wide) - width(narrow) == pytest.approx(2 * 28 * PathConfig().scale, rel=1e-3)
     assert len(wide.offsets) <= 3 * (2 * 3 + 20)   # each word has its own length guard
+    # A ¿ or « written apart from its word is listed with it, as typed: reflow keeps them together.
+    (marked,), = writer.write([Task(["\u00bfS\u00ed? \u00aboui\u00bb"], None, cfg)])
+    assert [w for w, _, _ in marked.words] == ["\u00bfS\u00ed?", "\u00aboui\u00bb"]
+    assert marked.words[0][1] == 0 and marked.words[0][2] == marked.words[1][1]
+    assert marked.words[1][2] == len(marked.strokes)
 
 
 def _tiny_run(tmp_path, lines, steps, resume=False):
