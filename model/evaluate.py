@@ -90,6 +90,11 @@ def x_height(offsets: np.ndarray) -> float:
     return float(hi - lo)
 
 
+def size_ratio(offsets: np.ndarray) -> float:
+    """How large the small letters are beside the tall ones: x-height over ink height."""
+    return x_height(offsets) / max(ink_height(offsets), 1e-6)
+
+
 def gap_per_height(offsets: np.ndarray, text: str) -> float | None:
     """Median space between words over the ink's height; None where the words do not part cleanly."""
     gaps = word_gaps(offsets, text)
@@ -301,6 +306,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
 
     real_slant = [slant(lines[i].offsets) for i in refs]
     real_width = [width_per_char(lines[i].offsets, lines[i].text) for i in refs]
+    real_size = [size_ratio(lines[i].offsets) for i in refs]
     figures.update({
         "writers": len(refs),
         "retrieval_real": retrieval([lines[i].offsets for i in targets]),
@@ -310,6 +316,8 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
         "slant_r_plain": _pearson(real_slant, [slant(o) for o in plain]),
         "width_r_styled": _pearson(real_width, [width_per_char(o, t) for o, t in zip(styled, target_texts)]),
         "width_r_plain": _pearson(real_width, [width_per_char(o, t) for o, t in zip(plain, target_texts)]),
+        "size_r_styled": _pearson(real_size, [size_ratio(o) for o in styled]),
+        "size_r_plain": _pearson(real_size, [size_ratio(o) for o in plain]),
     })
 
     # Style from the pictures people have: the same writers' lines as phone photos, pencil,
@@ -431,6 +439,8 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"{_f(f['slant_r_styled'], 2)} / {_f(f['slant_r_plain'], 2)} |",
         f"| letter width correlation with the reference writer: styled / no style | "
         f"{_f(f['width_r_styled'], 2)} / {_f(f['width_r_plain'], 2)} |",
+        f"| size ratio (x-height over ink height) correlation with the reference writer: styled / no style | "
+        f"{_f(f['size_r_styled'], 2)} / {_f(f['size_r_plain'], 2)} |",
         f"| seconds for a 44-character line (alone, this machine) | {_f(f['seconds_per_line'], 2)} |",
         f"| a {f['long_line'][0]}-character line ends by itself | {'yes' if f['long_line'][1] else 'no'} |",
         *([] if not f.get("accents") else [

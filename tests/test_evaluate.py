@@ -9,9 +9,10 @@ import synthetic
 from inkscribe.model.config import EvalConfig, JudgeConfig, preset
 from inkscribe.model.iamondb import Line
 from inkscribe.model.judge import load_judge, retrieval, save_judge, train_judge
-from inkscribe.model.evaluate import _size_spread, cer, evaluate, gap_per_height, slant, words_found, x_height
+from inkscribe.model.evaluate import (_size_spread, cer, evaluate, gap_per_height, size_ratio, slant, words_found,
+                                      x_height)
 from inkscribe.model.network import HandwritingModel
-from inkscribe.model.strokes import normalise, to_offsets
+from inkscribe.model.strokes import normalise, to_offsets, to_strokes
 
 
 def test_character_error_rate_counts_edits():
@@ -45,6 +46,10 @@ def test_spacing_and_size_measures_follow_the_writing():
     assert x_height(bigger) == pytest.approx(1.5 * x_height(line), rel=0.02)
     assert _size_spread([line, line, line]) == pytest.approx(0, abs=1e-6)
     assert _size_spread([line, bigger]) == pytest.approx(0.2, rel=0.05)
+    # Taller letters beside the small ones lower the size ratio; scaling the whole line does not.
+    tall = to_offsets([s + [0, 0] if k % 3 else s * [1, 2.5] for k, s in enumerate(to_strokes(line))])
+    assert size_ratio(bigger) == pytest.approx(size_ratio(line), rel=0.02)
+    assert size_ratio(tall) < 0.8 * size_ratio(line)
 
 
 def _writers(count: int, lines: int, seed: int = 0) -> list[Line]:
@@ -79,7 +84,7 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=3, hands_dir=str(tmp_path / "hands"), accents=False)
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
-    for measure in ["validation NLL", "tesseract CER", "complete lines", "style retrieval", "slant correlation",
+    for measure in ["validation NLL", "tesseract CER", "complete lines", "style retrieval", "slant correlation", "size ratio",
                     "word gap over ink height", "size spread across a paragraph", "ink height, model / real",
                     "seconds for a 44-character line", "Style from the pictures people have", "phone photo", "character line ends by itself"]:
         assert measure in report
