@@ -360,32 +360,34 @@ def _keys(args) -> int:
     return 0
 
 
-def _judge(args) -> int:
+def _train_and_save(args, cfg, train, save, data: str, figure: str, says: str) -> int:
+    """Trains and saves one of the networks kept apart from the model (the judge, the reader)."""
     from inkscribe.model import iamondb
+
+    lines = iamondb.load(_data(args))
+    network, score = train(lines["train"], lines["valid"], cfg)
+    save(network, Path(args.out), {"data": data + " (non-commercial research licence of IAM-OnDB)",
+                                   "steps": cfg.steps, figure: score})
+    print(f"wrote {args.out}: {says} {score:.3f}")
+    return 0
+
+
+def _judge(args) -> int:
     from inkscribe.model.config import JudgeConfig
     from inkscribe.model.judge import save_judge, train_judge
 
     cfg = JudgeConfig(steps=args.steps)
-    data = iamondb.load(_data(args))
-    judge, score = train_judge(data["train"], data["valid"], cfg)
-    save_judge(judge, Path(args.out), {"data": "IAM-OnDB trainset lines (eval only; non-commercial research "
-                                               "licence of IAM-OnDB)", "steps": cfg.steps, "valid_retrieval": score})
-    print(f"wrote {args.out}: top-1 retrieval of real lines among {cfg.writers} validation writers {score:.2f}")
-    return 0
+    return _train_and_save(args, cfg, train_judge, save_judge, "IAM-OnDB trainset lines, for eval only",
+                          "valid_retrieval", f"top-1 retrieval of real lines among {cfg.writers} validation writers")
 
 
 def _reader(args) -> int:
-    from inkscribe.model import iamondb
     from inkscribe.model.config import ReaderConfig
     from inkscribe.model.reader import save_reader, train_reader
 
     cfg = ReaderConfig(steps=args.steps)
-    data = iamondb.load(_data(args))
-    reader, cer = train_reader(data["train"], data["valid"], cfg)
-    save_reader(reader, Path(args.out), {"data": "words cut from IAM-OnDB trainset lines (non-commercial research "
-                                                 "licence of IAM-OnDB)", "steps": cfg.steps, "valid_word_cer": cer})
-    print(f"wrote {args.out}: CER on {cfg.valid_words} validation words {cer:.3f}")
-    return 0
+    return _train_and_save(args, cfg, train_reader, save_reader, "words cut from IAM-OnDB trainset lines",
+                          "valid_word_cer", f"CER on {cfg.valid_words} validation words")
 
 
 def _distil(args) -> int:

@@ -75,7 +75,7 @@ def train_judge(train: list[Line], valid: list[Line], cfg: JudgeConfig) -> tuple
     optimizer = torch.optim.AdamW(judge.parameters(), lr=cfg.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, cfg.lr, total_steps=cfg.steps)
     for _ in tqdm(range(cfg.steps), desc="judge: training", unit="step"):
-        picked = rng.choice(len(forms), cfg.forms_per_batch, replace=False)
+        picked = rng.choice(len(forms), min(cfg.forms_per_batch, len(forms)), replace=False)
         tiles = []
         for k in picked:
             lines = bank[forms[k]]
@@ -98,7 +98,7 @@ def validation_retrieval(judge: Judge, valid: list[Line], writers: int) -> float
     pairs = [ls[:2] for _, ls in sorted(by_form.items()) if len(ls) >= 2]
     scores = [retrieval(judge, [b.offsets for _, b in group], [a.offsets for a, _ in group])
               for group in (pairs[i:i + writers] for i in range(0, len(pairs) - writers + 1, writers))]
-    return float(np.mean(scores))
+    return float(np.mean(scores)) if scores else float("nan")   # fewer validation writers than a group
 
 
 def save_judge(judge: Judge, path: Path, card: dict) -> None:

@@ -111,7 +111,7 @@ def train_reader(train: list[Line], valid: list[Line], cfg: ReaderConfig) -> tup
     order = np.argsort([len(w.offsets) for w in words])
     for _ in (bar := tqdm(range(cfg.steps), desc="reader: training", unit="step")):
         # Words of like length together: little padding, and the LSTM's cost is the longest.
-        start = rng.integers(0, len(order) - cfg.batch)
+        start = rng.integers(0, max(1, len(order) - cfg.batch + 1))   # all of them, when fewer than a batch
         picked = [words[i] for i in order[start:start + cfg.batch]]
         x, lengths = _batch([distorted(w.offsets, rng) for w in picked])
         targets, target_lengths = _targets([w.text for w in picked])

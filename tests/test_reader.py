@@ -5,7 +5,9 @@ import numpy as np
 import torch
 
 import synthetic
+from inkscribe.daemon.cli import main
 from inkscribe.model.config import ReaderConfig, preset
+from inkscribe.model.judge import load_judge
 from inkscribe.model.network import HandwritingModel
 from inkscribe.model.reader import Reader, load_reader, misreading, read, save_reader, train_reader
 from inkscribe.model.sampling import SampleConfig, generate, guard
@@ -102,3 +104,16 @@ def test_expert_iteration_keeps_each_words_most_legible_version_and_trains_on_it
                       batch_points=60, extra_words=str(tmp_path / "words.npz")),
           data={"train": lines, "valid": lines[:2]})
     assert f"{len(kept)} more from {tmp_path / 'words.npz'}" in capsys.readouterr().out
+
+
+def test_the_reader_and_the_judge_are_trained_from_the_command_line(tmp_path, capsys):
+    synthetic.official_layout(tmp_path / "iam", archives=False)
+    where = ["--steps", "2", "--data", str(tmp_path / "iam"), "--cache", str(tmp_path / "cache")]
+    assert main(["reader", "--out", str(tmp_path / "reader.pt"), *where]) == 0
+    assert main(["judge", "--out", str(tmp_path / "judge.pt"), *where]) == 0
+    said = capsys.readouterr().out
+    assert "CER on" in said and "top-1 retrieval" in said
+    assert load_reader(tmp_path / "reader.pt") is not None and load_judge(tmp_path / "judge.pt") is not None
+    cards = [torch.load(tmp_path / f, weights_only=False)["card"] for f in ("reader.pt", "judge.pt")]
+    assert [sorted(c) for c in cards] == [["data", "steps", "valid_word_cer"], ["data", "steps", "valid_retrieval"]]
+    assert all("IAM-OnDB" in c["data"] and c["steps"] == 2 for c in cards)
