@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from lxml import etree
-from PIL import Image
+from PIL import Image, ImageFilter
 
 import synthetic
 from inkscribe.model import gmm, iamondb
@@ -18,13 +18,13 @@ from inkscribe.model import strokes as S
 from inkscribe.model.batches import Collator, alignment
 from inkscribe.model.charset import UnknownCharacterError, encode, normalise, split_marks
 from inkscribe.model.checkpoint import load_model
-from inkscribe.model.config import DATA_X_HEIGHT, DataConfig, TrainConfig, preset
+from inkscribe.model.config import DATA_X_HEIGHT, LINE_HEIGHT, DataConfig, TrainConfig, preset
 from inkscribe.model.loss import losses
 from inkscribe.model.network import HandwritingModel, decoder_inputs
 from inkscribe.model.config import PathConfig
 from inkscribe.model.paths import path_data, strokes_of
 from inkscribe.model.svg import standalone_svg
-from inkscribe.model.references import PICTURES, pen_width, picture, render, tiles_from_image, word_gap
+from inkscribe.model.references import INK_HEIGHT, PICTURES, pen_width, picture, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
 from inkscribe.model.accents import with_marks
 from inkscribe.model.segments import join_words, spacing, split_words, with_words, word_gaps, words_of
@@ -354,6 +354,20 @@ def test_a_fine_pen_at_high_resolution_gives_tiles_with_the_pen_training_saw(lin
     tiles = tiles_from_image(render(lines[1].offsets, px_per_unit, width=pen), 8)
     assert len(tiles) == 8
     assert 1.5 <= pen_width(np.concatenate(tiles) > 0.5) <= 5   # training renders 1-4.5 px pens
+
+
+def test_faint_writing_under_heavy_grain_still_gives_a_style():
+    # A dim phone photo or a grainy scan: pencil-grey writing on grey paper, with speckle
+    # that the ink threshold would take for writing everywhere.
+    rng = np.random.default_rng(0)
+    model = HandwritingModel(preset("tiny"))
+    for line in synthetic.data_lines(3):
+        px = 1.3 * INK_HEIGHT / LINE_HEIGHT
+        a = np.asarray(render(line.offsets, px, width=1.5 * px / 2.8).filter(ImageFilter.GaussianBlur(1)),
+                       np.float32) / 255
+        grainy = Image.fromarray((np.clip(0.5 + 0.3 * a + rng.normal(0, 0.075, a.shape), 0, 1) * 255).astype(np.uint8))
+        assert len(tiles_from_image(grainy, 8)) >= 1
+        assert Writer(model).style([grainy]) is not None
 
 
 @pytest.mark.parametrize("kind", PICTURES)
