@@ -5,6 +5,7 @@ inference cuts tiles from a user's pictures. Both go through `tiles_from_image`,
 encoder sees the same kind of tile either way.
 """
 import io
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -44,7 +45,8 @@ def ink_map(image: Image.Image, denoise: bool = False) -> np.ndarray:
     """Float array in [0, 1], 1 where there is ink, > 0.5 on the writing, whatever the paper
     and ink: phone photos (uneven light, tinted paper), pencil, ruled or squared paper,
     transparency, light writing on dark. `denoise` first takes out speckle (a median filter),
-    which would also thin a hairline pen, so it is only for pictures that show nothing without it."""
+    which also thins the pen and breaks faint strokes (thickened back a pixel after), so it is
+    only for pictures that show nothing without it."""
     image = ImageOps.exif_transpose(image)   # phone photos carry their orientation apart
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         image = _flatten_alpha(image)
@@ -71,7 +73,8 @@ def ink_map(image: Image.Image, denoise: bool = False) -> np.ndarray:
     # Ruled or squared paper: lines across the whole picture are not writing.
     ink = np.clip(ink - np.median(ink, axis=1, keepdims=True) - np.median(ink, axis=0, keepdims=True), 0, 1)
     threshold = np.clip(_otsu(ink), 0.12, 0.6)   # at least 12 % darker than the paper: not its grain
-    return np.clip(ink / (2 * threshold), 0, 1)
+    ink = np.clip(ink / (2 * threshold), 0, 1)
+    return _thicken(ink, 1) if denoise else ink
 
 
 def _bands(ink: np.ndarray) -> list[tuple[int, int]]:
@@ -152,34 +155,62 @@ def _lines_of_writing(ink: np.ndarray):
                pen * scale)
 
 
-def _tiles(image: Image.Image, denoise: bool) -> list[np.ndarray]:
-    """Every tile along the lines of writing, a quarter tile apart."""
+def _line_tiles(scaled: np.ndarray, centre: int) -> list[np.ndarray]:
+    """Every tile along one scaled line of writing, a quarter tile apart."""
+    h, w = scaled.shape
+    canvas = np.zeros((IMAGE_SIZE, w + IMAGE_SIZE), np.float32)
+    src_top = centre - IMAGE_SIZE // 2
+    y0, y1 = max(src_top, 0), min(src_top + IMAGE_SIZE, h)
+    canvas[y0 - src_top:y1 - src_top, :w] = scaled[y0:y1]
+    cols = np.nonzero(canvas.max(0) > 0.5)[0]
+    if len(cols) == 0:
+        return []
     tiles = []
-    for scaled, centre, _ in _lines_of_writing(ink_map(image, denoise)):
-        h, w = scaled.shape
-        canvas = np.zeros((IMAGE_SIZE, w + IMAGE_SIZE), np.float32)
-        src_top = centre - IMAGE_SIZE // 2
-        y0, y1 = max(src_top, 0), min(src_top + IMAGE_SIZE, h)
-        canvas[y0 - src_top:y1 - src_top, :w] = scaled[y0:y1]
-        cols = np.nonzero(canvas.max(0) > 0.5)[0]
-        if len(cols) == 0:
-            continue
-        for x in range(cols[0], max(cols[0] + 1, cols[-1] - IMAGE_SIZE + 2), IMAGE_SIZE // 4):
-            tile = canvas[:, x:x + IMAGE_SIZE]
-            if tile.shape[1] == IMAGE_SIZE and (tile > 0.5).mean() > 0.02:
-                tiles.append(tile)
+    for x in range(cols[0], max(cols[0] + 1, cols[-1] - IMAGE_SIZE + 2), IMAGE_SIZE // 4):
+        tile = canvas[:, x:x + IMAGE_SIZE]
+        if tile.shape[1] == IMAGE_SIZE and (tile > 0.5).mean() > 0.02:
+            tiles.append(tile)
     return tiles
 
 
-def tiles_from_image(image: Image.Image, count: int, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Up to `count` tiles [n, 64, 64] (ink = 1) cut from the lines of writing in `image`.
+def _line_gaps(scaled: np.ndarray, pen: float) -> list[float]:
+    """The empty spaces between inked columns of one scaled line, in data units."""
+    empty = np.diff(np.flatnonzero(scaled.max(0) > 0.5)) - 1
+    # The pen's width narrows every gap; the pen's path is what the model writes.
+    return list((empty[empty > 0] + pen) * LINE_HEIGHT / INK_HEIGHT)
 
-    Each line is scaled so its ink is INK_HEIGHT pixels tall and centred vertically.
-    Tiles are evenly spaced along the writing, or random when `rng` is given.
+
+@dataclass
+class Writing:
+    """What a picture shows of a hand: tiles along its lines of writing, and the empty
+    spaces between their inked columns (data units), both read from one ink map."""
+    tiles: list[np.ndarray]
+    gaps: list[float]
+
+
+def read_writing(image: Image.Image) -> Writing:
+    """The picture's lines of writing, each scaled so its ink is INK_HEIGHT pixels tall and
+    centred vertically.
+
+    Faint writing under heavy grain (a dim photo, a noisy scan) drowns in the speckle that
+    the ink threshold takes for writing; where nothing shows, the speckle is taken out and the
+    picture read again. Tiles and spaces come from the same map: the speckle's would be
+    narrower than the writer's.
     """
-    # Faint writing under heavy grain (a dim photo, a noisy scan) drowns in the speckle
-    # that the ink threshold takes for writing; without the speckle it shows.
-    candidates = _tiles(image, denoise=False) or _tiles(image, denoise=True)
+    for denoise in (False, True):
+        writing = Writing([], [])
+        for scaled, centre, pen in _lines_of_writing(ink_map(image, denoise)):
+            writing.tiles += _line_tiles(scaled, centre)
+            writing.gaps += _line_gaps(scaled, pen)
+        if writing.tiles:
+            break
+    return writing
+
+
+def pick_tiles(writing: Writing, count: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Up to `count` of the writing's tiles [n, 64, 64] (ink = 1): evenly spaced along it,
+    or random when `rng` is given."""
+    candidates = writing.tiles
     if not candidates:
         return np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.float32)
     if rng is not None:
@@ -189,7 +220,12 @@ def tiles_from_image(image: Image.Image, count: int, rng: np.random.Generator | 
     return np.stack([candidates[i] for i in pick])
 
 
-def word_gap(images: list[Image.Image]) -> float | None:
+def tiles_from_image(image: Image.Image, count: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Up to `count` tiles [n, 64, 64] (ink = 1) cut from the lines of writing in `image`."""
+    return pick_tiles(read_writing(image), count, rng)
+
+
+def word_gap(writings: list[Writing]) -> float | None:
     """The writer's usual space between words, in data units, from the empty columns of
     their lines of writing; None where no line shows one.
 
@@ -197,13 +233,7 @@ def word_gap(images: list[Image.Image]) -> float | None:
     WORD_GAP_MIN picks the median space of a whole form to within 25 % from one of its lines
     for 73 % of validation writers (a fixed space does so for 49 %).
     """
-    gaps = []
-    for image in images:
-        for scaled, _, pen in _lines_of_writing(ink_map(image)):
-            empty = np.diff(np.flatnonzero(scaled.max(0) > 0.5)) - 1   # empty columns between inked ones
-            # The pen's width narrows every gap; the pen's path is what the model writes.
-            gaps += list((empty[empty > 0] + pen) * LINE_HEIGHT / INK_HEIGHT)
-    spaces = [g for g in gaps if g > WORD_GAP_MIN]
+    spaces = [g for w in writings for g in w.gaps if g > WORD_GAP_MIN]
     return float(np.median(spaces)) if spaces else None
 
 

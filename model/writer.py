@@ -12,7 +12,7 @@ from .network import HandwritingModel
 from .reader import Reader, misreading
 from .config import PathConfig
 from .paths import path_data, strokes_of
-from .references import tiles_from_image, word_gap
+from .references import pick_tiles, read_writing, word_gap
 from .segments import join_words, spacing, words_of
 from .sampling import SampleConfig, generate, guard, per_line
 
@@ -101,7 +101,8 @@ class Writer:
             return None
         names = names or [f"image {k}" for k in range(1, len(images) + 1)]
         per_image = max(1, MAX_TILES // len(images))
-        cut = [tiles_from_image(image, per_image) for image in images]
+        writings = [read_writing(image) for image in images]
+        cut = [pick_tiles(w, per_image) for w in writings]
         empty = [name for name, t in zip(names, cut) if len(t) == 0]
         if empty:
             raise NoHandwritingFound(
@@ -109,7 +110,7 @@ class Writer:
                 f"light on dark; try a picture cropped to the writing, in sharper focus")
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
-        return Hand(self.model.style.toward(embedding, strength), word_gap(images) or WORD_GAP)
+        return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_GAP)
 
     def _sample(self, jobs: list[tuple], stop=None) -> dict[tuple, list[tuple[np.ndarray, bool, float]]]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the

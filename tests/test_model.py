@@ -24,7 +24,7 @@ from inkscribe.model.network import HandwritingModel, decoder_inputs
 from inkscribe.model.config import PathConfig
 from inkscribe.model.paths import path_data, strokes_of
 from inkscribe.model.svg import standalone_svg
-from inkscribe.model.references import INK_HEIGHT, PICTURES, pen_width, picture, render, tiles_from_image, word_gap
+from inkscribe.model.references import INK_HEIGHT, PICTURES, pen_width, picture, read_writing, render, tiles_from_image, word_gap
 from inkscribe.model.sampling import SampleConfig, generate, pad_chars
 from inkscribe.model.accents import with_marks
 from inkscribe.model.segments import join_words, spacing, split_words, with_words, word_gaps, words_of
@@ -366,8 +366,13 @@ def test_faint_writing_under_heavy_grain_still_gives_a_style():
         a = np.asarray(render(line.offsets, px, width=1.5 * px / 2.8).filter(ImageFilter.GaussianBlur(1)),
                        np.float32) / 255
         grainy = Image.fromarray((np.clip(0.5 + 0.3 * a + rng.normal(0, 0.075, a.shape), 0, 1) * 255).astype(np.uint8))
-        assert len(tiles_from_image(grainy, 8)) >= 1
-        assert Writer(model).style([grainy]) is not None
+        clean = Image.fromarray((np.clip(0.2 + 0.8 * a, 0, 1) * 255).astype(np.uint8))
+        assert len(tiles_from_image(grainy, 8)) >= 4
+        # Spaces are read from the same ink map as the tiles, with the strokes the denoising
+        # broke mended: speckle and broken strokes would pass for narrow spaces and squeeze the
+        # words together (to a third of the clean picture's spacing, before).
+        spacing = Writer(model).style([grainy]).word_gap / Writer(model).style([clean]).word_gap
+        assert 0.5 <= spacing <= 1.25
 
 
 @pytest.mark.parametrize("kind", PICTURES)
@@ -376,7 +381,7 @@ def test_every_kind_of_picture_people_have_gives_the_style_of_a_clean_one(kind):
     rng = np.random.default_rng(0)
     shown, clean = picture(writer, kind, rng), picture(writer, "clean", rng)
     assert len(tiles_from_image(shown, 8)) == len(tiles_from_image(clean, 8)) >= 4
-    assert word_gap([shown]) == pytest.approx(word_gap([clean]), rel=0.15)
+    assert word_gap([read_writing(shown)]) == pytest.approx(word_gap([read_writing(clean)]), rel=0.15)
 
 
 def _photo_of_paper(size=(900, 400), shapes=False) -> Image.Image:
@@ -409,9 +414,9 @@ def test_the_space_between_words_is_read_from_a_picture_of_the_writing():
             x = strokes[-1][:, 0].max() + space
         line = to_offsets(S.normalise(strokes))        # in data units, as the model writes
         truth = float(np.median(word_gaps(line, text)))
-        small, large = (word_gap([render(line, px, width=pen)]) for px, pen in [(3, 2), (20, 3)])
+        small, large = (word_gap([read_writing(render(line, px, width=pen))]) for px, pen in [(3, 2), (20, 3)])
         assert small == pytest.approx(truth, rel=0.25) and large == pytest.approx(small, rel=0.1)
-    assert word_gap([Image.new("L", (300, 100), 255)]) is None
+    assert word_gap([read_writing(Image.new("L", (300, 100), 255))]) is None
 
 
 def test_shipped_weights_say_how_much_to_scale_the_writing_up(tmp_path):
