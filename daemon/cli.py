@@ -322,7 +322,7 @@ def _target(output: str, row: dict, n: int) -> str:
 
 # Training options that a resumed run takes from its checkpoint unless given again.
 RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words",
-               "rare_words", "style_contrast")
+               "rare_words")
 
 
 def _train(args) -> int:
@@ -595,9 +595,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also train on the words in this file, as `inkscribe distil` writes them")
     t.add_argument("--lines-only", dest="words", action="store_const", const=False,
                    help="train on whole lines only, not on words cut from them")
-    t.add_argument("--style-contrast", type=float, metavar="W",
-                   help=f"weight of the term that makes lines likelier under their own writer's style than "
-                        f"another's (default {defaults.style_contrast:g})")
     t.add_argument("--rare-words", type=int, metavar="N",
                    help=f"train words holding a capital or digit N times per epoch (default {defaults.rare_words})")
     t.add_argument("--eval-every", type=int,

@@ -71,9 +71,6 @@ class TrainConfig:
     references: int = 4            # style tiles per line
     style_dropout: float = 0.1     # share of batches trained without style, for the neutral hand
     align_weight: float = 1.0
-    # Weight of the term that makes each line likelier under its own writer's style than under
-    # another's (model/loss.py): written words then lean further towards the reference.
-    style_contrast: float = 0.0
     reading_drift: float = 1.0     # characters: how far training slips the reading position (0: never)
     # Words cut from the lines are trained on beside the lines: writing goes word by word,
     # and a word's characters align with its ink far more tightly than a line's do.

@@ -26,7 +26,7 @@ from .sampling import SampleConfig
 from .sheet import loss_curve, sample_sheet
 from .writer import Hand, Task, Writer
 
-LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "progress", "contrast", "points_per_s",
+LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "progress", "points_per_s",
               "valid_stroke", "valid_pen", "valid_line_nll", "elapsed_s"]
 
 
@@ -197,7 +197,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
         lr = cfg.lr_at(step, elapsed)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        terms = losses(trainable, batch, cfg.style_contrast)
+        terms = losses(trainable, batch)
         loss = sum(terms.values()) + (cfg.align_weight - 1) * terms["align"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

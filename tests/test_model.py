@@ -147,35 +147,6 @@ def test_loss_falls_when_overfitting_a_tiny_batch(lines):
     assert history[-1] < history[0] - 2.0
 
 
-def _own_style_advantage(model, batch) -> float:
-    """Nats per point by which the lines are likelier under their own tiles than the next line's."""
-    model.eval()
-    with torch.no_grad():
-        own = losses(model, batch)
-        other = losses(model, {**batch, "images": batch["images"].roll(1, 0)})
-    model.train()
-    return float(other["stroke"] + other["pen"] - own["stroke"] - own["pen"])
-
-
-def test_style_contrast_makes_the_decoder_follow_the_style(lines):
-    batch = _batch(lines[:4])
-    advantage = {}
-    for weight in (0.0, 1.0):
-        torch.manual_seed(0)
-        model = HandwritingModel(preset("tiny"))
-        optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-        for _ in range(40):
-            terms = losses(model, batch, style_contrast=weight)
-            assert ("contrast" in terms) == (weight > 0)
-            optimizer.zero_grad()
-            sum(terms.values()).backward()
-            optimizer.step()
-        advantage[weight] = _own_style_advantage(model, batch)
-    assert advantage[1.0] > advantage[0.0] + 0.05
-    # Batches without style tiles (style dropout) train as before.
-    assert "contrast" not in losses(model, _batch(lines[:4], style=False), style_contrast=1.0)
-
-
 def test_alignment_guide_walks_through_the_text_once():
     line = synthetic.lines(1)[0]
     a = alignment(line.text, line.offsets)
