@@ -1,7 +1,7 @@
 """Style reference images: from handwriting pictures to the 64x64 tiles the style encoder reads.
 
 Training renders other lines of the same writer and degrades them like a scan or a photo;
-inference cuts tiles from a user's pictures. Both go through `tiles_from_image`, so the
+inference cuts tiles from a user's pictures. Both go through `read_writing`, so the
 encoder sees the same kind of tile either way.
 """
 import io
@@ -183,9 +183,17 @@ def _line_gaps(scaled: np.ndarray, pen: float) -> list[float]:
 @dataclass
 class Writing:
     """What a picture shows of a hand: tiles along its lines of writing, and the empty
-    spaces between their inked columns (data units), both read from one ink map."""
+    spaces between their inked columns (data units)."""
     tiles: list[np.ndarray]
     gaps: list[float]
+
+
+def _reading(ink: np.ndarray) -> Writing:
+    writing = Writing([], [])
+    for scaled, centre, pen in _lines_of_writing(ink):
+        writing.tiles += _line_tiles(scaled, centre)
+        writing.gaps += _line_gaps(scaled, pen)
+    return writing
 
 
 def read_writing(image: Image.Image) -> Writing:
@@ -193,17 +201,14 @@ def read_writing(image: Image.Image) -> Writing:
     centred vertically.
 
     Faint writing under heavy grain (a dim photo, a noisy scan) drowns in the speckle that
-    the ink threshold takes for writing; where nothing shows, the speckle is taken out and the
-    picture read again. Tiles and spaces come from the same map: the speckle's would be
-    narrower than the writer's.
+    the ink threshold takes for writing; where no tile shows, the speckle is taken out and
+    the tiles cut again. The spaces stay those of the first reading: the filter breaks faint
+    strokes, and the breaks pass for spaces (on 21 such validation scans, 8 spacings came
+    within 25 % of the clean picture's read through the speckle, 4 after the filter).
     """
-    for denoise in (False, True):
-        writing = Writing([], [])
-        for scaled, centre, pen in _lines_of_writing(ink_map(image, denoise)):
-            writing.tiles += _line_tiles(scaled, centre)
-            writing.gaps += _line_gaps(scaled, pen)
-        if writing.tiles:
-            break
+    writing = _reading(ink_map(image))
+    if not writing.tiles:
+        writing.tiles = _reading(ink_map(image, denoise=True)).tiles
     return writing
 
 

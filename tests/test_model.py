@@ -368,9 +368,8 @@ def test_faint_writing_under_heavy_grain_still_gives_a_style():
         grainy = Image.fromarray((np.clip(0.5 + 0.3 * a + rng.normal(0, 0.075, a.shape), 0, 1) * 255).astype(np.uint8))
         clean = Image.fromarray((np.clip(0.2 + 0.8 * a, 0, 1) * 255).astype(np.uint8))
         assert len(tiles_from_image(grainy, 8)) >= 4
-        # Spaces are read from the same ink map as the tiles, with the strokes the denoising
-        # broke mended: speckle and broken strokes would pass for narrow spaces and squeeze the
-        # words together (to a third of the clean picture's spacing, before).
+        # Spaces are read before the speckle is taken out: the filter breaks faint strokes,
+        # and the breaks would pass for spaces and squeeze the words together.
         spacing = Writer(model).style([grainy]).word_gap / Writer(model).style([clean]).word_gap
         assert 0.5 <= spacing <= 1.25
 
