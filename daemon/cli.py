@@ -322,7 +322,7 @@ def _target(output: str, row: dict, n: int) -> str:
 
 # Training options that a resumed run takes from its checkpoint unless given again.
 RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words",
-               "rare_words")
+               "rare_words", "prompts", "prompt_points")
 
 
 def _train(args) -> int:
@@ -597,6 +597,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train on whole lines only, not on words cut from them")
     t.add_argument("--rare-words", type=int, metavar="N",
                    help=f"train words holding a capital or digit N times per epoch (default {defaults.rare_words})")
+    t.add_argument("--prompts", type=float, metavar="SHARE",
+                   help="share of samples prefixed by a prompt of their writer's strokes (default "
+                        f"{defaults.prompts:g}; writing in a user's hand from their strokes needs it above 0)")
+    t.add_argument("--prompt-points", type=int, metavar="N",
+                   help=f"longest prompt, in points (default {defaults.prompt_points})")
     t.add_argument("--eval-every", type=int,
                    help=f"steps between validation, checkpoint and sample sheet (default {defaults.eval_every})")
     t.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")

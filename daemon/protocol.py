@@ -77,7 +77,7 @@ class WriteRequest:
     temperature: float = 1.0
     bias: float = 2.0
     seed: int | None = None
-    smoothing: int = 2
+    smoothing: int = 0
     font_size: float | list[float] = 32.0   # px; or one per line
     deadline_s: float | None = None   # how long the client waits: work still queued after it is dropped
     style_strength: float = 1.0       # how far from the model's own hand towards the pictures' to go

@@ -258,7 +258,7 @@ class Daemon:
                     images.append(drawing(r.strokes, r.outlines))
                     names.append("the drawn strokes")
                 sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
-                tasks.append(Task(r.lines, self.writer.style(images, names, r.style_strength),
+                tasks.append(Task(r.lines, self.writer.style(images, names, r.style_strength, r.strokes),
                                   SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed,
                                                versions=versions_within(r, self.cfg.limits)),
                                   [PathConfig(font_size=size, smoothing=r.smoothing) for size in sizes]))

@@ -7,8 +7,8 @@ import torch
 from .charset import PAD, encode
 from .iamondb import Line
 from .references import scanned, tiles_from_image
-from .segments import source_line
-from .network import IMAGE_SIZE, decoder_inputs
+from .segments import prompt_from, source_line
+from .network import IMAGE_SIZE, decoder_inputs, prompt_inputs
 
 # Relative widths of characters in handwriting, for placing each character along the
 # line; only rough, since the alignment loss tolerates a character or two.
@@ -44,12 +44,13 @@ def drift(n: int, amplitude: float, rng: np.random.Generator) -> np.ndarray:
     return np.interp(np.arange(n), np.arange(len(knots)) * DRIFT_KNOTS, knots).astype(np.float32)
 
 
-def batches(lines: list[Line], max_points: int, rng: np.random.Generator, rank=0, world=1):
-    """Lists of line indices of similar length, at most `max_points` padded points each, shuffled."""
+def batches(lines: list[Line], max_points: int, rng: np.random.Generator, rank=0, world=1, prompt=0):
+    """Lists of line indices of similar length, at most `max_points` padded points each (with
+    room for a `prompt` of that many points before each), shuffled."""
     order = np.argsort([len(l.offsets) + rng.random() * 20 for l in lines])
     out, current = [], []
     for i in order:
-        if current and (len(current) + 1) * len(lines[i].offsets) > max_points:
+        if current and (len(current) + 1) * (len(lines[i].offsets) + prompt) > max_points:
             out.append(current)
             current = []
         current.append(int(i))
@@ -59,15 +60,22 @@ def batches(lines: list[Line], max_points: int, rng: np.random.Generator, rank=0
     return out[rank::world][: len(out) // world]
 
 
+# A prompt is at least this many points of the writer's strokes (a short word), so that
+# training sees the short samples users give as well as long ones.
+PROMPT_LEAST = 40
+
+
 class Collator:
     """Turns a list of lines (or words) into model inputs; style tiles come from other whole
-    lines of each writer, as a user's pictures show whole lines."""
+    lines of each writer, as a user's pictures show whole lines, and so do prompts: a few
+    words of another line of the writer's, in a share `prompts` of the samples."""
 
     def __init__(self, lines: list[Line], references: int, reading_drift: float = 0.0,
-                 whole_lines: list[Line] | None = None):
+                 whole_lines: list[Line] | None = None, prompts: float = 0.0, prompt_points: int = 0):
         self.lines = lines
         self.references = references
         self.reading_drift = reading_drift
+        self.prompts, self.prompt_points = prompts, prompt_points
         self.whole_lines = whole_lines if whole_lines is not None else lines
         self.by_form = defaultdict(list)
         for line in self.whole_lines:
@@ -81,6 +89,27 @@ class Collator:
         if len(tiles) == 0:
             return np.zeros((self.references, IMAGE_SIZE, IMAGE_SIZE), np.float32)
         return tiles[np.arange(self.references) % len(tiles)]
+
+    def prompt(self, index: int, rng: np.random.Generator) -> np.ndarray:
+        """Offsets of a few words of another of the writer's lines (none if they have no other)."""
+        line = self.lines[index]
+        mates = [m for m in self.by_form[line.form] if m.id != source_line(line.id)]
+        if not mates:
+            return np.zeros((0, 3), np.float32)
+        most = int(rng.integers(PROMPT_LEAST, max(PROMPT_LEAST, self.prompt_points) + 1))
+        return prompt_from(mates[rng.integers(len(mates))].offsets, most, rng)
+
+    def _prompts(self, indices: list[int], rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Prompts padded on the left [B, P, 5] (so every sample's own points start at P) and
+        where they are real [B, P]."""
+        chosen = [self.prompt(i, rng) if rng.random() < self.prompts else np.zeros((0, 3), np.float32)
+                  for i in indices]
+        p = max(len(c) for c in chosen)
+        offsets, mask = torch.zeros(len(indices), p, 3), torch.zeros(len(indices), p, dtype=torch.bool)
+        for k, c in enumerate(chosen):
+            if len(c):
+                offsets[k, p - len(c):], mask[k, p - len(c):] = torch.from_numpy(c), True
+        return prompt_inputs(offsets) * mask[..., None], mask
 
     def __call__(self, indices: list[int], rng: np.random.Generator, with_style: bool = True) -> dict:
         lines = [self.lines[i] for i in indices]
@@ -107,5 +136,7 @@ class Collator:
         images = None
         if with_style:
             images = torch.from_numpy(np.stack([self.style_tiles(i, rng) for i in indices]))[:, :, None]
+        prompt, prompt_mask = self._prompts(indices, rng) if self.prompts > 0 else (None, None)
         return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align, "reading": reading,
-                "advance": advance, "length": mask.sum(1), "images": images}
+                "advance": advance, "length": mask.sum(1), "images": images, "prompt": prompt,
+                "prompt_mask": prompt_mask}

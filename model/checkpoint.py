@@ -37,6 +37,17 @@ def served_weights(blob: dict) -> dict:
     return blob.get("ema", blob["model"])
 
 
+# Weights trained before prompts existed lack their marker; it starts at zero.
+ADDED_SINCE = {"prompt_mark"}
+
+
+def load_weights(model: HandwritingModel, state: dict) -> None:
+    """Strict, except for parameters added since the weights were trained."""
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or set(missing) - ADDED_SINCE:
+        raise KeyError(f"weights do not fit the network: missing {missing}, unexpected {unexpected}")
+
+
 def load_model(path: str | Path | None = None, device: str | torch.device | None = None) -> HandwritingModel:
     """A model ready for sampling, from a training checkpoint (its averaged weights) or shipped weights."""
     path = Path(path) if path else SHIPPED
@@ -44,6 +55,6 @@ def load_model(path: str | Path | None = None, device: str | torch.device | None
         raise FileNotFoundError(f"no model weights at {path}")
     blob = torch.load(path, map_location="cpu", weights_only=True)
     model = HandwritingModel(ModelConfig(**blob["config"]))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in served_weights(blob).items()})
+    load_weights(model, {k: v.float() if v.is_floating_point() else v for k, v in served_weights(blob).items()})
     model.card = blob.get("card", {})
     return model.to(pick_device(device) if not isinstance(device, torch.device) else device).eval()

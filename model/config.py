@@ -78,6 +78,10 @@ class TrainConfig:
     # Capitals and digits are a few percent of the ink and most of what recognizers misread:
     # words holding one are trained this many times per epoch.
     rare_words: int = 1
+    # Share of samples prefixed by a prompt: a few words of another of their writer's lines,
+    # up to prompt_points points, as a user's strokes are read before writing in their hand.
+    prompts: float = 0.0
+    prompt_points: int = 240
     init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
     # Words the model wrote and the reader chose (`inkscribe distil`), trained on beside the real ones.
     extra_words: str | None = None
@@ -170,7 +174,7 @@ DATA_X_HEIGHT = 5.15
 @dataclass
 class PathConfig:
     font_size: float = 32.0      # px; the handwriting's x-height is that of text of this size
-    smoothing: int = 2           # passes of a [1, 2, 1] filter over each stroke's points
+    smoothing: int = 0           # passes of a [1, 2, 1] filter over the points where the pen turns gently
     line_spacing: float = 2.0    # baseline to baseline, in font sizes: ascenders and descenders clear
     stroke_width: float | None = None  # px; default scales with the font size
     colour: str = "#000000"

@@ -1,10 +1,13 @@
-"""Measured quality: held-out likelihood, legibility by tesseract beside real writers,
+"""Measured quality: held-out likelihood, legibility by two judges beside real writers,
 completeness, likeness to a reference writer, and speed. Writes a markdown report and a
 PNG sample sheet.
+
+What is read is what a user gets: each written line's path data, at the shipped defaults,
+drawn as a picture with the default pen (real lines are drawn from their pen points with
+the same pen).
 """
 import shutil
 import subprocess
-import tempfile
 import time
 import unicodedata
 from dataclasses import replace
@@ -19,33 +22,43 @@ from .accents import drawn_strokes
 from .batches import Collator
 from .benchmark import LINE as SPEED_LINE
 from .checkpoint import pick_device
-from .config import EvalConfig, TrainConfig
+from .config import EvalConfig, PathConfig, TrainConfig
+from .drawing import draw
 from .network import HandwritingModel
 from .judge import load_judge, retrieval as judged_retrieval
 from .cer import cer
+from .judges import htr_cer, recogniser, tesseract
 from .charset import normalise, split_marks
 from .reader import load_reader
-from .references import PICTURES, picture, render, scanned
+from .references import PICTURES, drawing, picture, render, scanned
 from .sampling import SampleConfig
 from .segments import word_gaps, words_of
 from .sheet import sample_sheet
 from .strokes import lean, to_strokes
 from .train import validate
-from .writer import Hand, NoHandwritingFound, Task, Writer
+from .writer import Hand, NoHandwritingFound, Task, WrittenLine, Writer
 
 OCR_PX_PER_UNIT = 4.0   # the central ink of a line 40 px tall: lines come out about 80 px high
 WORD_GAP = 2.5          # units of empty x between strokes that separates two words
 
 
-def ocr(offsets: np.ndarray, folder: Path, language: str = "eng") -> str | None:
-    """What tesseract reads in the line rendered at 80 px height; None without tesseract."""
-    if shutil.which("tesseract") is None:
-        return None
-    path = folder / "line.png"
-    render(offsets, OCR_PX_PER_UNIT, width=2.5, margin=20).save(path)
-    done = subprocess.run(["tesseract", str(path), "stdout", "--psm", "7", "-l", language],
-                          capture_output=True, text=True, timeout=60)
-    return " ".join(done.stdout.split())
+def written_picture(line: WrittenLine, cfg: PathConfig = PathConfig()):
+    """A written line as the user sees it: its path data drawn with the pen it ships with,
+    scaled so its ink is as tall as a real line's picture."""
+    zoom = OCR_PX_PER_UNIT / cfg.scale
+    return draw(line.paths, zoom, cfg.width * zoom)
+
+
+def real_picture(offsets: np.ndarray):
+    """A real line drawn from its pen points, with the pen written lines are drawn with."""
+    cfg = PathConfig()
+    return render(offsets, OCR_PX_PER_UNIT, width=cfg.width * OCR_PX_PER_UNIT / cfg.scale, margin=20)
+
+
+def readings(pictures: list, language: str = "eng") -> dict[str, list[str] | None]:
+    """Both judges' readings of each picture (None for a judge that is not installed; the
+    recogniser reads English only)."""
+    return {"tesseract": tesseract(pictures, language), "htr": recogniser(pictures) if language == "eng" else None}
 
 
 def slant(offsets: np.ndarray) -> float:
@@ -125,22 +138,27 @@ NEAR = (0.75, 1.33)    # ... and within it, the writer's own width (a person pas
 
 
 def _legibility(writer: Writer, valid: list, picks: list[int], hands: list[Hand], sample: SampleConfig,
-                folder: Path) -> tuple[dict, list[dict], list]:
-    """Each picked line's text written in its writer's hand, read back beside the real line."""
+                real: dict) -> tuple[dict, list[dict], list]:
+    """Each picked line's text written in its writer's hand, read back beside the real line
+    (whose readings, the same every time, are kept in `real`)."""
     written = writer.write([Task([valid[i].text], hand, sample) for i, hand in zip(picks, hands)])
+    if not real:
+        real.update(readings([real_picture(valid[i].offsets) for i in picks]))
+    fake = readings([written_picture(line) for (line,) in written])
     rows = []
-    for i, (line,) in zip(picks, written):
-        real, fake, text = valid[i].offsets, line.offsets, valid[i].text
-        ocr_real, ocr_fake = ocr(real, folder), ocr(fake, folder)
-        gap_real, gap_fake = gap_per_height(real, text), gap_per_height(fake, text)
+    for k, (i, (line,)) in enumerate(zip(picks, written)):
+        real_offsets, offsets, text = valid[i].offsets, line.offsets, valid[i].text
+        read = lambda judge, which: None if which[judge] is None else which[judge][k]
+        score = lambda judge, which, f: None if which[judge] is None else f(text, which[judge][k])
+        gap_real, gap_fake = gap_per_height(real_offsets, text), gap_per_height(offsets, text)
         rows.append({
-            "text": text, "ocr_real": ocr_real, "ocr_model": ocr_fake,
-            "cer_real": None if ocr_real is None else cer(text, ocr_real),
-            "cer_model": None if ocr_fake is None else cer(text, ocr_fake),
-            "width_ratio": width_per_char(fake, text) / width_per_char(real, text), "ended": line.ended,
-            "height_ratio": ink_height(fake) / ink_height(real),
+            "text": text, "ocr_real": read("tesseract", real), "ocr_model": read("tesseract", fake),
+            "cer_real": score("tesseract", real, cer), "cer_model": score("tesseract", fake, cer),
+            "htr_real": score("htr", real, htr_cer), "htr_model": score("htr", fake, htr_cer),
+            "width_ratio": width_per_char(offsets, text) / width_per_char(real_offsets, text), "ended": line.ended,
+            "height_ratio": ink_height(offsets) / ink_height(real_offsets),
             "gap_ratio": None if gap_real is None or gap_fake is None else gap_fake / gap_real,
-            "words": len(text.split()), "words_real": words_found(real), "words_model": words_found(fake),
+            "words": len(text.split()), "words_real": words_found(real_offsets), "words_model": words_found(offsets),
         })
     # Complete: every word ended by itself (sampling ends a word only once its reading position
     # is at the last letter), and nothing skipped or repeated wholesale. The tighter width test
@@ -151,6 +169,8 @@ def _legibility(writer: Writer, valid: list, picks: list[int], hands: list[Hand]
     figures = {
         "cer_real": _mean(r["cer_real"] for r in rows),
         "cer_model": _mean(r["cer_model"] for r in rows),
+        "htr_real": _mean(r["htr_real"] for r in rows),
+        "htr_model": _mean(r["htr_model"] for r in rows),
         "complete": int(sum(complete)),
         "width_within": int(sum(NEAR[0] <= r["width_ratio"] <= NEAR[1] for r in rows)),
         "ran_to_guard": int(sum(not r["ended"] for r in rows)),
@@ -170,7 +190,7 @@ PARAGRAPH_LINES = 4
 LONG_LINE = 300   # characters: the longest line a request may hold
 
 
-def _accents(writer: Writer, seeds: tuple[int, ...], cfg: EvalConfig, folder: Path, english: list[str]) -> dict | None:
+def _accents(writer: Writer, seeds: tuple[int, ...], cfg: EvalConfig, english: list[str]) -> dict | None:
     """Sentences with accented letters in the model's own hand, read by tesseract's French
     and German models: written with their marks, and written plain (é as e), both read
     against the accented text; beside them, English validation lines of the same lengths
@@ -187,11 +207,12 @@ def _accents(writer: Writer, seeds: tuple[int, ...], cfg: EvalConfig, folder: Pa
         for language, texts in (("fra", FRENCH), ("deu", GERMAN)):
             for kind, written in (("marked", texts), ("plain", [plain(t) for t in texts])):
                 lines = writer.write([Task(written, None, sample)])[0]
-                found[kind] += [cer(t, ocr(l.offsets, folder, language)) for t, l in zip(texts, lines)]
+                read = tesseract([written_picture(l) for l in lines], language)
+                found[kind] += [cer(t, r) for t, r in zip(texts, read)]
                 found["placed"] += [p for line in lines for p in _marks_placed(line)] if kind == "marked" else []
             alike = [min(english, key=lambda e: abs(len(e) - len(t))) for t in texts]
-            found["english"] += [cer(e, ocr(l.offsets, folder)) for e, l in
-                                 zip(alike, writer.write([Task(alike, None, sample)])[0])]
+            read = tesseract([written_picture(l) for l in writer.write([Task(alike, None, sample)])[0]])
+            found["english"] += [cer(e, r) for e, r in zip(alike, read)]
     return {"accent_lines": len(found["marked"]), "cer_marked": float(np.mean(found["marked"])),
             "cer_unmarked": float(np.mean(found["plain"])), "cer_english": float(np.mean(found["english"])),
             "marks": len(found["placed"]), "marks_placed": float(np.mean(found["placed"]))}
@@ -261,15 +282,16 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     # Legibility, completeness, size and spacing, once per seed: one line from each of
     # `lines` writers, in that writer's hand.
     per_seed, rows, written = [], [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for seed in cfg.seeds:
-            rng = np.random.default_rng(seed)
-            hands = [writer.style([scanned(lines[j].offsets, rng)]) for j in mates]
-            sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
-            f, r, w = _legibility(writer, lines, picks, hands, sample, Path(tmp))
-            own, _, _ = _legibility(writer, lines, picks, [None] * len(picks), sample, Path(tmp))
-            per_seed.append({**f, "cer_own": own["cer_model"], "complete_own": own["complete"]})
-            rows, written = rows or r, written or w
+    real = {}
+    for seed in cfg.seeds:
+        rng = np.random.default_rng(seed)
+        hands = [writer.style([scanned(lines[j].offsets, rng)]) for j in mates]
+        sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
+        f, r, w = _legibility(writer, lines, picks, hands, sample, real)
+        own, _, _ = _legibility(writer, lines, picks, [None] * len(picks), sample, real)
+        per_seed.append({**f, "cer_own": own["cer_model"], "htr_own": own["htr_model"],
+                         "complete_own": own["complete"]})
+        rows, written = rows or r, written or w
     figures["lines"] = len(picks)
     for key in per_seed[0]:
         values = [f[key] for f in per_seed]
@@ -296,8 +318,14 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     target_texts = [lines[i].text for i in targets]
     ref_pictures = [_clean(lines[i].offsets) for i in refs]
     ref_hands = [writer.style([p]) for p in ref_pictures]
-    styled = [l.offsets for (l,) in writer.write([Task([t], h, sample) for t, h in zip(target_texts, ref_hands)])]
-    plain = [l.offsets for (l,) in writer.write([Task([t], None, sample) for t in target_texts])]
+    styled_lines = [l for (l,) in writer.write([Task([t], h, sample) for t, h in zip(target_texts, ref_hands)])]
+    plain_lines = [l for (l,) in writer.write([Task([t], None, sample) for t in target_texts])]
+    # The same writers' real pen strokes, as a tablet gives them: a picture of them and, for
+    # weights that read one, a prompt.
+    drawn_hands = [writer.style([drawing(to_strokes(lines[i].offsets))], strokes=to_strokes(lines[i].offsets))
+                   for i in refs]
+    drawn = [l.offsets for (l,) in writer.write([Task([t], h, sample) for t, h in zip(target_texts, drawn_hands)])]
+    styled, plain = [l.offsets for l in styled_lines], [l.offsets for l in plain_lines]
     # Judged by an encoder trained apart from the model, on real lines only.
     judge = load_judge(Path(cfg.judge))
 
@@ -312,6 +340,8 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
         "retrieval_real": retrieval([lines[i].offsets for i in targets]),
         "retrieval_styled": retrieval(styled),
         "retrieval_plain": retrieval(plain),
+        "retrieval_drawn": retrieval(drawn),
+        "prompted": writer.prompts,
         "slant_r_styled": _pearson(real_slant, [slant(o) for o in styled]),
         "slant_r_plain": _pearson(real_slant, [slant(o) for o in plain]),
         "width_r_styled": _pearson(real_width, [width_per_char(o, t) for o, t in zip(styled, target_texts)]),
@@ -343,9 +373,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     long_text = " ".join(lines[i].text for i in picks)[:LONG_LINE].rsplit(" ", 1)[0]
     (long_line,), = writer.write([Task([long_text], None, sample)])
     figures["long_line"] = (len(long_text), long_line.ended)
-    with tempfile.TemporaryDirectory() as tmp:
-        figures["accents"] = (_accents(writer, cfg.seeds, cfg, Path(tmp), [lines[i].text for i in picks])
-                              if cfg.accents else None)
+    figures["accents"] = _accents(writer, cfg.seeds, cfg, [lines[i].text for i in picks]) if cfg.accents else None
 
     if cfg.hands_dir:
         write_hands(writer, ref_hands[:HANDS], Path(cfg.hands_dir), sample)
@@ -353,13 +381,13 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     sheet = out / "samples.png"
     sheet_rows = []
     for i, line in list(zip(picks, written))[:5]:
-        sheet_rows += [(f"real: {lines[i].text}", lines[i].offsets), (f"{name}, that writer's style", line.offsets)]
+        sheet_rows += [(f"real: {lines[i].text}", lines[i].offsets), (f"{name}, that writer's style", line.paths)]
     for k in range(min(3, len(refs))):
         sheet_rows += [(f"style reference (writer {pairs[k][0]})", lines[refs[k]].offsets),
-                       (f"{name} in that style: {target_texts[k]}", styled[k]),
-                       (f"{name} without style: {target_texts[k]}", plain[k])]
+                       (f"{name} in that style: {target_texts[k]}", styled_lines[k].paths),
+                       (f"{name} without style: {target_texts[k]}", plain_lines[k].paths)]
     if par_written:
-        sheet_rows += [(f"{name}, paragraph line {k + 1}: {l.text}", l.offsets) for k, l in enumerate(par_written[0])]
+        sheet_rows += [(f"{name}, paragraph line {k + 1}: {l.text}", l.paths) for k, l in enumerate(par_written[0])]
     sample_sheet(sheet_rows, sheet, f"{name}: validation writers (IAM-OnDB testset_v)")
     (out / "report.md").write_text(report(figures, rows, sheet.name))
     return figures
@@ -397,6 +425,10 @@ def _spread(f: dict, key: str, digits: int = 3) -> str:
     return f"{_f(f[key], digits)} ({_f(low_high[0], digits)}–{_f(low_high[1], digits)})"
 
 
+def _over(value, human):
+    return value / human if value is not None and human else None
+
+
 def report(f: dict, rows: list[dict], sheet: str) -> str:
     ratio = (f["cer_model"] / f["cer_real"]) if f["cer_model"] is not None and f["cer_real"] else None
     own_ratio = (f["cer_own"] / f["cer_real"]) if f["cer_own"] is not None and f["cer_real"] else None
@@ -404,7 +436,8 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
     lines = [
         f"# Evaluation: {f['name']}", "",
         f"All on IAM-OnDB `testset_v` (writers never seen in training). Figures that depend on sampling are "
-        f"means over seeds {seeds}, with their range in brackets.", "",
+        f"means over seeds {seeds}, with their range in brackets. Legibility is read from each written line's "
+        f"path data at the shipped defaults, drawn with the default pen, as a user gets it.", "",
         "| measure | value |", "| --- | --- |",
         f"| validation NLL, nats per point (strokes + pen) | {_f(f['valid_stroke'] + f['valid_pen'])} |",
         f"| validation NLL, nats per line | {_f(f['valid_line_nll'], 1)} |",
@@ -414,6 +447,11 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"| model CER / human CER (goal ≤ 0.6) | {_f(ratio, 2)} |",
         f"| tesseract CER, model's own hand (no style) | {_spread(f, 'cer_own')} |",
         f"| model's own hand CER / human CER | {_f(own_ratio, 2)} |",
+        f"| recogniser CER (IAM-trained, capitals and digits), real people's lines | {_f(f['htr_real'])} |",
+        f"| recogniser CER, model's lines in the writer's style; over human | {_spread(f, 'htr_model')}; "
+        f"{_f(_over(f['htr_model'], f['htr_real']), 2)} |",
+        f"| recogniser CER, model's own hand; over human | {_spread(f, 'htr_own')}; "
+        f"{_f(_over(f['htr_own'], f['htr_real']), 2)} |",
         f"| complete lines in the model's own hand | {_spread(f, 'complete_own', 1)} / {f['lines']} |",
         f"| complete lines (every word ended at its last letter; width 0.5–2× the real line's: nothing "
         f"skipped or repeated wholesale; goal ≥ 98) | {_spread(f, 'complete', 1)} / {f['lines']} |",
@@ -435,6 +473,9 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"apart, on real lines): real other line / styled / no style "
         f"(chance {1 / max(1, f['writers']):.2f}) | {_f(f['retrieval_real'], 2)} / {_f(f['retrieval_styled'], 2)} / "
         f"{_f(f['retrieval_plain'], 2)} |",
+        f"| style retrieval from the writer's pen strokes (a picture of them"
+        f"{' and a prompt of them' if f['prompted'] else '; these weights read no prompt'}) | "
+        f"{_f(f['retrieval_drawn'], 2)} |",
         f"| slant correlation with the reference writer: styled / no style | "
         f"{_f(f['slant_r_styled'], 2)} / {_f(f['slant_r_plain'], 2)} |",
         f"| letter width correlation with the reference writer: styled / no style | "

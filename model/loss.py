@@ -21,7 +21,8 @@ def guided_attention(attention: torch.Tensor, align: torch.Tensor, mask: torch.T
 
 def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
     """Per-point mean of each term (nats), over the batch's real points."""
-    params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"])
+    params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"],
+                                                batch.get("prompt"), batch.get("prompt_mask"))
     mask = batch["mask"]
     n = mask.sum()
     target = batch["target"]

@@ -5,7 +5,10 @@ Additions to the seed, all for alignment (which character the pen is writing):
 - it reads a reading position (a character index, sinusoidally encoded in the same basis
   as the characters' positions, so cross-attention can find that character at once), and
   a `progress` unit predicts how far the reading position moves after each point;
-- an `end` unit predicts the line's last point, so sampling stops by itself.
+- an `end` unit predicts the line's last point, so sampling stops by itself;
+- a prompt: the writer's own pen strokes, read before the strokes to write (in context, as a
+  zero-shot voice is prompted with a recording of the speaker). Prompt points see each
+  other and nothing of the text; every point after them sees them all.
 """
 import math
 
@@ -122,12 +125,15 @@ class DecoderLayer(nn.Module):
         k, v = self.kv(content).chunk(2, dim=-1)
         return self._split(k), self._split(v)
 
-    def forward(self, x, reading, memory, content_mask, cache=None):
-        """reading: [B, S] reading positions; content_mask: [B, S or 1, L] bool, True
-        where a character may be attended.
+    def forward(self, x, reading, memory, content_mask, cache=None, prompt=0, key_mask=None):
+        """reading: [B, S] reading positions of the points after the prompt; content_mask:
+        [B, S or 1, L] bool, True where a character may be attended.
 
+        prompt: how many of x's first positions are prompt points, which read no text;
+        key_mask: [B, prompt + S] bool, False at padding (prompts are padded on the left).
         cache: None for a full causal pass, or a dict {"capacity": most steps} that comes
-        to hold this layer's past keys and values, extended in place (incremental decoding).
+        to hold this layer's past keys and values, extended in place (incremental decoding);
+        a "prefix" entry (keys, values, for a batch of 1 or B) is attended before them.
         Returns the new x and the head-averaged cross-attention [B, S, L].
         """
         b, s, d = x.shape
@@ -142,10 +148,23 @@ class DecoderLayer(nn.Module):
             cache["k"][:, :, n:n + s], cache["v"][:, :, n:n + s] = k, v
             cache["n"] = n + s
             k, v = cache["k"][:, :, :n + s], cache["v"][:, :, :n + s]
-        attn = F.scaled_dot_product_attention(q, k, v, is_causal=cache is None and s > 1,
-                                              dropout_p=self.drop.p if self.training else 0.0)
+        if cache is not None and "prefix" in cache:
+            attn = _after_prefix(q, k, v, *cache["prefix"])
+        elif key_mask is not None:
+            causal = torch.ones(s, s, dtype=torch.bool, device=x.device).tril()
+            # A padding query sees itself, so that no row of scores is empty.
+            allowed = (causal & key_mask[:, None, None]) | torch.eye(s, dtype=torch.bool, device=x.device)
+            attn = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed,
+                                                  dropout_p=self.drop.p if self.training else 0.0)
+        else:
+            # With a cache, s > 1 only for a first pass (a prompt): causal, as without one.
+            attn = F.scaled_dot_product_attention(q, k, v, is_causal=s > 1,
+                                                  dropout_p=self.drop.p if self.training else 0.0)
         x = x + self.drop(self.self_out(attn.transpose(1, 2).reshape(b, s, d)))
 
+        before, x = x[:, :prompt], x[:, prompt:]
+        if not x.shape[1]:   # the prompt alone: nothing reads the text
+            return before + self.drop(self.ff(self.norm3(before))), None
         q = self._split(self.q(self.norm2(x)))
         mk, mv = memory
         scores = q @ mk.transpose(-1, -2) / math.sqrt(q.shape[-1])
@@ -153,9 +172,23 @@ class DecoderLayer(nn.Module):
         scores = scores - distance[:, None] ** 2 / (2 * torch.exp(2 * self.log_reach))[:, None, None]
         scores = scores.masked_fill(~content_mask[:, None], float("-inf"))
         weights = torch.softmax(scores, dim=-1)
-        x = x + self.drop(self.cross_out((weights @ mv).transpose(1, 2).reshape(b, s, d)))
+        x = x + self.drop(self.cross_out((weights @ mv).transpose(1, 2).reshape(b, x.shape[1], d)))
+        x = torch.cat([before, x], 1) if prompt else x
         x = x + self.drop(self.ff(self.norm3(x)))
         return x, weights.mean(1)
+
+
+def _after_prefix(q, k, v, prefix_k, prefix_v, prefix_mask=None):
+    """Attention over a shared prefix's keys, then the row's own (all past: decoding one
+    step at a time). The prefix may have a batch of 1: broadcast, never copied per row."""
+    scale = 1 / math.sqrt(q.shape[-1])
+    before = q @ prefix_k.transpose(-1, -2) * scale
+    if prefix_mask is not None:
+        before = before.masked_fill(~prefix_mask[:, None, None], float("-inf"))
+    own = q @ k.transpose(-1, -2) * scale
+    weights = torch.softmax(torch.cat([before.expand(q.shape[0], -1, -1, -1), own], -1), -1)
+    p = prefix_k.shape[2]
+    return weights[..., :p] @ prefix_v + weights[..., p:] @ v
 
 
 class HandwritingModel(nn.Module):
@@ -170,6 +203,8 @@ class HandwritingModel(nn.Module):
         self.gmm = nn.Linear(cfg.d_model, cfg.gmm_outputs)
         self.end = nn.Linear(cfg.d_model, 1)
         self.progress = nn.Linear(cfg.d_model, 1)
+        # Marks prompt points, in place of the reading position they do not have.
+        self.prompt_mark = nn.Parameter(torch.zeros(cfg.d_model))
 
     def encode(self, chars, style):
         """Everything the decoder needs that does not change while writing.
@@ -186,11 +221,16 @@ class HandwritingModel(nn.Module):
             "chars_mask": chars != PAD,
         }
 
-    def decode(self, points, reading, context, window=None, cache=None):
+    def _prompt_in(self, prompt: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        return self.point_in(prompt) + self.prompt_mark + style[:, None]
+
+    def decode(self, points, reading, context, window=None, cache=None, prompt=None, prompt_mask=None):
         """points: [B, S, 5] from `decoder_inputs`/`with_position`; reading: [B, S] reading
         positions (character index for each point).
 
         window: optional [B, S, L] bool restricting cross-attention (monotonic sampling).
+        prompt: optional [B, P, 5] points (`prompt_inputs`) read before `points`, padded on the
+        left where `prompt_mask` [B, P] is False; with a cache, give it to `prefix` instead.
         Returns GMM parameters [B, S, 121], end logits [B, S], predicted advance of the
         reading position [B, S] and the cross-attention of every layer [layers, B, S, L].
         """
@@ -200,12 +240,36 @@ class HandwritingModel(nn.Module):
         mask = context["chars_mask"][:, None]
         if window is not None:
             mask = mask & window
+        p, key_mask = 0, None
+        if prompt is not None and prompt.shape[1]:
+            p = prompt.shape[1]
+            x = torch.cat([self._prompt_in(prompt, context["style"]), x], 1)
+            key_mask = torch.cat([prompt_mask, prompt_mask.new_ones(x.shape[0], x.shape[1] - p)], 1)
         attention = []
         for i, layer in enumerate(self.layers):
-            x, a = layer(x, reading, context["memory"][i], mask, None if cache is None else cache[i])
+            x, a = layer(x, reading, context["memory"][i], mask, None if cache is None else cache[i], p, key_mask)
             attention.append(a)
-        x = self.norm(x)
+        x = self.norm(x[:, p:])
         return self.gmm(x), self.end(x).squeeze(-1), self.progress(x).squeeze(-1), torch.stack(attention)
 
-    def forward(self, chars, points, reading, images=None):
-        return self.decode(points, reading, self.encode(chars, self.style(images, chars.shape[0])))
+    @torch.no_grad()
+    def prefix(self, prompt: torch.Tensor, style: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Each layer's keys and values for a prompt [1, P, 5] (one writer): computed once,
+        then attended by every row written after it (`cache[i]["prefix"]`)."""
+        x = self._prompt_in(prompt, style)
+        out = []
+        for layer in self.layers:
+            cache = {"capacity": prompt.shape[1]}
+            x, _ = layer(x, None, None, None, cache, prompt.shape[1])
+            out.append((cache["k"], cache["v"]))
+        return out
+
+    def forward(self, chars, points, reading, images=None, prompt=None, prompt_mask=None):
+        return self.decode(points, reading, self.encode(chars, self.style(images, chars.shape[0])),
+                           prompt=prompt, prompt_mask=prompt_mask)
+
+
+def prompt_inputs(offsets: torch.Tensor) -> torch.Tensor:
+    """A prompt's points as the decoder reads them [B, P, 5]: each offset itself (nothing is
+    predicted from a prompt, so nothing is shifted) and where the pen is after it."""
+    return with_position(offsets, offsets[..., :2].cumsum(1))

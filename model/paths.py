@@ -1,16 +1,51 @@
-"""From pen offsets to smooth SVG path data: absolute strokes, smoothing, cubic Beziers."""
+"""From pen offsets to SVG path data: absolute strokes, smoothing that keeps corners, and
+cubic Beziers through every point.
+
+The model writes about seven points a letter, and the letter is in where they are: the top
+of a d's stem, the turn of an s, the retrace of a t are single points where the pen turns
+sharply. Smoothing moves only the points where it turns gently, and the curve is drawn
+sharp through the others: averaged away, those cusps make d read as a and s as r.
+"""
+import math
+
 import numpy as np
 
 from .config import PathConfig
 from .strokes import to_strokes
 
+# A point where the pen turns by more than this is a corner: left where it is, drawn sharp.
+# The round letters' points turn by about 50 degrees (the data's simplification tolerance
+# puts points that far apart along a curve), cusps and retraces by 120-180.
+CORNER_DEGREES = 80.0
+
+
+def turns(stroke: np.ndarray) -> np.ndarray:
+    """Degrees the pen turns at each point (0 at both ends, and where it does not move)."""
+    out = np.zeros(len(stroke))
+    if len(stroke) < 3:
+        return out
+    a, b = stroke[1:-1] - stroke[:-2], stroke[2:] - stroke[1:-1]
+    cross, dot = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0], (a * b).sum(1)
+    out[1:-1] = np.degrees(np.abs(np.arctan2(cross, dot)))
+    return out
+
+
+def corners(stroke: np.ndarray) -> np.ndarray:
+    """Bool per point: an end, or a corner."""
+    sharp = turns(stroke) > CORNER_DEGREES
+    sharp[[0, -1]] = True
+    return sharp
+
+
 def smooth(stroke: np.ndarray, passes: int) -> np.ndarray:
-    """Damp sampling jitter while keeping the stroke's end points where they are."""
+    """Damp sampling jitter with a [1, 2, 1] filter over the points where the pen turns
+    gently; the ends and the corners stay where they are."""
+    if len(stroke) < 3 or passes <= 0:
+        return stroke
+    fixed = corners(stroke)[1:-1, None]
     for _ in range(passes):
-        if len(stroke) < 3:
-            break
         inner = (stroke[:-2] + 2 * stroke[1:-1] + stroke[2:]) / 4
-        stroke = np.concatenate([stroke[:1], inner, stroke[-1:]])
+        stroke = np.concatenate([stroke[:1], np.where(fixed, stroke[1:-1], inner), stroke[-1:]])
     return stroke
 
 
@@ -25,13 +60,29 @@ def strokes_of(offsets: np.ndarray, cfg: PathConfig) -> list[np.ndarray]:
     return [smooth(dots(s), cfg.smoothing) * cfg.scale for s in to_strokes(offsets)]
 
 
+def _handles(stroke: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's two Bezier control points: Catmull-Rom tangents, none at a corner (the
+    curve meets it sharp), and no handle longer than half its segment (no loops where
+    neighbouring segments differ in length)."""
+    padded = np.concatenate([stroke[:1], stroke, stroke[-1:]])
+    tangent = (padded[2:] - padded[:-2]) / 6
+    tangent[corners(stroke)] = 0
+    start, end = stroke[:-1], stroke[1:]
+    half = np.hypot(*(end - start).T)[:, None] / 2
+
+    def clamp(h):
+        length = np.hypot(*h.T)[:, None]
+        return h * np.minimum(1, half / np.maximum(length, 1e-12))
+    return start + clamp(tangent[:-1]), end - clamp(tangent[1:])
+
+
 def path_data(stroke: np.ndarray, precision: int = 2) -> str:
-    """Catmull-Rom through the points, as cubic Beziers: smooth, and exact at every point."""
+    """Cubic Beziers through every point of the stroke: smooth where the pen turns gently,
+    sharp at its corners."""
     f = f"{{:.{precision}f}}"
     xy = lambda p: f"{f.format(p[0])},{f.format(p[1])}"
-    padded = np.concatenate([stroke[:1], stroke, stroke[-1:]])
     parts = [f"M{xy(stroke[0])}"]
-    for i in range(1, len(padded) - 2):
-        p0, p1, p2, p3 = padded[i - 1:i + 3]
-        parts.append(f"C{xy(p1 + (p2 - p0) / 6)} {xy(p2 - (p3 - p1) / 6)} {xy(p2)}")
+    if len(stroke) > 1:
+        c1, c2 = _handles(stroke)
+        parts += [f"C{xy(a)} {xy(b)} {xy(p)}" for a, b, p in zip(c1, c2, stroke[1:])]
     return "".join(parts)

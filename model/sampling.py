@@ -53,7 +53,8 @@ def per_line(cfg: SampleConfig, lines: int) -> list[SampleConfig]:
 @torch.no_grad()
 def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | None = None,
              cfg: SampleConfig | list[SampleConfig] = SampleConfig(),
-             positions: list | None = None, stop: Callable[[], bool] | None = None) -> list[np.ndarray]:
+             positions: list | None = None, stop: Callable[[], bool] | None = None,
+             prefix: list | None = None) -> list[np.ndarray]:
     """Offsets [n_i, 3] for each text, all lines sampled as one batch; if a list is given
     as `positions`, each text's reading position (the character being written) at each of
     its points is appended to it. `stop`, asked before every step, raises Interrupted once it
@@ -63,6 +64,8 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     model's own neutral hand. cfg: one for all lines, or one per line; each line's
     temperature, bias and seed are its own, so a line writes the same whatever it is
     batched with. The window and guard settings of the first apply to all.
+
+    prefix: `model.prefix` of a prompt of the writer's strokes, read before every line.
     """
     model.eval()
     rows = cfg if isinstance(cfg, list) else per_line(cfg, len(texts))
@@ -91,7 +94,11 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     alive = torch.arange(batch, device=device)      # the lines still being written
     reading = torch.zeros(batch, device=device)
     done = torch.zeros(batch, dtype=torch.bool, device=device)
+    if prefix is not None and not first.use_cache:
+        raise ValueError("a prompt's prefix needs the key/value cache")
     cache = [{"capacity": steps + 1} for _ in model.layers] if first.use_cache else None
+    for layer, kv in zip(cache or [], prefix or []):
+        layer["prefix"] = kv
     pen_at = torch.zeros(batch, 2, device=device)
     inputs = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])]
     readings, windows = [reading[:, None]], []

@@ -152,6 +152,30 @@ def with_words(lines: list[Line], rare_repeat: int = 1) -> list[Line]:
     return lines + words
 
 
+def prompt_from(offsets: np.ndarray, most: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """A few whole words of a line as a prompt: offsets of at most `most` points, from the
+    line's first word (or, given `rng`, a random one) to the last word that fits, its left
+    edge at x = 0. A first word longer than `most` is cut after its last stroke that fits."""
+    strokes, gaps = clean_gaps(offsets)
+    starts = [0] + [k + 1 for k, g in enumerate(gaps) if g > MIN_GAP]
+    first = starts[rng.integers(len(starts))] if rng is not None else 0
+    taken, n, last_word_end = [], 0, None
+    for k in range(first, len(strokes)):
+        if k in starts and k > first:
+            last_word_end = len(taken)
+        if n + len(strokes[k]) > most:
+            break
+        taken.append(strokes[k])
+        n += len(strokes[k])
+    else:
+        last_word_end = len(taken)
+    taken = taken[:last_word_end] if last_word_end else taken
+    if not taken:
+        return np.zeros((0, 3), np.float32)
+    left = min(s[:, 0].min() for s in taken)
+    return to_offsets([s - np.array([left, 0], np.float32) for s in taken])
+
+
 def source_line(line_id: str) -> str:
     """The id of the line a word was cut from (a line's own id for a line)."""
     return line_id.split("#")[0]

@@ -8,18 +8,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .drawing import polyline  # noqa: E402
 from .strokes import to_strokes  # noqa: E402
 
 
-def draw(ax, offsets: np.ndarray, title: str = "") -> None:
-    for s in to_strokes(offsets):
+def draw(ax, ink: np.ndarray | list[str], title: str = "") -> None:
+    """ink: a real line's offsets, or a written line's path data as the user gets it."""
+    for s in to_strokes(ink) if isinstance(ink, np.ndarray) else [polyline(d) for d in ink]:
         ax.plot(s[:, 0], -s[:, 1], "k-", lw=1.2, solid_capstyle="round")
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title, fontsize=9, loc="left")
 
 
-def sample_sheet(rows: list[tuple[str, np.ndarray]], path: str | Path, title: str = "") -> None:
+def sample_sheet(rows: list[tuple[str, np.ndarray | list[str]]], path: str | Path, title: str = "") -> None:
     """One handwriting line per row, each titled (e.g. with its text and how it was made)."""
     fig, axes = plt.subplots(len(rows), 1, figsize=(12, 1.3 * len(rows)), squeeze=False)
     for ax, (label, offsets) in zip(axes[:, 0], rows):

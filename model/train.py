@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from . import iamondb
 from .batches import Collator, batches
-from .checkpoint import atomic_save, export, load_model, pick_device, served_weights
+from .checkpoint import atomic_save, export, load_model, load_weights, pick_device, served_weights
 from .config import ModelConfig, TrainConfig, preset
 from .loss import losses
 from .network import HandwritingModel
@@ -42,8 +42,10 @@ class StepBatches(torch.utils.data.Dataset):
 
     def _epoch(self, epoch: int) -> list[list[int]]:
         if self._cached[0] != epoch:
+            room = self.cfg.prompt_points if self.cfg.prompts else 0
             self._cached = (epoch, batches(self.collate.lines, self.cfg.batch_points,
-                                           np.random.default_rng([self.cfg.seed, epoch]), self.rank, self.world))
+                                           np.random.default_rng([self.cfg.seed, epoch]), self.rank, self.world,
+                                           room))
         return self._cached[1]
 
     def __len__(self) -> int:
@@ -145,8 +147,11 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     train_lines = with_words(data["train"], cfg.rare_words) if cfg.words else data["train"]
     extra = iamondb.load_lines(Path(cfg.extra_words))["train"] if cfg.extra_words else []
     train_lines = train_lines + extra
-    train_collate = Collator(train_lines, cfg.references, cfg.reading_drift, whole_lines=data["train"])
-    valid_collate = Collator(data["valid"], cfg.references)
+    train_collate = Collator(train_lines, cfg.references, cfg.reading_drift, whole_lines=data["train"],
+                             prompts=cfg.prompts, prompt_points=cfg.prompt_points)
+    # A run that trains with prompts is validated with one before every line.
+    valid_collate = Collator(data["valid"], cfg.references, prompts=float(cfg.prompts > 0),
+                             prompt_points=cfg.prompt_points)
 
     torch.manual_seed(cfg.seed)
     model = HandwritingModel(preset(cfg.preset)).to(device)
@@ -154,7 +159,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     step, elapsed = 0, 0.0
     if resume and ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
+        load_weights(model, state["model"])
         optimizer.load_state_dict(state["optimizer"])
         step, elapsed = state["step"], state["elapsed_s"]
         if rank == 0:
@@ -249,5 +254,5 @@ def ship(ckpt_path: str | Path, path: str | Path, card: dict) -> None:
     """Turn a training checkpoint into the half-precision weights file that ships."""
     state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     model = HandwritingModel(ModelConfig(**state["config"]))
-    model.load_state_dict(served_weights(state))
+    load_weights(model, served_weights(state))
     export(model, path, {**card, "step": state["step"], "train_seconds": round(state["elapsed_s"])})

@@ -8,12 +8,13 @@ from PIL import Image
 
 from .accents import with_marks
 from .charset import normalise, split_marks
-from .network import HandwritingModel
+from .network import HandwritingModel, prompt_inputs
 from .reader import Reader, misreading
 from .config import PathConfig
 from .paths import path_data, strokes_of
 from .references import pick_tiles, read_writing, word_gap
-from .segments import join_words, spacing, words_of
+from .segments import join_words, prompt_from, spacing, words_of
+from .strokes import normalise as normalise_ink, simplify, to_offsets
 from .sampling import SampleConfig, generate, guard, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
@@ -36,9 +37,28 @@ class WrittenLine:
 
 @dataclass
 class Hand:
-    """A writer: what the style encoder makes of their pictures, and how far apart they set words."""
+    """A writer: what the style encoder makes of their pictures, how far apart they set
+    words, and, where their pen strokes are known, a few words of them as a prompt."""
     embedding: torch.Tensor      # [d_model]
     word_gap: float = WORD_GAP
+    prompt: np.ndarray | None = None   # offsets in data units, read before every word
+
+
+# The longest prompt, in points: the length training prompts reach (TrainConfig.prompt_points).
+PROMPT_POINTS = 240
+# Drawn strokes become a prompt as data lines are prepared (DataConfig's tolerance and step).
+PROMPT_EPSILON, PROMPT_MAX_STEP = 0.25, 6.0
+
+
+def prompt_of(strokes: list[np.ndarray]) -> np.ndarray | None:
+    """A prompt from pen strokes a user drew (any unit, y down, in the order drawn): sized
+    as training's lines are, simplified as they are, and cut to the first words that fit."""
+    strokes = [np.asarray(s, np.float32) for s in strokes if len(s)]
+    if not strokes:
+        return None
+    simple = simplify(normalise_ink(strokes), PROMPT_EPSILON, PROMPT_MAX_STEP)
+    prompt = prompt_from(to_offsets(simple), PROMPT_POINTS)
+    return prompt if len(prompt) else None
 
 
 @dataclass
@@ -89,10 +109,19 @@ class Writer:
         # say by how much to scale its words back (one scale for all: sizes stay consistent).
         self.ink_scale = getattr(model, "card", {}).get("ink_scale", 1.0)
 
+    @property
+    def prompts(self) -> bool:
+        """Whether these weights learnt to read a prompt (weights trained before prompts
+        existed have their prompt marker at zero)."""
+        return bool(self.model.prompt_mark.detach().abs().sum() > 0)
+
     @torch.no_grad()
-    def style(self, images: list[Image.Image], names: list[str] | None = None, strength: float = 1.0) -> Hand | None:
+    def style(self, images: list[Image.Image], names: list[str] | None = None, strength: float = 1.0,
+              strokes: list[np.ndarray] | None = None) -> Hand | None:
         """The writer's hand from tiles cut from all the pictures; None without pictures.
-        `names` say how errors call each picture (default: image 1, image 2, ...).
+        `names` say how errors call each picture (default: image 1, image 2, ...). `strokes`:
+        the writer's pen strokes where they are known (drawn with a tablet), read as a prompt
+        by weights that learnt to read one.
 
         strength: how far from the model's own hand to go, along the line to the pictures'
         (1: as read; with 4 versions per word, 2 brought the independent judge's likeness
@@ -110,23 +139,35 @@ class Writer:
                 f"light on dark; try a picture cropped to the writing, in sharper focus")
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
-        return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_GAP)
+        return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_GAP,
+                    prompt_of(strokes) if strokes and self.prompts else None)
 
-    def _sample(self, jobs: list[tuple], stop=None) -> dict[tuple, list[tuple[np.ndarray, bool, float]]]:
+    def _sample(self, jobs: list[tuple], stop=None, prompts: dict | None = None) -> dict[tuple, list]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
-        guard, misreading)], words of like length batched together."""
-        jobs = sorted(jobs, key=lambda j: len(j[3]))
+        guard, misreading)], words of like length batched together. `prompts`: task ->
+        the prompt its words are written after (a task's own batches then)."""
+        prompts = prompts or {}
+        groups = {}
+        for job in jobs:
+            groups.setdefault(job[0] if job[0] in prompts else None, []).append(job)
         chunks = []
-        for job in jobs:   # longest last: a chunk's room is its newest job's guard
-            if not chunks or (len(chunks[-1]) + 1) * guard(job[3], job[5]) > self.max_points:
-                chunks.append([])
-            chunks[-1].append(job)
+        for key, group in groups.items():
+            extra = len(prompts[key]) if key is not None else 0
+            fresh = True
+            for job in sorted(group, key=lambda j: len(j[3])):   # longest last: a chunk's room is its newest job's
+                if fresh or (len(chunks[-1][1]) + 1) * (guard(job[3], job[5]) + extra) > self.max_points:
+                    chunks.append((key, []))
+                    fresh = False
+                chunks[-1][1].append(job)
+        prefixes = {key: self.model.prefix(prompt_inputs(torch.from_numpy(p)[None].to(self.device)),
+                                           next(j[4] for j in groups[key])[None])
+                    for key, p in prompts.items() if key in groups}
         made = {}
-        for chunk in chunks:
+        for key, chunk in chunks:
             words = [split_marks(normalise(j[3])) for j in chunk]   # as the model reads them: œ as oe
             positions = []
             written = generate(self.model, [plain for plain, _ in words], torch.stack([j[4] for j in chunk]),
-                               [j[5] for j in chunk], positions, stop)
+                               [j[5] for j in chunk], positions, stop, prefixes.get(key))
             scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
                       else np.zeros(len(chunk)))
             for j, o, (plain, marks), read, score in zip(chunk, written, words, positions, scores):
@@ -150,7 +191,9 @@ class Writer:
         # Every version of every word at once: choosing which words to write again after a
         # first reading saved time but lost most of the gain (a word the reader reads easily
         # can still be the worse of two to tesseract).
-        made = self._sample(jobs, stop)
+        prompts = {t: task.hand.prompt for t, task in enumerate(tasks)
+                   if task.hand is not None and task.hand.prompt is not None}
+        made = self._sample(jobs, stop, prompts)
         # A word that ended by itself beats one that ran on; then the one that reads best.
         offsets, ran_on = {}, set()
         for key, versions in made.items():

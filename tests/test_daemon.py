@@ -635,3 +635,5 @@ def test_what_eval_measures_is_what_a_request_without_settings_gets():
     assert SampleConfig().bias == EvalConfig().bias == protocol.WriteRequest.bias
     assert SampleConfig().temperature == EvalConfig().temperature == protocol.WriteRequest.temperature
     assert SampleConfig().versions == EvalConfig().versions == protocol.WriteRequest.versions
+    from inkscribe.model.config import PathConfig
+    assert PathConfig().smoothing == protocol.WriteRequest.smoothing

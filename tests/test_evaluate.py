@@ -84,7 +84,7 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=3, hands_dir=str(tmp_path / "hands"), accents=False)
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
-    for measure in ["validation NLL", "tesseract CER", "complete lines", "style retrieval", "slant correlation", "size ratio",
+    for measure in ["validation NLL", "tesseract CER", "recogniser CER", "complete lines", "style retrieval", "slant correlation", "size ratio",
                     "word gap over ink height", "size spread across a paragraph", "ink height, model / real",
                     "seconds for a 44-character line", "Style from the pictures people have", "phone photo", "character line ends by itself"]:
         assert measure in report

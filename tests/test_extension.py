@@ -323,3 +323,21 @@ def test_sized_by_width_the_widest_line_is_as_wide_as_inkscape_sets_the_typed_te
     # The pen keeps its width on the scaled lines.
     pen = float(group.get("style").split("stroke-width:")[1].split(";")[0])
     assert float(rows[0].get("style").split("stroke-width:")[1]) * scales.pop() == pytest.approx(pen, rel=1e-3)
+
+
+def test_the_svg_inkscribe_write_saves_and_the_paths_the_extension_inserts_are_the_same_strokes(tmp_path):
+    """What eval reads (a written line's path data) reaches the user unchanged on both roads."""
+    import subprocess
+
+    endpoint = daemon_endpoint()
+    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", "--seed=3")
+    inserted = [p.get("d") for p in groups(root)[0].iter(f"{SVG}path")]
+    out = tmp_path / "hello.svg"
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "Hello world", "-o", str(out),
+                           "--endpoint", endpoint, "--seed", "3", "--size", "32"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    saved = [p.get("d") for p in etree.parse(str(out)).getroot().iter(f"{SVG}path")]
+    assert len(saved) == len(inserted) > 0
+    # The extension's group carries the placing as a transform: the path data is the same.
+    assert saved == inserted

@@ -1,0 +1,92 @@
+"""Style as a prompt: the writer's own pen strokes, read before the words written in their hand."""
+import numpy as np
+import pytest
+import torch
+
+import synthetic
+from inkscribe.model.batches import Collator
+from inkscribe.model.config import preset
+from inkscribe.model.network import HandwritingModel, decoder_inputs, prompt_inputs
+from inkscribe.model.references import drawing
+from inkscribe.model.sampling import SampleConfig, pad_chars
+from inkscribe.model.segments import source_line, with_words
+from inkscribe.model.strokes import to_strokes
+from inkscribe.model.writer import PROMPT_POINTS, Hand, Task, Writer, prompt_of
+
+
+def prompted_model() -> HandwritingModel:
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny")).eval()
+    with torch.no_grad():
+        model.prompt_mark.normal_()   # as if it had learnt to read prompts
+    return model
+
+
+def test_a_prompt_read_once_then_step_by_step_gives_what_one_full_pass_gives(lines):
+    model = prompted_model()
+    prompt = prompt_inputs(torch.from_numpy(lines[1].offsets[:30])[None])
+    target = torch.from_numpy(lines[0].offsets[:12])[None]
+    chars = pad_chars([lines[0].text], "cpu")
+    reading = torch.linspace(0, 3, 12)[None]
+    with torch.no_grad():
+        context = model.encode(chars, model.style(None, 1))
+        full = model.decode(decoder_inputs(target), reading, context, prompt=prompt,
+                            prompt_mask=torch.ones(1, 30, dtype=torch.bool))[0]
+        # Padded on the left, as training batches are: the same.
+        padded = model.decode(decoder_inputs(target), reading, context, prompt=torch.cat([torch.zeros(1, 5, 5), prompt], 1),
+                              prompt_mask=torch.arange(35)[None] >= 5)[0]
+        cache = [{"capacity": 20, "prefix": kv} for kv in model.prefix(prompt, context["style"])]
+        inputs = decoder_inputs(target)
+        steps = torch.cat([model.decode(inputs[:, i:i + 1], reading[:, i:i + 1], context, cache=cache)[0]
+                           for i in range(12)], 1)
+        unprompted = model.decode(decoder_inputs(target), reading, context)[0]
+    assert torch.allclose(steps, full, atol=1e-4) and torch.allclose(padded, full, atol=1e-4)
+    assert not torch.allclose(unprompted, full, atol=1e-2)   # the prompt is read
+
+
+def test_training_prompts_come_from_another_line_of_the_same_writer(lines):
+    words = with_words(lines)
+    collate = Collator(words, 2, whole_lines=lines, prompts=1.0, prompt_points=40)
+    rng = np.random.default_rng(0)
+    for index, sample in enumerate(words):
+        prompt = collate.prompt(index, rng)
+        assert 0 < len(prompt) <= 40
+        # Its strokes are found in one of the writer's other lines, never the sample's own.
+        mates = [l for l in lines if l.form == sample.form and l.id != source_line(sample.id)]
+        shape = np.diff(to_strokes(prompt)[0], axis=0)
+        assert any(any(len(s) >= len(shape) + 1 and np.allclose(np.diff(s, axis=0)[:len(shape)], shape, atol=1e-4)
+                       for s in [st[k:] for st in to_strokes(m.offsets) for k in range(len(st))]) for m in mates)
+    batch = collate(list(range(4)), rng)
+    assert batch["prompt"].shape[:2] == batch["prompt_mask"].shape and batch["prompt_mask"][:, -1].all()
+
+
+def test_strokes_drawn_with_a_tablet_become_a_prompt_of_their_first_words():
+    rng = np.random.default_rng(3)
+    drawn = [s * 37 + [500, 900] for s in synthetic.strokes_for("pack my box with five dozen jugs", rng)]
+    prompt = prompt_of(drawn)
+    assert 0 < len(prompt) <= PROMPT_POINTS
+    height = np.ptp(np.cumsum(prompt[:, 1]))
+    assert 5 < height < 20   # as tall as training's lines, whatever unit it was drawn in
+    assert prompt_of([]) is None
+
+
+def test_words_written_after_a_prompt_follow_it_and_the_prompt_is_read_once_per_request(lines, monkeypatch):
+    writer = Writer(prompted_model())
+    strokes = to_strokes(synthetic.data_lines()[2].offsets)
+    hand = writer.style([drawing(strokes)], strokes=strokes)
+    assert hand.prompt is not None
+    calls = []
+    monkeypatch.setattr(writer.model, "prefix", lambda *a, _f=writer.model.prefix: calls.append(1) or _f(*a))
+    sample = SampleConfig(seed=1, versions=1)
+    text = ["hello world the quick fox"]
+    ((prompted,),), ((again,),) = writer.write([Task(text, hand, sample)]), writer.write([Task(text, hand, sample)])
+    assert len(calls) == 2   # once per request, however many words
+    unprompted = writer.write([Task(text, Hand(hand.embedding, hand.word_gap), sample)])[0][0]
+    assert np.array_equal(prompted.offsets, again.offsets)
+    assert not np.array_equal(prompted.offsets, unprompted.offsets)
+
+
+def test_weights_that_never_learnt_prompts_are_not_prompted():
+    writer = Writer(HandwritingModel(preset("tiny")).eval())
+    strokes = to_strokes(synthetic.data_lines()[2].offsets)
+    assert not writer.prompts and writer.style([drawing(strokes)], strokes=strokes).prompt is None
