@@ -645,13 +645,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev = EvalConfig()
     e = commands.add_parser("eval", help="measure quality on IAM-OnDB validation writers",
                             description="Write validation texts in their writers' styles and measure: "
-                                        "held-out likelihood, tesseract legibility beside the real lines, "
+                                        "held-out likelihood, legibility by tesseract and an IAM-trained recogniser (install/easyhtr.sh) beside the real lines, read from the path data a user gets, "
                                         "completeness, likeness to the reference writer, speed. Writes "
                                         "report.md and samples.png into --out.")
     e.add_argument("--checkpoint", help="weights or training checkpoint (default: shipped)")
     e.add_argument("--name", help="what to call the model in the report")
     e.add_argument("--out", default=ev.out_dir, help="folder for report.md and samples.png")
-    e.add_argument("--lines", type=int, default=ev.lines, help="validation lines read back by tesseract")
+    e.add_argument("--lines", type=int, default=ev.lines, help="validation lines read back by both judges")
     e.add_argument("--writers", type=int, default=ev.writers, help="validation writers for the style measures")
     e.add_argument("--seeds", type=int, nargs="+", default=list(ev.seeds),
                    help="sampling seeds; figures that depend on sampling are averaged over them")

@@ -7,7 +7,7 @@ import torch
 from .charset import PAD, encode
 from .iamondb import Line
 from .references import scanned, tiles_from_image
-from .segments import prompt_from, source_line
+from .segments import prompt_words, source_line
 from .network import IMAGE_SIZE, decoder_inputs, prompt_inputs
 
 # Relative widths of characters in handwriting, for placing each character along the
@@ -90,26 +90,35 @@ class Collator:
             return np.zeros((self.references, IMAGE_SIZE, IMAGE_SIZE), np.float32)
         return tiles[np.arange(self.references) % len(tiles)]
 
-    def prompt(self, index: int, rng: np.random.Generator) -> np.ndarray:
-        """Offsets of a few words of another of the writer's lines (none if they have no other)."""
+    def prompt(self, index: int, rng: np.random.Generator) -> tuple[np.ndarray, str] | None:
+        """A few words of another of the writer's lines and what they say (None if they
+        have no other line that parts into its words)."""
         line = self.lines[index]
         mates = [m for m in self.by_form[line.form] if m.id != source_line(line.id)]
         if not mates:
-            return np.zeros((0, 3), np.float32)
+            return None
         most = int(rng.integers(PROMPT_LEAST, max(PROMPT_LEAST, self.prompt_points) + 1))
-        return prompt_from(mates[rng.integers(len(mates))].offsets, most, rng)
+        mate = mates[rng.integers(len(mates))]
+        return prompt_words(mate.offsets, mate.text, most, rng)
 
-    def _prompts(self, indices: list[int], rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Prompts padded on the left [B, P, 5] (so every sample's own points start at P) and
-        where they are real [B, P]."""
-        chosen = [self.prompt(i, rng) if rng.random() < self.prompts else np.zeros((0, 3), np.float32)
-                  for i in indices]
-        p = max(len(c) for c in chosen)
-        offsets, mask = torch.zeros(len(indices), p, 3), torch.zeros(len(indices), p, dtype=torch.bool)
-        for k, c in enumerate(chosen):
-            if len(c):
-                offsets[k, p - len(c):], mask[k, p - len(c):] = torch.from_numpy(c), True
-        return prompt_inputs(offsets) * mask[..., None], mask
+    def _prompts(self, indices: list[int], rng: np.random.Generator) -> dict:
+        """Prompts padded on the left (so every sample's own points start at the same step):
+        their characters [B, Lp], points [B, P, 5], reading positions [B, P] and where they
+        are real [B, P]. A sample without one has an empty text and no points."""
+        chosen = [self.prompt(i, rng) if rng.random() < self.prompts else None for i in indices]
+        chosen = [c or (np.zeros((0, 3), np.float32), "") for c in chosen]
+        p = max(len(o) for o, _ in chosen)
+        ids = [encode(t) for _, t in chosen]
+        chars = torch.full((len(indices), max(map(len, ids))), PAD, dtype=torch.long)
+        offsets, reading = torch.zeros(len(indices), p, 3), torch.zeros(len(indices), p)
+        mask = torch.zeros(len(indices), p, dtype=torch.bool)
+        for k, ((o, text), row) in enumerate(zip(chosen, ids)):
+            chars[k, :len(row)] = torch.tensor(row)
+            if len(o):
+                offsets[k, p - len(o):], mask[k, p - len(o):] = torch.from_numpy(o), True
+                reading[k, p - len(o):] = torch.from_numpy(alignment(text, o))
+        return {"prompt_chars": chars, "prompt": prompt_inputs(offsets) * mask[..., None],
+                "prompt_reading": reading, "prompt_mask": mask}
 
     def __call__(self, indices: list[int], rng: np.random.Generator, with_style: bool = True) -> dict:
         lines = [self.lines[i] for i in indices]
@@ -136,7 +145,6 @@ class Collator:
         images = None
         if with_style:
             images = torch.from_numpy(np.stack([self.style_tiles(i, rng) for i in indices]))[:, :, None]
-        prompt, prompt_mask = self._prompts(indices, rng) if self.prompts > 0 else (None, None)
         return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align, "reading": reading,
-                "advance": advance, "length": mask.sum(1), "images": images, "prompt": prompt,
-                "prompt_mask": prompt_mask}
+                "advance": advance, "length": mask.sum(1), "images": images,
+                **(self._prompts(indices, rng) if self.prompts > 0 else {})}

@@ -158,6 +158,7 @@ class EvalConfig:
     nll_batches: int = 1000    # validation batches for the likelihood (all of them, by default)
     hands_dir: str | None = None  # if set, also write the extension's built-in hands here
     accents: bool = True       # also read back French and German sentences (needs tesseract's fra and deu)
+    figures: bool = True       # also read back lines of digits and of capitals
     judge: str = JudgeConfig.path   # the independent style judge's weights (`inkscribe judge` trains them)
     versions: int = 4          # versions of each word, as the daemon writes them by default
     reader: str = ReaderConfig.path   # what picks among them (missing: the first is kept)

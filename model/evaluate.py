@@ -18,6 +18,7 @@ import torch
 
 from . import iamondb
 from .accent_texts import FRENCH, GERMAN
+from .figure_texts import CAPITALS, DIGITS
 from .accents import drawn_strokes
 from .batches import Collator
 from .benchmark import LINE as SPEED_LINE
@@ -218,6 +219,28 @@ def _accents(writer: Writer, seeds: tuple[int, ...], cfg: EvalConfig, english: l
             "marks": len(found["placed"]), "marks_placed": float(np.mean(found["placed"]))}
 
 
+def _figures(writer: Writer, cfg: EvalConfig, english: list[str], sheet) -> dict:
+    """Lines of digits and of capitals in the model's own hand, read by both judges beside
+    English validation lines of the same lengths (same hand, same seeds); a sample sheet of
+    them at `sheet`."""
+    found = {kind: {"tesseract": [], "htr": []} for kind in ("digits", "capitals", "english")}
+    shown = []
+    for seed in cfg.seeds:
+        sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
+        for kind, texts in (("digits", DIGITS), ("capitals", CAPITALS),
+                            ("english", [min(english, key=lambda e: abs(len(e) - len(t))) for t in DIGITS + CAPITALS])):
+            lines = writer.write([Task(texts, None, sample)])[0]
+            read = readings([written_picture(l) for l in lines])
+            for judge, score in (("tesseract", cer), ("htr", htr_cer)):
+                if read[judge] is not None:
+                    found[kind][judge] += [score(t, r) for t, r in zip(texts, read[judge])]
+            if seed == cfg.seeds[0] and kind != "english":
+                shown += [(f"{l.text}  (read: {read['tesseract'][k] if read['tesseract'] else '-'} / "
+                           f"{read['htr'][k] if read['htr'] else '-'})", l.paths) for k, l in enumerate(lines[:8])]
+    sample_sheet(shown, sheet, "digits and capitals, own hand (read by tesseract / the recogniser)")
+    return {f"{kind}_{judge}": _mean(values) for kind, judges in found.items() for judge, values in judges.items()}
+
+
 def _marks_placed(line) -> list[bool]:
     """For each mark the writer drew in a line: is it over (under, across) its own letter,
     within one letter of where that letter sits in its word's ink?"""
@@ -374,6 +397,8 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     (long_line,), = writer.write([Task([long_text], None, sample)])
     figures["long_line"] = (len(long_text), long_line.ended)
     figures["accents"] = _accents(writer, cfg.seeds, cfg, [lines[i].text for i in picks]) if cfg.accents else None
+    figures["figures"] = (_figures(writer, cfg, [lines[i].text for i in picks], out / "figures.png")
+                          if cfg.figures else None)
 
     if cfg.hands_dir:
         write_hands(writer, ref_hands[:HANDS], Path(cfg.hands_dir), sample)
@@ -493,6 +518,12 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
             f"{f['accents']['cer_marked'] / max(f['accents']['cer_english'], 1e-6):.2f} |",
             f"| marks drawn over their own letter (of {f['accents']['marks']}) | "
             f"{f['accents']['marks_placed']:.2f} |"]),
+        *([] if not f.get("figures") else [
+            "", f"Digits and capitals ({len(DIGITS)} lines of each, own hand, seeds {seeds}; sheet: figures.png), CER by "
+            "tesseract / by the recogniser, beside English validation lines of the same lengths:", "",
+            "| lines | tesseract | recogniser |", "| --- | --- | --- |",
+            *[f"| {kind} | {_f(f['figures'][kind + '_tesseract'])} | {_f(f['figures'][kind + '_htr'])} |"
+              for kind in ("digits", "capitals", "english")]]),
         "", f"Style from the pictures people have ({f['writers']} writers; the style the model's encoder reads "
         "from each picture against that of clean renderings of another line by each writer; top-1 retrieval, and "
         "pictures refused):", "",

@@ -19,10 +19,17 @@ def guided_attention(attention: torch.Tensor, align: torch.Tensor, mask: torch.T
     return ((attention * penalty).sum(-1) * mask).sum((1, 2)).mean() / mask.sum()
 
 
+def prompt_of_batch(batch: dict) -> tuple | None:
+    """The batch's prompts as the model takes them, where it has any."""
+    if batch.get("prompt") is None:
+        return None
+    return batch["prompt_chars"], batch["prompt"], batch["prompt_reading"], batch["prompt_mask"]
+
+
 def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
     """Per-point mean of each term (nats), over the batch's real points."""
     params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"],
-                                                batch.get("prompt"), batch.get("prompt_mask"))
+                                                prompt_of_batch(batch))
     mask = batch["mask"]
     n = mask.sum()
     target = batch["target"]

@@ -6,9 +6,10 @@ Additions to the seed, all for alignment (which character the pen is writing):
   as the characters' positions, so cross-attention can find that character at once), and
   a `progress` unit predicts how far the reading position moves after each point;
 - an `end` unit predicts the line's last point, so sampling stops by itself;
-- a prompt: the writer's own pen strokes, read before the strokes to write (in context, as a
-  zero-shot voice is prompted with a recording of the speaker). Prompt points see each
-  other and nothing of the text; every point after them sees them all.
+- a prompt: the writer's own pen strokes and what they say, read before the strokes to
+  write as an earlier line of theirs (in context, as a zero-shot voice is prompted with a
+  recording of the speaker): prompt points read their own text, and every point after them
+  sees them all.
 """
 import math
 
@@ -125,16 +126,31 @@ class DecoderLayer(nn.Module):
         k, v = self.kv(content).chunk(2, dim=-1)
         return self._split(k), self._split(v)
 
-    def forward(self, x, reading, memory, content_mask, cache=None, prompt=0, key_mask=None):
+    def _read(self, x, reading, memory, content_mask):
+        """Cross-attention over the text, held near the reading position: what it adds to x,
+        and its head-averaged weights [B, S, L]."""
+        b, s, d = x.shape
+        q = self._split(self.q(self.norm2(x)))
+        mk, mv = memory
+        scores = q @ mk.transpose(-1, -2) / math.sqrt(q.shape[-1])
+        distance = torch.arange(mk.shape[2], device=x.device) - reading[..., None]         # [B, S, L]
+        scores = scores - distance[:, None] ** 2 / (2 * torch.exp(2 * self.log_reach))[:, None, None]
+        scores = scores.masked_fill(~content_mask[:, None], float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        return self.drop(self.cross_out((weights @ mv).transpose(1, 2).reshape(b, s, d))), weights.mean(1)
+
+    def forward(self, x, reading, memory, content_mask, cache=None, prompt=0, key_mask=None, prompt_text=None):
         """reading: [B, S] reading positions of the points after the prompt; content_mask:
         [B, S or 1, L] bool, True where a character may be attended.
 
-        prompt: how many of x's first positions are prompt points, which read no text;
-        key_mask: [B, prompt + S] bool, False at padding (prompts are padded on the left).
-        cache: None for a full causal pass, or a dict {"capacity": most steps} that comes
-        to hold this layer's past keys and values, extended in place (incremental decoding);
-        a "prefix" entry (keys, values, for a batch of 1 or B) is attended before them.
-        Returns the new x and the head-averaged cross-attention [B, S, L].
+        prompt: how many of x's first positions are prompt points, which read their own
+        text, prompt_text: (this layer's memory of it, reading positions [B, prompt], mask
+        [B, 1, Lp]); key_mask: [B, prompt + S] bool, False at padding (prompts are padded on
+        the left). cache: None for a full causal pass, or a dict {"capacity": most steps}
+        that comes to hold this layer's past keys and values, extended in place (incremental
+        decoding); a "prefix" entry (keys, values, for a batch of 1 or B) is attended before them.
+        Returns the new x and the head-averaged cross-attention [B, S, L] of the points after
+        the prompt (None where there are none).
         """
         b, s, d = x.shape
         q, k, v = (self._split(t) for t in self.qkv(self.norm1(x)).chunk(3, dim=-1))
@@ -163,19 +179,15 @@ class DecoderLayer(nn.Module):
         x = x + self.drop(self.self_out(attn.transpose(1, 2).reshape(b, s, d)))
 
         before, x = x[:, :prompt], x[:, prompt:]
-        if not x.shape[1]:   # the prompt alone: nothing reads the text
-            return before + self.drop(self.ff(self.norm3(before))), None
-        q = self._split(self.q(self.norm2(x)))
-        mk, mv = memory
-        scores = q @ mk.transpose(-1, -2) / math.sqrt(q.shape[-1])
-        distance = torch.arange(mk.shape[2], device=x.device) - reading[..., None]         # [B, S, L]
-        scores = scores - distance[:, None] ** 2 / (2 * torch.exp(2 * self.log_reach))[:, None, None]
-        scores = scores.masked_fill(~content_mask[:, None], float("-inf"))
-        weights = torch.softmax(scores, dim=-1)
-        x = x + self.drop(self.cross_out((weights @ mv).transpose(1, 2).reshape(b, x.shape[1], d)))
+        if prompt:
+            before = before + self._read(before, prompt_text[1], *prompt_text[::2])[0]
+        weights = None
+        if x.shape[1]:
+            added, weights = self._read(x, reading, memory, content_mask)
+            x = x + added
         x = torch.cat([before, x], 1) if prompt else x
         x = x + self.drop(self.ff(self.norm3(x)))
-        return x, weights.mean(1)
+        return x, weights
 
 
 def _after_prefix(q, k, v, prefix_k, prefix_v, prefix_mask=None):
@@ -221,16 +233,32 @@ class HandwritingModel(nn.Module):
             "chars_mask": chars != PAD,
         }
 
-    def _prompt_in(self, prompt: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        return self.point_in(prompt) + self.prompt_mark + style[:, None]
+    def _prompt_in(self, prompt: dict, style: torch.Tensor) -> torch.Tensor:
+        return (self.point_in(prompt["points"]) + sinusoid(prompt["reading"], self.cfg.d_model) + self.prompt_mark
+                + style[:, None])
 
-    def decode(self, points, reading, context, window=None, cache=None, prompt=None, prompt_mask=None):
+    def read_prompt(self, chars: torch.Tensor, points: torch.Tensor, reading: torch.Tensor,
+                    mask: torch.Tensor | None = None) -> dict:
+        """A prompt as the decoder reads it: the writer's points [B, P, 5] (`prompt_inputs`,
+        padded on the left where `mask` [B, P] is False), what they say (`chars`, as
+        `pad_chars` makes them) and the reading position of each point [B, P]."""
+        content = self.content(chars)
+        content = content + sinusoid(torch.arange(chars.shape[1], device=chars.device), self.cfg.d_model)
+        return {"points": points, "reading": reading, "memory": [layer.memory(content) for layer in self.layers],
+                "chars_mask": (chars != PAD)[:, None],
+                "mask": mask if mask is not None else torch.ones(points.shape[:2], dtype=torch.bool,
+                                                                  device=points.device)}
+
+    def _text_of(self, prompt: dict, i: int) -> tuple:
+        return prompt["memory"][i], prompt["reading"], prompt["chars_mask"]
+
+    def decode(self, points, reading, context, window=None, cache=None, prompt=None):
         """points: [B, S, 5] from `decoder_inputs`/`with_position`; reading: [B, S] reading
         positions (character index for each point).
 
         window: optional [B, S, L] bool restricting cross-attention (monotonic sampling).
-        prompt: optional [B, P, 5] points (`prompt_inputs`) read before `points`, padded on the
-        left where `prompt_mask` [B, P] is False; with a cache, give it to `prefix` instead.
+        prompt: optional, from `read_prompt`: the writer's own strokes, read before `points`
+        as an earlier line of theirs would be; with a cache, give it to `prefix` instead.
         Returns GMM parameters [B, S, 121], end logits [B, S], predicted advance of the
         reading position [B, S] and the cross-attention of every layer [layers, B, S, L].
         """
@@ -241,32 +269,35 @@ class HandwritingModel(nn.Module):
         if window is not None:
             mask = mask & window
         p, key_mask = 0, None
-        if prompt is not None and prompt.shape[1]:
-            p = prompt.shape[1]
+        if prompt is not None and prompt["points"].shape[1]:
+            p = prompt["points"].shape[1]
             x = torch.cat([self._prompt_in(prompt, context["style"]), x], 1)
-            key_mask = torch.cat([prompt_mask, prompt_mask.new_ones(x.shape[0], x.shape[1] - p)], 1)
+            key_mask = torch.cat([prompt["mask"], prompt["mask"].new_ones(x.shape[0], x.shape[1] - p)], 1)
         attention = []
         for i, layer in enumerate(self.layers):
-            x, a = layer(x, reading, context["memory"][i], mask, None if cache is None else cache[i], p, key_mask)
+            x, a = layer(x, reading, context["memory"][i], mask, None if cache is None else cache[i], p, key_mask,
+                         self._text_of(prompt, i) if p else None)
             attention.append(a)
         x = self.norm(x[:, p:])
         return self.gmm(x), self.end(x).squeeze(-1), self.progress(x).squeeze(-1), torch.stack(attention)
 
     @torch.no_grad()
-    def prefix(self, prompt: torch.Tensor, style: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """Each layer's keys and values for a prompt [1, P, 5] (one writer): computed once,
-        then attended by every row written after it (`cache[i]["prefix"]`)."""
+    def prefix(self, prompt: dict, style: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Each layer's keys and values for a prompt (`read_prompt`, one writer): computed
+        once, then attended by every row written after it (`cache[i]["prefix"]`)."""
         x = self._prompt_in(prompt, style)
+        p = prompt["points"].shape[1]
         out = []
-        for layer in self.layers:
-            cache = {"capacity": prompt.shape[1]}
-            x, _ = layer(x, None, None, None, cache, prompt.shape[1])
+        for i, layer in enumerate(self.layers):
+            cache = {"capacity": p}
+            x, _ = layer(x, None, None, None, cache, p, None, self._text_of(prompt, i))
             out.append((cache["k"], cache["v"]))
         return out
 
-    def forward(self, chars, points, reading, images=None, prompt=None, prompt_mask=None):
+    def forward(self, chars, points, reading, images=None, prompt=None):
+        """prompt: None, or (chars, points, reading, mask) as `read_prompt` takes them."""
         return self.decode(points, reading, self.encode(chars, self.style(images, chars.shape[0])),
-                           prompt=prompt, prompt_mask=prompt_mask)
+                           prompt=None if prompt is None else self.read_prompt(*prompt))
 
 
 def prompt_inputs(offsets: torch.Tensor) -> torch.Tensor:

@@ -152,28 +152,53 @@ def with_words(lines: list[Line], rare_repeat: int = 1) -> list[Line]:
     return lines + words
 
 
-def prompt_from(offsets: np.ndarray, most: int, rng: np.random.Generator | None = None) -> np.ndarray:
-    """A few whole words of a line as a prompt: offsets of at most `most` points, from the
-    line's first word (or, given `rng`, a random one) to the last word that fits, its left
-    edge at x = 0. A first word longer than `most` is cut after its last stroke that fits."""
+def _word_starts(offsets: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
+    """The strokes, and the index of each stroke that begins a word (a clean gap before it)."""
     strokes, gaps = clean_gaps(offsets)
-    starts = [0] + [k + 1 for k, g in enumerate(gaps) if g > MIN_GAP]
-    first = starts[rng.integers(len(starts))] if rng is not None else 0
-    taken, n, last_word_end = [], 0, None
-    for k in range(first, len(strokes)):
-        if k in starts and k > first:
-            last_word_end = len(taken)
-        if n + len(strokes[k]) > most:
+    return strokes, [0] + [k + 1 for k, g in enumerate(gaps) if g > MIN_GAP]
+
+
+def from_left(strokes: list[np.ndarray]) -> np.ndarray:
+    """Offsets of strokes moved so that their left edge is at x = 0."""
+    left = min(s[:, 0].min() for s in strokes)
+    return to_offsets([s - np.array([left, 0], np.float32) for s in strokes])
+
+
+def prompt_words(offsets: np.ndarray, text: str, most: int, rng: np.random.Generator) -> tuple[np.ndarray, str] | None:
+    """A prompt for training: a run of whole words of a line, from a random one, at most
+    `most` points, with what they say; None where the line does not split into its words
+    or its words are all longer than that."""
+    cuts = word_cuts(offsets, text)
+    if cuts is None:
+        return None
+    strokes, words = to_strokes(offsets), text.split()
+    bounds = [0, *cuts, len(strokes)]
+    first = int(rng.integers(len(words)))
+    last, n = first, 0
+    while last < len(words) and n + sum(len(s) for s in strokes[bounds[last]:bounds[last + 1]]) <= most:
+        n += sum(len(s) for s in strokes[bounds[last]:bounds[last + 1]])
+        last += 1
+    if last == first:
+        return None
+    return from_left(strokes[bounds[first]:bounds[last]]), " ".join(words[first:last])
+
+
+def prompt_from(offsets: np.ndarray, most: int) -> list[list[np.ndarray]]:
+    """The first words of pen strokes whose text is not known, as a prompt: each word's
+    strokes (words parted by clean gaps), at most `most` points in all; the first word cut
+    after its last stroke that fits where it alone is longer."""
+    strokes, starts = _word_starts(offsets)
+    words, n = [], 0
+    for a, b in zip(starts, [*starts[1:], len(strokes)]):
+        size = sum(len(s) for s in strokes[a:b])
+        if n + size > most:
+            if not words:
+                fits = np.cumsum([len(s) for s in strokes[a:b]]) <= most
+                words = [strokes[a:a + int(fits.sum())]] if fits.any() else []
             break
-        taken.append(strokes[k])
-        n += len(strokes[k])
-    else:
-        last_word_end = len(taken)
-    taken = taken[:last_word_end] if last_word_end else taken
-    if not taken:
-        return np.zeros((0, 3), np.float32)
-    left = min(s[:, 0].min() for s in taken)
-    return to_offsets([s - np.array([left, 0], np.float32) for s in taken])
+        words.append(strokes[a:b])
+        n += size
+    return words
 
 
 def source_line(line_id: str) -> str:

@@ -9,13 +9,14 @@ from PIL import Image
 from .accents import with_marks
 from .charset import normalise, split_marks
 from .network import HandwritingModel, prompt_inputs
-from .reader import Reader, misreading
+from .batches import alignment
+from .reader import Reader, misreading, read
 from .config import PathConfig
 from .paths import path_data, strokes_of
 from .references import pick_tiles, read_writing, word_gap
-from .segments import join_words, prompt_from, spacing, words_of
+from .segments import from_left, join_words, prompt_from, spacing, words_of
 from .strokes import normalise as normalise_ink, simplify, to_offsets
-from .sampling import SampleConfig, generate, guard, per_line
+from .sampling import SampleConfig, generate, guard, pad_chars, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
 
@@ -41,7 +42,7 @@ class Hand:
     words, and, where their pen strokes are known, a few words of them as a prompt."""
     embedding: torch.Tensor      # [d_model]
     word_gap: float = WORD_GAP
-    prompt: np.ndarray | None = None   # offsets in data units, read before every word
+    prompt: tuple[np.ndarray, str] | None = None   # offsets in data units and what they say, read before every word
 
 
 # The longest prompt, in points: the length training prompts reach (TrainConfig.prompt_points).
@@ -50,15 +51,20 @@ PROMPT_POINTS = 240
 PROMPT_EPSILON, PROMPT_MAX_STEP = 0.25, 6.0
 
 
-def prompt_of(strokes: list[np.ndarray]) -> np.ndarray | None:
+def prompt_of(strokes: list[np.ndarray], reader: Reader) -> tuple[np.ndarray, str] | None:
     """A prompt from pen strokes a user drew (any unit, y down, in the order drawn): sized
-    as training's lines are, simplified as they are, and cut to the first words that fit."""
+    as training's lines are, simplified as they are, cut to the first words that fit, and
+    read by the stroke reader, since the model reads a prompt with what it says."""
     strokes = [np.asarray(s, np.float32) for s in strokes if len(s)]
     if not strokes:
         return None
     simple = simplify(normalise_ink(strokes), PROMPT_EPSILON, PROMPT_MAX_STEP)
-    prompt = prompt_from(to_offsets(simple), PROMPT_POINTS)
-    return prompt if len(prompt) else None
+    words = prompt_from(to_offsets(simple), PROMPT_POINTS)
+    said = read(reader, [from_left(w) for w in words]) if words else []
+    kept = [(w, t) for w, t in zip(words, said) if t]
+    if not kept:
+        return None
+    return from_left([s for w, _ in kept for s in w]), " ".join(t for _, t in kept)
 
 
 @dataclass
@@ -140,7 +146,14 @@ class Writer:
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
         return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_GAP,
-                    prompt_of(strokes) if strokes and self.prompts else None)
+                    prompt_of(strokes, self.reader) if strokes and self.prompts and self.reader is not None
+                    else None)
+
+    def _prefix(self, offsets: np.ndarray, text: str, style: torch.Tensor) -> list:
+        """The prompt's keys and values, once for all the words written after it."""
+        points = prompt_inputs(torch.from_numpy(offsets)[None].to(self.device))
+        reading = torch.from_numpy(alignment(text, offsets))[None].to(self.device)
+        return self.model.prefix(self.model.read_prompt(pad_chars([text], self.device), points, reading), style[None])
 
     def _sample(self, jobs: list[tuple], stop=None, prompts: dict | None = None) -> dict[tuple, list]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
@@ -152,16 +165,14 @@ class Writer:
             groups.setdefault(job[0] if job[0] in prompts else None, []).append(job)
         chunks = []
         for key, group in groups.items():
-            extra = len(prompts[key]) if key is not None else 0
+            extra = len(prompts[key][0]) if key is not None else 0
             fresh = True
             for job in sorted(group, key=lambda j: len(j[3])):   # longest last: a chunk's room is its newest job's
                 if fresh or (len(chunks[-1][1]) + 1) * (guard(job[3], job[5]) + extra) > self.max_points:
                     chunks.append((key, []))
                     fresh = False
                 chunks[-1][1].append(job)
-        prefixes = {key: self.model.prefix(prompt_inputs(torch.from_numpy(p)[None].to(self.device)),
-                                           next(j[4] for j in groups[key])[None])
-                    for key, p in prompts.items() if key in groups}
+        prefixes = {key: self._prefix(*prompts[key], next(j[4] for j in groups[key])) for key in prompts if key in groups}
         made = {}
         for key, chunk in chunks:
             words = [split_marks(normalise(j[3])) for j in chunk]   # as the model reads them: œ as oe

@@ -86,8 +86,8 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     report = (tmp_path / "report.md").read_text()
     for measure in ["validation NLL", "tesseract CER", "recogniser CER", "complete lines", "style retrieval", "slant correlation", "size ratio",
                     "word gap over ink height", "size spread across a paragraph", "ink height, model / real",
-                    "seconds for a 44-character line", "Style from the pictures people have", "phone photo", "character line ends by itself"]:
+                    "seconds for a 44-character line", "Digits and capitals", "Style from the pictures people have", "phone photo", "character line ends by itself"]:
         assert measure in report
-    assert (tmp_path / "samples.png").stat().st_size > 10_000
+    assert (tmp_path / "samples.png").stat().st_size > 10_000 and (tmp_path / "figures.png").stat().st_size > 10_000
     assert figures["lines"] == 4 and 0 <= figures["complete"] <= 4
     assert sorted(p.name for p in (tmp_path / "hands").iterdir()) == [f"hand-{k}.png" for k in (1, 2, 3)]

@@ -1,11 +1,14 @@
 """Style as a prompt: the writer's own pen strokes, read before the words written in their hand."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 import synthetic
 from inkscribe.model.batches import Collator
-from inkscribe.model.config import preset
+from inkscribe.model.config import ReaderConfig, preset
+from inkscribe.model.reader import load_reader
 from inkscribe.model.network import HandwritingModel, decoder_inputs, prompt_inputs
 from inkscribe.model.references import drawing
 from inkscribe.model.sampling import SampleConfig, pad_chars
@@ -24,17 +27,19 @@ def prompted_model() -> HandwritingModel:
 
 def test_a_prompt_read_once_then_step_by_step_gives_what_one_full_pass_gives(lines):
     model = prompted_model()
-    prompt = prompt_inputs(torch.from_numpy(lines[1].offsets[:30])[None])
+    points = prompt_inputs(torch.from_numpy(lines[1].offsets[:30])[None])
+    said, said_at = pad_chars([lines[1].text], "cpu"), torch.linspace(0, 4, 30)[None]
     target = torch.from_numpy(lines[0].offsets[:12])[None]
     chars = pad_chars([lines[0].text], "cpu")
     reading = torch.linspace(0, 3, 12)[None]
     with torch.no_grad():
         context = model.encode(chars, model.style(None, 1))
-        full = model.decode(decoder_inputs(target), reading, context, prompt=prompt,
-                            prompt_mask=torch.ones(1, 30, dtype=torch.bool))[0]
+        prompt = model.read_prompt(said, points, said_at)
+        full = model.decode(decoder_inputs(target), reading, context, prompt=prompt)[0]
         # Padded on the left, as training batches are: the same.
-        padded = model.decode(decoder_inputs(target), reading, context, prompt=torch.cat([torch.zeros(1, 5, 5), prompt], 1),
-                              prompt_mask=torch.arange(35)[None] >= 5)[0]
+        padded = model.decode(decoder_inputs(target), reading, context, prompt=model.read_prompt(
+            said, torch.cat([torch.zeros(1, 5, 5), points], 1), torch.cat([torch.zeros(1, 5), said_at], 1),
+            torch.arange(35)[None] >= 5))[0]
         cache = [{"capacity": 20, "prefix": kv} for kv in model.prefix(prompt, context["style"])]
         inputs = decoder_inputs(target)
         steps = torch.cat([model.decode(inputs[:, i:i + 1], reading[:, i:i + 1], context, cache=cache)[0]
@@ -49,29 +54,33 @@ def test_training_prompts_come_from_another_line_of_the_same_writer(lines):
     collate = Collator(words, 2, whole_lines=lines, prompts=1.0, prompt_points=40)
     rng = np.random.default_rng(0)
     for index, sample in enumerate(words):
-        prompt = collate.prompt(index, rng)
+        prompt, said = collate.prompt(index, rng)
         assert 0 < len(prompt) <= 40
-        # Its strokes are found in one of the writer's other lines, never the sample's own.
-        mates = [l for l in lines if l.form == sample.form and l.id != source_line(sample.id)]
+        # Its strokes and words are found in one of the writer's other lines, never the sample's own.
+        mates = [l for l in lines if l.form == sample.form and l.id != source_line(sample.id)
+                 and said in l.text]
         shape = np.diff(to_strokes(prompt)[0], axis=0)
         assert any(any(len(s) >= len(shape) + 1 and np.allclose(np.diff(s, axis=0)[:len(shape)], shape, atol=1e-4)
                        for s in [st[k:] for st in to_strokes(m.offsets) for k in range(len(st))]) for m in mates)
     batch = collate(list(range(4)), rng)
-    assert batch["prompt"].shape[:2] == batch["prompt_mask"].shape and batch["prompt_mask"][:, -1].all()
+    assert batch["prompt"].shape[:2] == batch["prompt_mask"].shape == batch["prompt_reading"].shape
+    assert batch["prompt_mask"][:, -1].all() and (batch["prompt_chars"][:, 0] > 0).all()
 
 
-def test_strokes_drawn_with_a_tablet_become_a_prompt_of_their_first_words():
+def test_strokes_drawn_with_a_tablet_become_a_prompt_of_their_first_words_and_what_the_reader_reads():
     rng = np.random.default_rng(3)
     drawn = [s * 37 + [500, 900] for s in synthetic.strokes_for("pack my box with five dozen jugs", rng)]
-    prompt = prompt_of(drawn)
-    assert 0 < len(prompt) <= PROMPT_POINTS
+    reader = load_reader(Path(ReaderConfig.path))
+    prompt, said = prompt_of(drawn, reader)
+    assert 0 < len(prompt) <= PROMPT_POINTS and said
+    assert len(said.split()) == len(to_strokes(prompt))   # a word read for each word drawn (one stroke each)
     height = np.ptp(np.cumsum(prompt[:, 1]))
     assert 5 < height < 20   # as tall as training's lines, whatever unit it was drawn in
-    assert prompt_of([]) is None
+    assert prompt_of([], reader) is None
 
 
 def test_words_written_after_a_prompt_follow_it_and_the_prompt_is_read_once_per_request(lines, monkeypatch):
-    writer = Writer(prompted_model())
+    writer = Writer(prompted_model(), reader=load_reader(Path(ReaderConfig.path)))
     strokes = to_strokes(synthetic.data_lines()[2].offsets)
     hand = writer.style([drawing(strokes)], strokes=strokes)
     assert hand.prompt is not None
@@ -87,6 +96,6 @@ def test_words_written_after_a_prompt_follow_it_and_the_prompt_is_read_once_per_
 
 
 def test_weights_that_never_learnt_prompts_are_not_prompted():
-    writer = Writer(HandwritingModel(preset("tiny")).eval())
+    writer = Writer(HandwritingModel(preset("tiny")).eval(), reader=load_reader(Path(ReaderConfig.path)))
     strokes = to_strokes(synthetic.data_lines()[2].offsets)
     assert not writer.prompts and writer.style([drawing(strokes)], strokes=strokes).prompt is None
