@@ -81,7 +81,7 @@ class WriteRequest:
     font_size: float | list[float] = 32.0   # px; or one per line
     deadline_s: float | None = None   # how long the client waits: work still queued after it is dropped
     style_strength: float = 1.0       # how far from the model's own hand towards the pictures' to go
-    versions: int = 4                 # versions of each word written; the most legible is kept
+    versions: int = 8                 # versions of each word written; the most legible is kept
     # Handwriting drawn as vectors, in any unit with y down: pen paths, and the closed
     # outlines a calligraphy tool leaves (filled). Both together give one more style picture.
     strokes: list[list[tuple[float, float]]] = field(default_factory=list)

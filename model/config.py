@@ -160,7 +160,7 @@ class EvalConfig:
     accents: bool = True       # also read back French and German sentences (needs tesseract's fra and deu)
     figures: bool = True       # also read back lines of digits and of capitals
     judge: str = JudgeConfig.path   # the independent style judge's weights (`inkscribe judge` trains them)
-    versions: int = 4          # versions of each word, as the daemon writes them by default
+    versions: int = 8          # versions of each word, as the daemon writes them by default
     reader: str = ReaderConfig.path   # what picks among them (missing: the first is kept)
     data: DataConfig = field(default_factory=DataConfig)
 

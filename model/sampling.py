@@ -25,7 +25,7 @@ class SampleConfig:
     window_ahead: int = 3
     max_points_per_char: int = 14  # length guard: about 2.5x the data's mean
     use_cache: bool = True
-    versions: int = 4            # versions of each word written; a writer with a reader keeps the one it reads best
+    versions: int = 8            # versions of each word written; a writer with a reader keeps the one it reads best
 
 
 class Interrupted(Exception):
