@@ -177,9 +177,19 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def _style(paths: list[str]) -> tuple[list[str], list, list]:
     """--style files as (pictures, drawn strokes, drawn outlines): an SVG file is read as
-    handwriting drawn in it (every path), anything else is sent as a picture."""
+    handwriting drawn in it (every path), an InkML file (.inkml) as its traces, anything
+    else is sent as a picture."""
     pictures, strokes, outlines = [], [], []
     for path in paths:
+        if Path(path).suffix.lower() == ".inkml":
+            from inkscribe.model.inkml import MAX_BYTES, read_inkml
+
+            try:
+                with open(path, "rb") as f:
+                    strokes += read_inkml(f.read(MAX_BYTES + 1), path)   # no further: larger is refused
+            except OSError as e:
+                raise ValueError(f"cannot read {path}: {e.strerror}") from None
+            continue
         if Path(path).suffix.lower() != ".svg":
             pictures.append(path)
             continue
@@ -509,7 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"versions of each word to write, keeping the most legible, 1-8: more reads better and "
                         f"takes longer (default {protocol.WriteRequest.versions})")
     w.add_argument("--smoothing", type=int,
-                   help=f"smoothing passes over each stroke, 0-10 (default {protocol.WriteRequest.smoothing})")
+                   help=f"passes of a filter over the points where the pen turns gently, 0-10; corners and ends "
+                        f"stay put (default {protocol.WriteRequest.smoothing}: the strokes as written)")
     w.add_argument("--size", type=float, default=protocol.WriteRequest.font_size,
                    help=f"font size in px the writing matches (default {protocol.WriteRequest.font_size:g})")
     w.add_argument("--line-spacing", type=float, default=PathConfig.line_spacing,

@@ -7,7 +7,7 @@ import torch
 from .charset import PAD, encode
 from .iamondb import Line
 from .references import scanned, tiles_from_image
-from .segments import prompt_words, source_line
+from .segments import prompt_continues, prompt_words, source_line
 from .network import IMAGE_SIZE, decoder_inputs, prompt_inputs
 
 # Relative widths of characters in handwriting, for placing each character along the
@@ -117,8 +117,11 @@ class Collator:
             if len(o):
                 offsets[k, p - len(o):], mask[k, p - len(o):] = torch.from_numpy(o), True
                 reading[k, p - len(o):] = torch.from_numpy(alignment(text, o))
+        goes_on = [prompt_continues(o, t) if len(o) else {"offset": 0, "pen": (0.0, 0.0)} for o, t in chosen]
         return {"prompt_chars": chars, "prompt": prompt_inputs(offsets) * mask[..., None],
-                "prompt_reading": reading, "prompt_mask": mask}
+                "prompt_reading": reading, "prompt_mask": mask,
+                "prompt_offset": torch.tensor([float(g["offset"]) for g in goes_on]),
+                "prompt_pen": torch.tensor([g["pen"] for g in goes_on], dtype=torch.float32)}
 
     def __call__(self, indices: list[int], rng: np.random.Generator, with_style: bool = True) -> dict:
         lines = [self.lines[i] for i in indices]
@@ -137,7 +140,9 @@ class Collator:
             align[k, :n] = torch.from_numpy(alignment(line.text, line.offsets))
             if self.reading_drift > 0:
                 slip[k, :n] = torch.from_numpy(drift(n, self.reading_drift, rng))
-        inputs = decoder_inputs(target)
+        prompts = self._prompts(indices, rng) if self.prompts > 0 else {}
+        # After a prompt the words go on from it, as a line's next words do.
+        inputs = decoder_inputs(target, prompts["prompt_pen"] if prompts else None)
         last = (chars != PAD).sum(1, keepdim=True) - 2            # the last character before EOS
         reading = torch.minimum((align + slip).clamp(min=0), last) * mask
         advance = torch.cat([(align[:, 1:] - align[:, :-1]) * mask[:, 1:], torch.zeros(b, 1)], 1)
@@ -147,4 +152,4 @@ class Collator:
             images = torch.from_numpy(np.stack([self.style_tiles(i, rng) for i in indices]))[:, :, None]
         return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align, "reading": reading,
                 "advance": advance, "length": mask.sum(1), "images": images,
-                **(self._prompts(indices, rng) if self.prompts > 0 else {})}
+                **prompts}

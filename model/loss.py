@@ -23,7 +23,8 @@ def prompt_of_batch(batch: dict) -> tuple | None:
     """The batch's prompts as the model takes them, where it has any."""
     if batch.get("prompt") is None:
         return None
-    return batch["prompt_chars"], batch["prompt"], batch["prompt_reading"], batch["prompt_mask"]
+    return (batch["prompt_chars"], batch["prompt"], batch["prompt_reading"], batch["prompt_mask"],
+            batch["prompt_offset"])
 
 
 def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:

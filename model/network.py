@@ -27,14 +27,23 @@ IMAGE_SIZE = 64
 POSITION_SCALE = (0.05, 0.1)
 
 
-def decoder_inputs(offsets: torch.Tensor) -> torch.Tensor:
-    """Teacher-forcing inputs [B, S, 5] for targets [B, S, 3]: the previous offset and pen position."""
+def decoder_inputs(offsets: torch.Tensor, start: torch.Tensor | None = None) -> torch.Tensor:
+    """Teacher-forcing inputs [B, S, 5] for targets [B, S, 3]: the previous offset and pen
+    position (from `start` [B, 2] where given: after a prompt)."""
     previous = torch.cat([torch.zeros_like(offsets[:, :1]), offsets[:, :-1]], 1)
-    return with_position(previous, previous[..., :2].cumsum(1))
+    position = previous[..., :2].cumsum(1)
+    return with_position(previous, position if start is None else position + start[:, None])
 
 
 def with_position(offsets: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
     return torch.cat([offsets, position * position.new_tensor(POSITION_SCALE)], -1)
+
+
+def positions(chars: torch.Tensor, offset: torch.Tensor | None = None) -> torch.Tensor:
+    """Each character's position [B or 1, L]: from `offset` [B] where the text goes on
+    after a prompt's, as a line's later words do."""
+    index = torch.arange(chars.shape[1], device=chars.device)[None]
+    return index if offset is None else index + offset[:, None]
 
 
 def sinusoid(positions: torch.Tensor, dim: int) -> torch.Tensor:
@@ -53,9 +62,9 @@ class ContentEncoder(nn.Module):
         self.layers = nn.TransformerEncoder(layer, cfg.encoder_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(cfg.d_model)
 
-    def forward(self, chars: torch.Tensor) -> torch.Tensor:
+    def forward(self, chars: torch.Tensor, offset: torch.Tensor | None = None) -> torch.Tensor:
         d = self.embed.embedding_dim
-        x = self.embed(chars) * math.sqrt(d) + sinusoid(torch.arange(chars.shape[1], device=chars.device), d)
+        x = self.embed(chars) * math.sqrt(d) + sinusoid(positions(chars, offset), d)
         return self.norm(self.layers(x, src_key_padding_mask=chars == PAD))
 
 
@@ -218,19 +227,21 @@ class HandwritingModel(nn.Module):
         # Marks prompt points, in place of the reading position they do not have.
         self.prompt_mark = nn.Parameter(torch.zeros(cfg.d_model))
 
-    def encode(self, chars, style):
+    def encode(self, chars, style, offset=None):
         """Everything the decoder needs that does not change while writing.
 
         style: [B, d_model] from `self.style`, computed apart so that it can be
-        computed once per writer and shared by many lines.
+        computed once per writer and shared by many lines. offset: [B] characters the text
+        is read after (a prompt's, and a space), or None.
         """
-        content = self.content(chars)
+        content = self.content(chars, offset)
         # Positions again, after the encoder's norm, so keys carry them as plainly as queries do.
-        content = content + sinusoid(torch.arange(chars.shape[1], device=chars.device), self.cfg.d_model)
+        content = content + sinusoid(positions(chars, offset), self.cfg.d_model)
         return {
             "style": style,
             "memory": [layer.memory(content) for layer in self.layers],
             "chars_mask": chars != PAD,
+            "offset": offset,
         }
 
     def _prompt_in(self, prompt: dict, style: torch.Tensor) -> torch.Tensor:
@@ -264,7 +275,8 @@ class HandwritingModel(nn.Module):
         """
         # No encoding of the step index: causal attention knows the order, and a second
         # sinusoid in the characters' basis would blur the reading position's match.
-        x = self.point_in(points) + sinusoid(reading, self.cfg.d_model) + context["style"][:, None]
+        read_at = reading if context.get("offset") is None else reading + context["offset"][:, None]
+        x = self.point_in(points) + sinusoid(read_at, self.cfg.d_model) + context["style"][:, None]
         mask = context["chars_mask"][:, None]
         if window is not None:
             mask = mask & window
@@ -295,9 +307,10 @@ class HandwritingModel(nn.Module):
         return out
 
     def forward(self, chars, points, reading, images=None, prompt=None):
-        """prompt: None, or (chars, points, reading, mask) as `read_prompt` takes them."""
-        return self.decode(points, reading, self.encode(chars, self.style(images, chars.shape[0])),
-                           prompt=None if prompt is None else self.read_prompt(*prompt))
+        """prompt: None, or (chars, points, reading, mask, offset): the first four as
+        `read_prompt` takes them, and the characters [B] the text is read after."""
+        context = self.encode(chars, self.style(images, chars.shape[0]), None if prompt is None else prompt[4])
+        return self.decode(points, reading, context, prompt=None if prompt is None else self.read_prompt(*prompt[:4]))
 
 
 def prompt_inputs(offsets: torch.Tensor) -> torch.Tensor:

@@ -12,13 +12,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from .network import IMAGE_SIZE
+from .segments import SPACE_MIN as WORD_GAP_MIN   # narrower empty runs between inked columns: inside words
 from .strokes import LINE_HEIGHT, to_strokes
 
 INK_HEIGHT = 28          # pixels that the central 90 % of a line's ink spans in a tile
 MAX_SIDE = 2400          # larger pictures are shrunk first: tiles need no more detail
 MAX_PEN_SHARE = 0.4      # a "pen" wider than this share of the ink's height is not writing
 PEN_IN_TILE = 2.5        # pixels: the middle of training's pen widths (1-4.5) in a tile
-WORD_GAP_MIN = 0.4 * LINE_HEIGHT   # narrower empty runs between inked columns are taken for gaps inside words
 
 
 def _flatten_alpha(image: Image.Image) -> Image.Image:

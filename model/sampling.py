@@ -65,7 +65,8 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     temperature, bias and seed are its own, so a line writes the same whatever it is
     batched with. The window and guard settings of the first apply to all.
 
-    prefix: `model.prefix` of a prompt of the writer's strokes, read before every line.
+    prefix: a prompt of the writer's strokes read before every line ({"kv": `model.prefix`,
+    "offset": characters read, "pen": where the pen goes on from}).
     """
     model.eval()
     rows = cfg if isinstance(cfg, list) else per_line(cfg, len(texts))
@@ -74,7 +75,8 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     chars = pad_chars(texts, device)
     batch, width = chars.shape
     n_chars = (chars != PAD).sum(1) - 1          # without EOS
-    context = model.encode(chars, model.style(None, batch) if style is None else style)
+    offset = None if prefix is None else torch.full((batch,), float(prefix["offset"]), device=device)
+    context = model.encode(chars, model.style(None, batch) if style is None else style, offset)
     temperature = torch.tensor([[r.temperature] for r in rows], device=device)
     bias = torch.tensor([[r.bias] for r in rows], device=device)
     # Every random number a line may use, drawn up front from its own generator: its
@@ -97,9 +99,11 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     if prefix is not None and not first.use_cache:
         raise ValueError("a prompt's prefix needs the key/value cache")
     cache = [{"capacity": steps + 1} for _ in model.layers] if first.use_cache else None
-    for layer, kv in zip(cache or [], prefix or []):
+    for layer, kv in zip(cache or [], prefix["kv"] if prefix else []):
         layer["prefix"] = kv
     pen_at = torch.zeros(batch, 2, device=device)
+    if prefix is not None:   # the words go on from the prompt, as a line's do
+        pen_at += torch.tensor(prefix["pen"], dtype=torch.float32, device=device)
     inputs = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])]
     readings, windows = [reading[:, None]], []
     for step in range(steps):
@@ -134,6 +138,7 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
             temperature, bias, uniform, normal, pen_at = (t[keep] for t in (temperature, bias, uniform, normal, pen_at))
             inputs, readings, windows = ([t[keep] for t in ts] for ts in (inputs, readings, windows))
             context = {"style": context["style"][keep], "chars_mask": context["chars_mask"][keep],
+                       "offset": None if context["offset"] is None else context["offset"][keep],
                        "memory": [(k[keep], v[keep]) for k, v in context["memory"]]}
             for layer in cache or []:
                 layer.update(k=layer["k"][keep], v=layer["v"][keep])

@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 
+from .charset import normalise as normalise_text, split_marks
 from .iamondb import Line
 from .strokes import LINE_HEIGHT, to_offsets, to_strokes
 
@@ -152,10 +153,15 @@ def with_words(lines: list[Line], rare_repeat: int = 1) -> list[Line]:
     return lines + words
 
 
+# Without the text, a space is told from a gap between letters by its width alone: clean gaps
+# narrower than this are taken for gaps inside words.
+SPACE_MIN = 0.4 * LINE_HEIGHT
+
+
 def _word_starts(offsets: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
-    """The strokes, and the index of each stroke that begins a word (a clean gap before it)."""
+    """The strokes, and the index of each stroke that begins a word (a space before it)."""
     strokes, gaps = clean_gaps(offsets)
-    return strokes, [0] + [k + 1 for k, g in enumerate(gaps) if g > MIN_GAP]
+    return strokes, [0] + [k + 1 for k, g in enumerate(gaps) if g > SPACE_MIN]
 
 
 def from_left(strokes: list[np.ndarray]) -> np.ndarray:
@@ -199,6 +205,19 @@ def prompt_from(offsets: np.ndarray, most: int) -> list[list[np.ndarray]]:
         words.append(strokes[a:b])
         n += size
     return words
+
+
+# Data units between words (a line's ink is LINE_HEIGHT = 10 tall): the median space of
+# IAM-OnDB's training writers, for the model's own hand, pictures that show no space, and
+# the words written after a prompt.
+WORD_SPACE = 8.0
+
+
+def prompt_continues(offsets: np.ndarray, text: str) -> dict:
+    """Where writing goes on after a prompt, as a line's next word does: the characters read
+    (its text and a space) and the pen's place, a word's space right of its ink."""
+    right = float(np.cumsum(offsets[:, 0]).max())
+    return {"offset": len(split_marks(normalise_text(text))[0]) + 1, "pen": (right + WORD_SPACE, 0.0)}
 
 
 def source_line(line_id: str) -> str:

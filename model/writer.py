@@ -14,16 +14,14 @@ from .reader import Reader, misreading, read
 from .config import PathConfig
 from .paths import path_data, strokes_of
 from .references import pick_tiles, read_writing, word_gap
-from .segments import from_left, join_words, prompt_from, spacing, words_of
+from .segments import WORD_SPACE, from_left, join_words, prompt_continues, prompt_from, spacing, words_of
 from .strokes import normalise as normalise_ink, simplify, to_offsets
 from .sampling import SampleConfig, generate, guard, pad_chars, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
 
 
-# Data units between words (a line's ink is LINE_HEIGHT = 10 tall): the median space of
-# IAM-OnDB's training writers, for the model's own hand and pictures that show no space.
-WORD_GAP = 8.0
+WORD_GAP = WORD_SPACE
 
 
 @dataclass
@@ -149,11 +147,14 @@ class Writer:
                     prompt_of(strokes, self.reader) if strokes and self.prompts and self.reader is not None
                     else None)
 
-    def _prefix(self, offsets: np.ndarray, text: str, style: torch.Tensor) -> list:
-        """The prompt's keys and values, once for all the words written after it."""
+    def _prefix(self, offsets: np.ndarray, text: str, style: torch.Tensor) -> dict:
+        """The prompt's keys and values, once for all the words written after it, and where
+        those words go on from it."""
         points = prompt_inputs(torch.from_numpy(offsets)[None].to(self.device))
         reading = torch.from_numpy(alignment(text, offsets))[None].to(self.device)
-        return self.model.prefix(self.model.read_prompt(pad_chars([text], self.device), points, reading), style[None])
+        return {"kv": self.model.prefix(self.model.read_prompt(pad_chars([text], self.device), points, reading),
+                                        style[None]),
+                **prompt_continues(offsets, text)}
 
     def _sample(self, jobs: list[tuple], stop=None, prompts: dict | None = None) -> dict[tuple, list]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the

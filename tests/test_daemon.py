@@ -507,6 +507,24 @@ def test_write_command_takes_the_style_from_an_svg_of_drawn_strokes(daemon, tmp_
     assert not (tmp_path / "empty.svg").exists()
 
 
+def test_write_command_takes_the_style_from_an_inkml_file(daemon, tmp_path):
+    rng = np.random.default_rng(2)
+    traces = "".join("<trace>" + ", ".join(f"{x * 40:.1f} {y * 40:.1f}" for x, y in s) + "</trace>"
+                     for s in synthetic.strokes_for("written on a tablet", rng))
+    (tmp_path / "note.inkml").write_text(f'<ink xmlns="http://www.w3.org/2003/InkML">{traces}</ink>')
+    (tmp_path / "bad.inkml").write_text("<ink")
+    runs = {}
+    for name, style in [("own", []), ("ink", ["--style", str(tmp_path / "note.inkml")]),
+                        ("bad", ["--style", str(tmp_path / "bad.inkml")])]:
+        runs[name] = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "-o",
+                                     str(tmp_path / f"{name}.svg"), "in my hand", "--endpoint", daemon.endpoint,
+                                     "--seed", "1", *style], capture_output=True, text=True, timeout=120)
+    assert runs["own"].returncode == runs["ink"].returncode == 0, runs["ink"].stderr
+    assert (tmp_path / "ink.svg").read_text() != (tmp_path / "own.svg").read_text()
+    assert runs["bad"].returncode == 1 and "bad.inkml is not XML" in runs["bad"].stderr
+    assert not (tmp_path / "bad.svg").exists()
+
+
 def test_write_command_lays_a_letter_out_on_pages_in_mm_for_plotters(daemon, tmp_path):
     letter = "Dear Ada,\n\n" + " ".join(["thank you for the kind letter"] * 12) + "\n\nWith love, Jo\n"
     out = tmp_path / "letter.svg"

@@ -9,10 +9,10 @@ import synthetic
 from inkscribe.model.batches import Collator
 from inkscribe.model.config import ReaderConfig, preset
 from inkscribe.model.reader import load_reader
-from inkscribe.model.network import HandwritingModel, decoder_inputs, prompt_inputs
+from inkscribe.model.network import POSITION_SCALE, HandwritingModel, decoder_inputs, prompt_inputs
 from inkscribe.model.references import drawing
 from inkscribe.model.sampling import SampleConfig, pad_chars
-from inkscribe.model.segments import source_line, with_words
+from inkscribe.model.segments import WORD_SPACE, source_line, with_words
 from inkscribe.model.strokes import to_strokes
 from inkscribe.model.writer import PROMPT_POINTS, Hand, Task, Writer, prompt_of
 
@@ -65,6 +65,13 @@ def test_training_prompts_come_from_another_line_of_the_same_writer(lines):
     batch = collate(list(range(4)), rng)
     assert batch["prompt"].shape[:2] == batch["prompt_mask"].shape == batch["prompt_reading"].shape
     assert batch["prompt_mask"][:, -1].all() and (batch["prompt_chars"][:, 0] > 0).all()
+    # The sample goes on from its prompt as a line's next word does: its text read after the
+    # prompt's and a space, its pen a space right of the prompt's ink.
+    said_length = (batch["prompt_chars"] > 1).sum(1).float()   # without padding and the end mark
+    assert torch.equal(batch["prompt_offset"], said_length + 1)
+    first = batch["inputs"][:, 0, 3:] / torch.tensor(POSITION_SCALE)
+    rightmost = torch.stack([(batch["prompt"][k, :, 3] / POSITION_SCALE[0]).max() for k in range(4)])
+    assert torch.allclose(first[:, 0], rightmost + WORD_SPACE, atol=1e-3) and torch.allclose(first[:, 1], torch.zeros(4))
 
 
 def test_strokes_drawn_with_a_tablet_become_a_prompt_of_their_first_words_and_what_the_reader_reads():
