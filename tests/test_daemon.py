@@ -655,3 +655,13 @@ def test_what_eval_measures_is_what_a_request_without_settings_gets():
     assert SampleConfig().versions == EvalConfig().versions == protocol.WriteRequest.versions
     from inkscribe.model.config import PathConfig
     assert PathConfig().smoothing == protocol.WriteRequest.smoothing
+
+
+def test_the_write_command_imports_no_torch_or_numpy(daemon, tmp_path):
+    """A script writing line after line pays for the command's own start-up every time."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "inkscribe.daemon.cli", "write", "quick",
+                           "-o", str(tmp_path / "q.svg"), "--endpoint", daemon.endpoint],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+    assert "inkscribe" in imported and not imported & {"torch", "numpy"}

@@ -2,6 +2,7 @@
 import atexit
 import re
 import os
+import shutil
 import signal
 import sys
 from io import BytesIO
@@ -306,6 +307,7 @@ def test_the_dialog_opens_with_the_settings_a_script_gets_by_default():
         assert float(inx.find(f".//{{*}}param[@name='{name}']").text) == getattr(WriteRequest, name), name
 
 
+@pytest.mark.skipif(shutil.which("inkscape") is None, reason="asks Debian's inkscape how wide it sets the text")
 def test_sized_by_width_the_widest_line_is_as_wide_as_inkscape_sets_the_typed_text():
     import subprocess
     query = subprocess.run(["inkscape", "--query-id=t1", "--query-width", str(DATA / "svg" / "multi_line.svg")],
