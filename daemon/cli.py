@@ -505,8 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the text (a template) once per row of this CSV file, its {column} names filled "
                         "in from the row; -o names each file, e.g. letters/{name}.svg (else OUTPUT-1.svg, ...)")
     w.add_argument("--style", nargs="+", default=[], metavar="FILE",
-                   help="pictures (PNG/JPEG) of the handwriting to imitate, or SVG files of it drawn as "
-                        "strokes (e.g. with a tablet in Inkscape)")
+                   help="pictures (PNG/JPEG) of the handwriting to imitate, SVG files of it drawn as "
+                        "strokes (e.g. with a tablet in Inkscape), or InkML files (.inkml) a tablet or note app exports")
     w.add_argument("--style-strength", type=float,
                    help=f"with --style: above 1 looks more like the writer and reads less easily, 0-3 "
                         f"(default {protocol.WriteRequest.style_strength:g})")
