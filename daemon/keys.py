@@ -24,11 +24,18 @@ def default_keys() -> str | None:
 def make_keys(folder: str | Path) -> None:
     """A server key pair, one client key pair, and that client let in."""
     folder = Path(folder)
-    (folder / ALLOWED).mkdir(parents=True, exist_ok=True)
-    for name in ("server", "client"):
-        if not (folder / f"{name}.key_secret").exists():
-            zmq.auth.create_certificates(folder, name)
-    shutil.copy(folder / "client.key", folder / ALLOWED / "client.key")
+    # Only this user may read the secret keys: any user who can is the daemon, or its client.
+    before = os.umask(0o077)
+    try:
+        (folder / ALLOWED).mkdir(parents=True, exist_ok=True)
+        for name in ("server", "client"):
+            if not (folder / f"{name}.key_secret").exists():
+                zmq.auth.create_certificates(folder, name)
+        shutil.copy(folder / "client.key", folder / ALLOWED / "client.key")
+    finally:
+        os.umask(before)
+    for name in ("server", "client"):   # also where an earlier version left them readable
+        os.chmod(folder / f"{name}.key_secret", 0o600)
 
 
 def _load(path: Path, secret: bool) -> tuple[bytes, bytes | None]:

@@ -1,9 +1,15 @@
 """Standalone SVG documents from path data. No numpy, so that `inkscribe write` starts quickly."""
 import math
 import re
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
 
 from .config import PathConfig
+
+
+def escape(value: str) -> str:
+    """Text made safe inside a double-quoted attribute: a quote in a colour or in path data
+    from elsewhere ends nothing and adds no attribute."""
+    return _escape(value, {'"': "&quot;"})
 
 
 def standalone_svg(lines: list[tuple[list[str], float]], cfg: PathConfig) -> str:

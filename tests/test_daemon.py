@@ -665,3 +665,22 @@ def test_the_write_command_imports_no_torch_or_numpy(daemon, tmp_path):
     assert done.returncode == 0, done.stderr
     imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
     assert "inkscribe" in imported and not imported & {"torch", "numpy"}
+
+
+def test_secret_keys_are_readable_by_their_owner_only(tmp_path):
+    from inkscribe.daemon.keys import make_keys
+    make_keys(tmp_path / "keys")
+    for name in ("server", "client"):
+        assert (tmp_path / "keys" / f"{name}.key_secret").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "keys").stat().st_mode & 0o077 == 0
+
+
+def test_a_colour_with_quotes_adds_no_attribute_to_the_saved_svg(daemon, tmp_path):
+    out = tmp_path / "q.svg"
+    hostile = 'red" onload="alert(1)'
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "quick", "-o", str(out),
+                           "--endpoint", daemon.endpoint, "--colour", hostile], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    pen = etree.parse(str(out)).getroot().find(f"{SVG}g")
+    assert pen.get("stroke") == hostile and not any(k.startswith("on") for e in pen.iter() for k in e.keys())
