@@ -118,7 +118,7 @@ class Collator:
                 offsets[k, p - len(o):], mask[k, p - len(o):] = torch.from_numpy(o), True
                 reading[k, p - len(o):] = torch.from_numpy(alignment(text, o))
         goes_on = [prompt_continues(o, t) if len(o) else {"offset": 0, "pen": (0.0, 0.0)} for o, t in chosen]
-        return {"prompt_chars": chars, "prompt": prompt_inputs(offsets) * mask[..., None],
+        return {"prompt_chars": chars, "prompt": prompt_inputs(offsets),
                 "prompt_reading": reading, "prompt_mask": mask,
                 "prompt_offset": torch.tensor([float(g["offset"]) for g in goes_on]),
                 "prompt_pen": torch.tensor([g["pen"] for g in goes_on], dtype=torch.float32)}

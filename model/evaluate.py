@@ -455,8 +455,7 @@ def _over(value, human):
 
 
 def report(f: dict, rows: list[dict], sheet: str) -> str:
-    ratio = (f["cer_model"] / f["cer_real"]) if f["cer_model"] is not None and f["cer_real"] else None
-    own_ratio = (f["cer_own"] / f["cer_real"]) if f["cer_own"] is not None and f["cer_real"] else None
+    ratio, own_ratio = _over(f["cer_model"], f["cer_real"]), _over(f["cer_own"], f["cer_real"])
     seeds = ", ".join(map(str, f["seeds"]))
     lines = [
         f"# Evaluation: {f['name']}", "",

@@ -189,7 +189,8 @@ class DecoderLayer(nn.Module):
 
         before, x = x[:, :prompt], x[:, prompt:]
         if prompt:
-            before = before + self._read(before, prompt_text[1], *prompt_text[::2])[0]
+            prompt_memory, prompt_reading, prompt_mask = prompt_text
+            before = before + self._read(before, prompt_reading, prompt_memory, prompt_mask)[0]
         weights = None
         if x.shape[1]:
             added, weights = self._read(x, reading, memory, content_mask)
@@ -199,13 +200,11 @@ class DecoderLayer(nn.Module):
         return x, weights
 
 
-def _after_prefix(q, k, v, prefix_k, prefix_v, prefix_mask=None):
+def _after_prefix(q, k, v, prefix_k, prefix_v):
     """Attention over a shared prefix's keys, then the row's own (all past: decoding one
     step at a time). The prefix may have a batch of 1: broadcast, never copied per row."""
     scale = 1 / math.sqrt(q.shape[-1])
     before = q @ prefix_k.transpose(-1, -2) * scale
-    if prefix_mask is not None:
-        before = before.masked_fill(~prefix_mask[:, None, None], float("-inf"))
     own = q @ k.transpose(-1, -2) * scale
     weights = torch.softmax(torch.cat([before.expand(q.shape[0], -1, -1, -1), own], -1), -1)
     p = prefix_k.shape[2]
@@ -224,7 +223,8 @@ class HandwritingModel(nn.Module):
         self.gmm = nn.Linear(cfg.d_model, cfg.gmm_outputs)
         self.end = nn.Linear(cfg.d_model, 1)
         self.progress = nn.Linear(cfg.d_model, 1)
-        # Marks prompt points, in place of the reading position they do not have.
+        # Marks prompt points, which the words written after them are not (zero in weights
+        # trained before prompts, which the writer then does not prompt).
         self.prompt_mark = nn.Parameter(torch.zeros(cfg.d_model))
 
     def encode(self, chars, style, offset=None):
@@ -234,15 +234,14 @@ class HandwritingModel(nn.Module):
         computed once per writer and shared by many lines. offset: [B] characters the text
         is read after (a prompt's, and a space), or None.
         """
+        return {"style": style, "memory": self._memory(chars, offset), "chars_mask": chars != PAD, "offset": offset}
+
+    def _memory(self, chars, offset=None):
+        """Each layer's keys and values of the text, for cross-attention."""
         content = self.content(chars, offset)
         # Positions again, after the encoder's norm, so keys carry them as plainly as queries do.
         content = content + sinusoid(positions(chars, offset), self.cfg.d_model)
-        return {
-            "style": style,
-            "memory": [layer.memory(content) for layer in self.layers],
-            "chars_mask": chars != PAD,
-            "offset": offset,
-        }
+        return [layer.memory(content) for layer in self.layers]
 
     def _prompt_in(self, prompt: dict, style: torch.Tensor) -> torch.Tensor:
         return (self.point_in(prompt["points"]) + sinusoid(prompt["reading"], self.cfg.d_model) + self.prompt_mark
@@ -253,9 +252,7 @@ class HandwritingModel(nn.Module):
         """A prompt as the decoder reads it: the writer's points [B, P, 5] (`prompt_inputs`,
         padded on the left where `mask` [B, P] is False), what they say (`chars`, as
         `pad_chars` makes them) and the reading position of each point [B, P]."""
-        content = self.content(chars)
-        content = content + sinusoid(torch.arange(chars.shape[1], device=chars.device), self.cfg.d_model)
-        return {"points": points, "reading": reading, "memory": [layer.memory(content) for layer in self.layers],
+        return {"points": points, "reading": reading, "memory": self._memory(chars),
                 "chars_mask": (chars != PAD)[:, None],
                 "mask": mask if mask is not None else torch.ones(points.shape[:2], dtype=torch.bool,
                                                                   device=points.device)}

@@ -54,7 +54,7 @@ def per_line(cfg: SampleConfig, lines: int) -> list[SampleConfig]:
 def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | None = None,
              cfg: SampleConfig | list[SampleConfig] = SampleConfig(),
              positions: list | None = None, stop: Callable[[], bool] | None = None,
-             prefix: list | None = None) -> list[np.ndarray]:
+             prefix: dict | None = None) -> list[np.ndarray]:
     """Offsets [n_i, 3] for each text, all lines sampled as one batch; if a list is given
     as `positions`, each text's reading position (the character being written) at each of
     its points is appended to it. `stop`, asked before every step, raises Interrupted once it

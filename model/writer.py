@@ -11,7 +11,7 @@ from .charset import normalise, split_marks
 from .network import HandwritingModel, prompt_inputs
 from .batches import alignment
 from .reader import Reader, misreading, read
-from .config import PathConfig
+from .config import DataConfig, PathConfig, TrainConfig
 from .paths import path_data, strokes_of
 from .references import pick_tiles, read_writing, word_gap
 from .segments import WORD_SPACE, from_left, join_words, prompt_continues, prompt_from, spacing, words_of
@@ -21,7 +21,6 @@ from .sampling import SampleConfig, generate, guard, pad_chars, per_line
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
 
 
-WORD_GAP = WORD_SPACE
 
 
 @dataclass
@@ -39,14 +38,12 @@ class Hand:
     """A writer: what the style encoder makes of their pictures, how far apart they set
     words, and, where their pen strokes are known, a few words of them as a prompt."""
     embedding: torch.Tensor      # [d_model]
-    word_gap: float = WORD_GAP
+    word_gap: float = WORD_SPACE
     prompt: tuple[np.ndarray, str] | None = None   # offsets in data units and what they say, read before every word
 
 
-# The longest prompt, in points: the length training prompts reach (TrainConfig.prompt_points).
-PROMPT_POINTS = 240
-# Drawn strokes become a prompt as data lines are prepared (DataConfig's tolerance and step).
-PROMPT_EPSILON, PROMPT_MAX_STEP = 0.25, 6.0
+# The longest prompt, in points: the length training prompts reach.
+PROMPT_POINTS = TrainConfig.prompt_points
 
 
 def prompt_of(strokes: list[np.ndarray], reader: Reader) -> tuple[np.ndarray, str] | None:
@@ -56,7 +53,8 @@ def prompt_of(strokes: list[np.ndarray], reader: Reader) -> tuple[np.ndarray, st
     strokes = [np.asarray(s, np.float32) for s in strokes if len(s)]
     if not strokes:
         return None
-    simple = simplify(normalise_ink(strokes), PROMPT_EPSILON, PROMPT_MAX_STEP)
+    data = DataConfig()   # simplified as the data lines are prepared
+    simple = simplify(normalise_ink(strokes), data.epsilon, data.max_step)
     words = prompt_from(to_offsets(simple), PROMPT_POINTS)
     said = read(reader, [from_left(w) for w in words]) if words else []
     kept = [(w, t) for w, t in zip(words, said) if t]
@@ -143,7 +141,7 @@ class Writer:
                 f"light on dark; try a picture cropped to the writing, in sharper focus")
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
-        return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_GAP,
+        return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_SPACE,
                     prompt_of(strokes, self.reader) if strokes and self.prompts and self.reader is not None
                     else None)
 
@@ -215,7 +213,7 @@ class Writer:
                 ran_on.add(key)
         out = []
         for t, task in enumerate(tasks):
-            gap = task.hand.word_gap if task.hand is not None else WORD_GAP
+            gap = task.hand.word_gap if task.hand is not None else WORD_SPACE
             lines = []
             for i, text in enumerate(task.lines):
                 words, together = words_of(text)

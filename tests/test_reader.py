@@ -12,7 +12,8 @@ from inkscribe.model.network import HandwritingModel
 from inkscribe.model.reader import Reader, load_reader, misreading, read, save_reader, train_reader
 from inkscribe.model.sampling import SampleConfig, generate, guard
 from inkscribe.model.segments import join_words, spacing, split_words
-from inkscribe.model.writer import WORD_GAP, Task, Writer, per_version, per_word
+from inkscribe.model.segments import WORD_SPACE
+from inkscribe.model.writer import Task, Writer, per_version, per_word
 
 
 def _words(lines):
@@ -55,12 +56,12 @@ def test_the_writer_keeps_the_version_of_each_word_its_reader_reads_best():
             assert scores[chosen[-1]] < scores[0]
     assert any(chosen)   # else this test would not tell a writer that ignores its reader
     expected = join_words([generate(model, [w] * 3, model.style.no_style.expand(3, -1), per_version(c))[v]
-                           for w, c, v in zip(words, per_word(cfg, len(words)), chosen)], spacing(words, WORD_GAP))
+                           for w, c, v in zip(words, per_word(cfg, len(words)), chosen)], spacing(words, WORD_SPACE))
     np.testing.assert_allclose(line.offsets, expected, atol=1e-4)
     # Without a reader, a word is written once, as its first version.
     (plain,), = Writer(model).write([Task([" ".join(words)], None, cfg)])
     first = join_words([generate(model, [w], model.style.no_style[None], [c])[0]
-                        for w, c in zip(words, per_word(cfg, len(words)))], spacing(words, WORD_GAP))
+                        for w, c in zip(words, per_word(cfg, len(words)))], spacing(words, WORD_SPACE))
     np.testing.assert_allclose(plain.offsets, first, atol=1e-4)
 
 
