@@ -3,6 +3,7 @@ import argparse
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ def _serve(args) -> int:
     from .client import Client
 
     if args.stop:
-        return _stop(args.endpoint)
+        return _stop(args.endpoint, args.keys)
     try:
         protocol.check_endpoint(args.endpoint, args.allow_remote, args.keys)
     except ValueError as e:
@@ -54,6 +55,10 @@ def _serve(args) -> int:
         frontend = claim(args.endpoint, protocol.Limits(), args.keys)
     except ValueError as e:   # unreadable keys
         print(f"inkscribe: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:   # an ipc socket's lock file that another user made
+        print(f"inkscribe: cannot listen at {args.endpoint}: {e.filename or ''} {e.strerror}; choose an endpoint "
+              f"in a folder of your own with --endpoint", file=sys.stderr)
         return 1
     except zmq.ZMQError as e:
         other = Client(args.endpoint, keys=args.keys)
@@ -84,15 +89,39 @@ def _serve(args) -> int:
     return 0
 
 
-def _stop(endpoint: str, wait: float = 30.0) -> int:
+def _our_daemon(pid) -> str | None:
+    """Why `pid` is not an inkscribe daemon of this user's, or None. Whatever answers at an
+    endpoint names the pid: on loopback TCP that could be anyone's program."""
+    if not isinstance(pid, int) or pid <= 0:
+        return "it did not give a process id"
+    process = Path(f"/proc/{pid}")
+    try:
+        owner = process.stat().st_uid
+        command = (process / "cmdline").read_bytes().decode(errors="replace").split("\0")
+    except FileNotFoundError:
+        return "no such process runs here"
+    except OSError as e:
+        return f"its process cannot be looked at ({e.strerror}); stop it yourself if it is yours"
+    if owner != os.getuid():
+        return "that process is another user's"
+    if not any("inkscribe" in part for part in command) or "daemon" not in command:
+        return f"that process is not an inkscribe daemon ({' '.join(command)[:80]})"
+    return None
+
+
+def _stop(endpoint: str, keys: str | None = None, wait: float = 30.0) -> int:
     """End the daemon at `endpoint`: it finishes the batch in hand and refuses the rest."""
     from .client import Client
 
-    client = Client(endpoint)
+    client = Client(endpoint, keys=keys)
     if not client.ping(timeout=1.0):
         print(f"inkscribe: no daemon answers at {endpoint}", file=sys.stderr)
         return 1
-    pid = client.info()["pid"]
+    pid = client.info().get("pid")
+    problem = _our_daemon(pid) if Path("/proc/self").exists() else None
+    if problem:
+        print(f"inkscribe: not stopping what answers at {endpoint} (pid {pid}): {problem}", file=sys.stderr)
+        return 1
     try:
         os.kill(pid, signal.SIGTERM)
     except OSError as e:  # another user's, or on another machine
@@ -108,8 +137,14 @@ def _stop(endpoint: str, wait: float = 30.0) -> int:
 
 
 def _log_path() -> Path:
-    runtime = os.environ.get("XDG_RUNTIME_DIR") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(runtime) / "inkscribe" / "daemon.log"
+    return protocol.private_folder() / "daemon.log"
+
+
+def _shown_endpoint() -> str:
+    try:
+        return protocol.default_endpoint()
+    except protocol.UnsafeFolder as e:
+        return f"none: {e}"
 
 
 def _start_detached(endpoint: str, argv: list[str], wait: float = 180.0) -> int:
@@ -158,6 +193,8 @@ def _unwritable(output: str) -> str | None:
     path = Path(output)
     if path.is_dir():
         return "it is a folder"
+    if path.exists() and not path.is_file():
+        return "it is not a regular file (a pipe, device or socket); give a file, or -o - for standard output"
     if not path.parent.is_dir():
         return f"there is no folder {path.parent}"
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
@@ -166,7 +203,9 @@ def _unwritable(output: str) -> str | None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write beside `path`, then rename over it: a failure part-way leaves the old file whole."""
+    """Write beside `path`, then rename over it: a failure part-way leaves the old file whole.
+    A symbolic link is written through: its target gets the new text, and the link stays."""
+    path = Path(os.path.realpath(path))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -179,8 +218,18 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
     """--style files as (pictures, drawn strokes, drawn outlines): an SVG file is read as
     handwriting drawn in it (every path), an InkML file (.inkml) as its traces, anything
     else is sent as a picture."""
+    from .pictures import READ_BYTES
+
     pictures, strokes, outlines = [], [], []
     for path in paths:
+        try:   # checked before it is opened: a pipe or a device would hang or never end
+            status = os.stat(path)
+        except OSError as e:
+            raise ValueError(f"cannot read {path}: {e.strerror}") from None
+        if not stat.S_ISREG(status.st_mode):
+            raise ValueError(f"{path} is not a regular file; --style takes pictures, SVG or InkML files")
+        if status.st_size > READ_BYTES:
+            raise ValueError(f"{path} is over {READ_BYTES // 2**20} MiB; a style needs only a few lines of handwriting")
         if Path(path).suffix.lower() == ".inkml":
             from inkscribe.model.inkml import MAX_BYTES, read_inkml
 
@@ -223,7 +272,11 @@ def _write(args) -> int:
         letter.check()
         text = "\n".join(_read_text(args))
         rows = _csv_rows(args.csv, text) if args.csv else rows
-        problem = _unwritable(args.output if not args.csv else _target(args.output, rows[0], 1))
+        targets = [args.output] if not args.csv else _targets(args.output, rows)
+        if args.seed is not None and not 0 <= args.seed <= protocol.MAX_SEED - len(rows) + 1:
+            raise ValueError(f"--seed is from 0 to {protocol.MAX_SEED - len(rows) + 1}"
+                             + (f" (each of the {len(rows)} rows takes the next one)" if args.csv else ""))
+        problem = next(filter(None, map(_unwritable, targets)), None)
     except (ValueError, OSError) as e:
         problem = str(e)
     if args.plotter and not args.page:
@@ -287,7 +340,14 @@ def _save(documents: list[str], output: str) -> list[Path] | None:
         if len(documents) > 1:
             print(f"inkscribe: the letter takes {len(documents)} pages; give -o FILE to write them", file=sys.stderr)
             return None
-        sys.stdout.write(documents[0])
+        try:
+            sys.stdout.write(documents[0])
+            sys.stdout.flush()
+        except OSError as e:
+            # Python would try the flush again on exit and print a traceback: point stdout elsewhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            print(f"inkscribe: cannot write to standard output: {e.strerror or e}", file=sys.stderr)
+            return None
         return []
     first = Path(output)
     targets = [first] + [first.with_stem(f"{first.stem}-{k}") for k in range(2, len(documents) + 1)]
@@ -318,16 +378,47 @@ def _csv_rows(path: str, template: str) -> list[dict]:
     if missing:
         raise ValueError(f"the template uses {', '.join('{' + m + '}' for m in missing)}, which {path} has no "
                          f"column for (its columns: {', '.join(rows[0])})")
+    for n, row in enumerate(rows, 1):
+        empty = sorted(name for name in used if row.get(name) is None)
+        if empty:   # a short row: DictReader fills it with None, which would be written as "None"
+            raise ValueError(f"row {n} of {path} has no value for {', '.join('{' + e + '}' for e in empty)} "
+                             f"(it has fewer fields than the header)")
     return rows
 
 
 def _target(output: str, row: dict, n: int) -> str:
-    """Row n's file: -o with {column} names (and {n}, the row's number) filled in, else numbered."""
+    """Row n's file: -o with {column} names (and {n}, the row's number) filled in, else numbered.
+    A value is made a safe file name: no folders, no leading dots."""
     if "{" not in output:
         path = Path(output)
         return str(path.with_stem(f"{path.stem}-{n}"))
-    safe = {k: re.sub(r"[^\w.-]+", "_", str(v)).strip("_") or "_" for k, v in row.items()}
+    safe = {k: re.sub(r"[^\w.-]+", "_", str(v)).strip("._") or "_" for k, v in row.items()}
     return output.format_map({**safe, "n": n})
+
+
+def _targets(output: str, rows: list[dict]) -> list[str]:
+    """Every row's file, checked before any is written: names -o uses that the CSV file has
+    no column for, and rows whose values make the same file name, are said."""
+    import string
+
+    if "{" in output:
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(output) if name is not None}
+        except ValueError as e:
+            raise ValueError(f"-o {output}: its braces are off ({e})") from None
+        missing = sorted(used - set(rows[0]) - {"n"})
+        if missing:
+            raise ValueError(f"-o uses {', '.join('{' + m + '}' for m in missing)}, which the CSV file has no column "
+                             f"for (its columns: {', '.join(rows[0])}; {{n}} is the row's number)")
+    targets, first = [], {}
+    for n, row in enumerate(rows, 1):
+        target = _target(output, row, n)
+        if target in first:
+            raise ValueError(f"rows {first[target]} and {n} would both be written to {target}; add {{n}} to -o "
+                             f"to number them")
+        first[target] = n
+        targets.append(target)
+    return targets
 
 
 # Training options that a resumed run takes from its checkpoint unless given again.
@@ -493,7 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     threads_help = (f"CPU threads for writing (default {THREADS}; more can speed long letters on an idle machine, "
                     "and stall when other programs keep the cores busy)")
-    endpoint_help = f"daemon address (default: ${protocol.ENDPOINT_VARIABLE} or {protocol.DEFAULT_ENDPOINT})"
+    endpoint_help = (f"daemon address (default: ${protocol.ENDPOINT_VARIABLE}, else a socket in a folder of yours "
+                     f"alone: {_shown_endpoint()})")
 
     w = commands.add_parser("write", help="write text as handwriting into an SVG file",
                             description="Write text as handwriting, one SVG path per pen stroke. Uses the "
@@ -544,7 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--tolerance", type=float, default=0.05,
                    help="with --plotter: how far in mm a polyline may stray from the stroke (default 0.05)")
     w.add_argument("--colour", default="#000000", help="pen colour (default black)")
-    w.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
+    w.add_argument("--endpoint", help=endpoint_help)
     w.add_argument("--checkpoint", help="weights for a daemon this command starts (default: shipped)")
     w.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the daemon's answer")
     w.set_defaults(run=_write)
@@ -553,7 +645,7 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Load the model and answer write requests over ZeroMQ "
                                         "(protocol: docs/protocol.md). Listens on this machine only "
                                         "unless --allow-remote is given. Ctrl+C or SIGTERM stops it.")
-    d.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
+    d.add_argument("--endpoint", help=endpoint_help)
     d.add_argument("--checkpoint", default=os.environ.get("INKSCRIBE_CHECKPOINT"),
                    help="weights file or training checkpoint (default: $INKSCRIBE_CHECKPOINT or the shipped one)")
     d.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
@@ -693,7 +785,7 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Against a running daemon, print the ping round trip, seconds "
                                          "per 40-character line and lines/s at 1, 4 and 8 concurrent "
                                          "clients, and the daemon's peak resident memory.")
-    bd.add_argument("--endpoint", default=protocol.default_endpoint(), help=endpoint_help)
+    bd.add_argument("--endpoint", help=endpoint_help)
     bd.add_argument("--requests", type=int, default=3, help="one-line requests per client")
     bd.add_argument("--heaviest", action="store_true",
                     help="also time the largest request the limits allow (minutes) and the memory it takes")
@@ -703,6 +795,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(args, "endpoint") and args.endpoint is None:
+        try:
+            args.endpoint = protocol.default_endpoint()
+        except protocol.UnsafeFolder as e:
+            print(f"inkscribe: {e}", file=sys.stderr)
+            return 1
     return args.run(args)
 
 

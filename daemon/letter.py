@@ -34,7 +34,15 @@ class LetterConfig:
         """The page's size in mm; ValueError, before any writing, for settings that cannot work."""
         if not 0 <= self.variation <= 1:
             raise ValueError(f"variation is from 0 to 1, not {self.variation:g}")
-        return page_size(self.page)
+        if not self.size > 0:
+            raise ValueError(f"the font size must be above 0 px, not {self.size:g}")
+        if self.stroke_width is not None and not self.stroke_width > 0:
+            raise ValueError(f"the pen width must be above 0 px, not {self.stroke_width:g}")
+        width, height = page_size(self.page)
+        if not 0 <= self.margin < min(width, height) / 2:
+            raise ValueError(f"a margin of {self.margin:g} mm leaves no room on a page of {width:g} x {height:g} mm "
+                             f"(from 0 to under {min(width, height) / 2:g} mm)")
+        return width, height
 
 
 @dataclass

@@ -6,13 +6,17 @@ import base64
 import binascii
 import difflib
 import json
-import math
 import os
+import stat
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 VERSION = 1
-DEFAULT_ENDPOINT = "tcp://127.0.0.1:5717"
+MAX_SEED = 2**31 - 1
+# Where there is no Unix socket (Windows): loopback TCP, which any local user can reach.
+TCP_ENDPOINT = "tcp://127.0.0.1:5717"
 ENDPOINT_VARIABLE = "INKSCRIBE_ENDPOINT"
 
 # Stable error codes: clients may branch on these; messages are for people.
@@ -36,7 +40,34 @@ INTERNAL = "internal"
 
 
 def default_endpoint() -> str:
-    return os.environ.get(ENDPOINT_VARIABLE) or DEFAULT_ENDPOINT
+    """$INKSCRIBE_ENDPOINT; else a Unix socket in a folder only this user can open (so no
+    other user can use the daemon or pose as it); else, without Unix sockets, loopback TCP."""
+    if os.environ.get(ENDPOINT_VARIABLE):
+        return os.environ[ENDPOINT_VARIABLE]
+    if os.name != "posix":
+        return TCP_ENDPOINT
+    return f"ipc://{private_folder() / 'daemon.sock'}"
+
+
+class UnsafeFolder(PermissionError):
+    """The folder the default socket would go in is not this user's alone."""
+
+
+def private_folder() -> Path:
+    """This user's folder for the daemon's socket and log: $XDG_RUNTIME_DIR/inkscribe, or
+    /tmp/inkscribe-UID; made 0700, and refused where someone else owns it or can write in it."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    folder = Path(runtime) / "inkscribe" if runtime and Path(runtime).is_dir() else \
+        Path(tempfile.gettempdir()) / f"inkscribe-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        status = folder.lstat()
+    except OSError as e:
+        raise UnsafeFolder(f"cannot make {folder} for the daemon's socket: {e.strerror}") from None
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.getuid() or status.st_mode & 0o077:
+        raise UnsafeFolder(f"{folder} is not a folder that only you can open; remove it, or set "
+                           f"{ENDPOINT_VARIABLE} to an endpoint of your own")
+    return folder
 
 
 @dataclass(frozen=True)
@@ -44,13 +75,20 @@ class Limits:
     line_chars: int = 300            # characters in one line
     lines: int = 200                 # lines in one request
     images: int = 8                  # style images in one request
-    image_bytes: int = 20 * 2**20    # one encoded image
+    # One encoded image. Clients shrink larger pictures to what the daemon reads
+    # (daemon/pictures.py): a 2400-pixel page is a few MiB.
+    image_bytes: int = 4 * 2**20
     image_pixels: int = 40_000_000   # one decoded image: refuses decompression bombs
-    message_bytes: int = 200 * 2**20
+    # A whole request. ZeroMQ holds each connection's request in memory as it arrives, before
+    # the daemon can look at it, so this bounds what many connections at once cost.
+    message_bytes: int = 6 * 2**20
+    json_items: int = 500_000        # JSON arrays, objects and items in one request (counted before parsing)
     drawn_strokes: int = 5_000       # strokes drawn by hand (pencil, pen or calligraphy tool) as a style
     drawn_points: int = 100_000      # their points, all together
     timeout_s: float = 300.0         # a request still queued after this is refused
     queued_per_client: int = 8       # writes one client may have waiting; more are refused
+    queued: int = 64                 # writes waiting from all clients together
+    queued_bytes: int = 48 * 2**20   # what those hold in memory (pictures, drawn strokes), together
     # Characters written in all, counting each version of a word: a long request gets fewer
     # versions per word, so that the largest one allowed still takes minutes, not hours.
     written_chars: int = 60_000
@@ -106,10 +144,22 @@ def _number(value, name: str, low: float, high: float, integer: bool = False):
     return value
 
 
+# Field names longer than this are not matched against the known ones (matching costs the
+# square of their length) nor echoed back whole.
+NAME_SHOWN = 40
+_NOT_ITEMS = bytes(b for b in range(256) if b not in b"[{,")   # what an item count skips
+COORDINATE = 1e9   # drawn coordinates, in any unit: larger overflow what the style is read with
+
+
 def parse(raw: bytes, limits: Limits) -> tuple[str, dict | WriteRequest]:
     """(op, arguments) from a raw request; raises ProtocolError for anything malformed."""
     if len(raw) > limits.message_bytes:
         raise ProtocolError(MESSAGE_TOO_LARGE, f"message of {len(raw)} bytes; the limit is {limits.message_bytes}")
+    # Each parsed item costs tens of bytes where its text costs one or two: count them first.
+    items = len(raw.translate(None, _NOT_ITEMS))
+    if items > limits.json_items:
+        raise ProtocolError(MESSAGE_TOO_LARGE, f"a request of about {items:,} JSON items; the limit is "
+                                               f"{limits.json_items:,}")
     try:
         message = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:
@@ -120,19 +170,34 @@ def parse(raw: bytes, limits: Limits) -> tuple[str, dict | WriteRequest]:
         raise ProtocolError(BAD_REQUEST, "request must be a JSON object")
     version = message.get("version", VERSION)
     if version != VERSION:
-        raise ProtocolError(UNSUPPORTED_VERSION, f"protocol version {version!r} is not supported; this daemon "
-                                                 f"speaks version {VERSION}")
+        raise ProtocolError(UNSUPPORTED_VERSION, f"protocol version {_shown(version)} is not supported; this "
+                                                 f"daemon speaks version {VERSION}")
     op = message.get("op")
-    if op not in FIELDS:
-        raise ProtocolError(UNKNOWN_OP, f"unknown op {op!r}; known: {', '.join(FIELDS)}")
+    if not isinstance(op, str) or op not in FIELDS:
+        raise ProtocolError(UNKNOWN_OP, f"unknown op {_shown(op)}; known: {', '.join(FIELDS)}")
     for name in message:
         if name not in FIELDS[op]:
-            close = difflib.get_close_matches(name, FIELDS[op], 1)
-            raise ProtocolError(BAD_REQUEST, f"unknown field {name!r} in a {op} request"
+            close = difflib.get_close_matches(name, FIELDS[op], 1) if len(name) <= NAME_SHOWN else []
+            raise ProtocolError(BAD_REQUEST, f"unknown field {_shown(name)} in a {op} request"
                                              + (f"; did you mean {close[0]!r}?" if close else ""))
     if op in ("ping", "info"):
         return op, {}
     return op, _write_request(message, limits)
+
+
+def _shown(value) -> str:
+    """A value from a request as an error message quotes it: cut short if long."""
+    if isinstance(value, (list, dict, bool)) or value is None:
+        return {list: "an array", dict: "an object", bool: "true or false"}.get(type(value), "null")
+    text = repr(value)
+    return text if len(text) <= NAME_SHOWN else text[:NAME_SHOWN] + "..."
+
+
+def footprint(request: "WriteRequest") -> int:
+    """About how many bytes a queued write holds: its pictures, and its drawn points as
+    Python objects."""
+    points = sum(map(len, request.strokes)) + sum(map(len, request.outlines))
+    return sum(map(len, request.images)) + 128 * points + 64 * sum(map(len, request.lines)) + 4096
 
 
 def _write_request(m: dict, limits: Limits) -> WriteRequest:
@@ -175,7 +240,7 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         images=decoded,
         temperature=_number(m.get("temperature", WriteRequest.temperature), "temperature", 0.05, 3.0),
         bias=_number(m.get("bias", WriteRequest.bias), "bias", 0.0, 5.0),
-        seed=None if seed is None else _number(seed, "seed", 0, 2**31 - 1, integer=True),
+        seed=None if seed is None else _number(seed, "seed", 0, MAX_SEED, integer=True),
         smoothing=_number(m.get("smoothing", WriteRequest.smoothing), "smoothing", 0, 10, integer=True),
         font_size=_font_size(m.get("font_size", WriteRequest.font_size), len(lines)),
         strokes=strokes,
@@ -193,9 +258,10 @@ def _drawn(value, name: str) -> list[list[tuple[float, float]]]:
     out = []
     for n, stroke in enumerate(value, 1):
         if not all(isinstance(p, list) and len(p) == 2 and all(
-                not isinstance(c, bool) and isinstance(c, (int, float)) and math.isfinite(c) for c in p)
-                for p in stroke):
-            raise ProtocolError(BAD_STROKES, f"{name[:-1]} {n} must be a list of [x, y] points with finite numbers")
+                not isinstance(c, bool) and isinstance(c, (int, float)) and -COORDINATE <= c <= COORDINATE
+                for c in p) for p in stroke):
+            raise ProtocolError(BAD_STROKES, f"{name[:-1]} {n} must be a list of [x, y] points, numbers between "
+                                             f"{-COORDINATE:g} and {COORDINATE:g}")
         if stroke:
             out.append([(float(x), float(y)) for x, y in stroke])
     return out

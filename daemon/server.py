@@ -1,7 +1,8 @@
 """The model daemon: loads the model once and answers clients over ZeroMQ.
 
 The main thread owns the ROUTER socket: it answers ping and info at once, checks
-every request, and queues writes, each client's in a queue of its own. One worker thread
+every small request (a reader thread checks large ones), and queues writes, each client's
+in a queue of its own. One worker thread
 owns the model: it takes a queued write from each client in turn, so lines of several
 requests are sampled as one batch and no client waits behind another's flood, and hands
 the replies back over an inproc socket (ZeroMQ sockets stay within one thread).
@@ -12,18 +13,20 @@ import io
 import os
 import json
 import math
+import queue
 import resource
 import signal
 import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
 import torch
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 from PIL import Image, UnidentifiedImageError
 
 from inkscribe.model.charset import UnknownCharacterError, normalise
@@ -33,10 +36,14 @@ from inkscribe.model.sampling import Interrupted, SampleConfig
 from inkscribe.model.writer import NoHandwritingFound, Task, Writer
 
 from . import protocol as P
-from .fair_queue import FairQueue
+from .fair_queue import ALL_FULL, CLIENT_FULL, FairQueue
 from .keys import serve_securely
 
 ENVELOPE_BYTES = 4096   # room for routing frames beside a message at the size limit
+# Requests up to this size are read on the main thread; larger ones (pictures) on a thread
+# of their own, so that reading forty of them never holds up a ping.
+INLINE_BYTES = 64 * 1024
+UNREAD = 4   # large requests waiting for the reader; more are refused at once, unread
 
 
 @dataclass
@@ -57,6 +64,12 @@ class Job:
     envelope: list[bytes]        # ROUTER routing frames, to address the reply
     request: P.WriteRequest
     received: float
+    # A long request is written max_batch_lines at a time, each piece in a batch of its own
+    # beside other clients' work, so that a line sent behind it waits for one piece, not all.
+    task: Task | None = None     # its style, read once, and its settings: from its first piece on
+    started: float = 0.0
+    written: list = field(default_factory=list)   # its lines written so far
+    batch_lines: int = 0         # the most lines one of its batches held
 
 
 class Frontend(zmq.Socket):
@@ -139,10 +152,12 @@ class Daemon:
     def __init__(self, writer: Writer, cfg: ServerConfig, info: dict):
         P.check_endpoint(cfg.endpoint, cfg.allow_remote, cfg.keys)
         self.writer, self.cfg, self.info = writer, cfg, info
-        self.jobs = FairQueue(cfg.limits.queued_per_client)
+        self.jobs = FairQueue(cfg.limits.queued_per_client, cfg.limits.queued, cfg.limits.queued_bytes)
+        self.gone: set[bytes] = set()   # clients whose connection closed while their work was in hand
         self.stopping = threading.Event()
         self.context = zmq.Context()
         self.replies = f"inproc://replies-{id(self)}"
+        self.unread: queue.SimpleQueue = queue.SimpleQueue()   # large requests, for the reader thread
 
     # ---- main thread: sockets ------------------------------------------------------
     def serve(self, ready: threading.Event | None = None, frontend: zmq.Socket | None = None) -> None:
@@ -155,28 +170,55 @@ class Daemon:
                 signal.signal(sig, self._on_signal)
         worker = threading.Thread(target=self._work, name="inkscribe-model", daemon=True)
         worker.start()
+        reader = threading.Thread(target=self._read, name="inkscribe-reader", daemon=True)
+        reader.start()
         if ready is not None:
             ready.set()
+        # Connections that close: work for a client that has gone is dropped, and the batch
+        # in hand stopped when all of it is theirs. ZeroMQ names the connection by its file
+        # descriptor, which each request's frames carry.
+        closed = frontend.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         poller = zmq.Poller()
-        poller.register(frontend, zmq.POLLIN)
-        poller.register(inbox, zmq.POLLIN)
-        outstanding, last_write = 0, time.monotonic()
+        for socket in (frontend, inbox, closed):
+            poller.register(socket, zmq.POLLIN)
+        in_hand: dict[bytes, int] = {}            # client -> its writes queued or being written
+        connection: dict[int, set[bytes]] = {}    # file descriptor -> those clients on it
+        last_write = time.monotonic()
         try:
-            while not self.stopping.is_set() or worker.is_alive():
+            while not self.stopping.is_set() or worker.is_alive() or reader.is_alive():
                 events = dict(poller.poll(100))
+                while closed.poll(0):   # first: a descriptor closed now may come back for a new client
+                    for client in connection.pop(recv_monitor_message(closed)["value"], ()):
+                        if client in in_hand:
+                            self.gone.add(client)
+                            self._done(in_hand, client, self.jobs.forget(client))
                 if inbox in events:
-                    frontend.send_multipart(inbox.recv_multipart())
-                    outstanding, last_write = outstanding - 1, time.monotonic()
+                    frames = inbox.recv_multipart()
+                    frontend.send_multipart(frames)
+                    self._done(in_hand, frames[0], 1)
+                    last_write = time.monotonic()
                 if frontend in events:
-                    envelope, frames = _split_envelope(frontend.recv_multipart())
-                    reply = (self._handle(envelope, frames[0]) if len(frames) == 1 else
-                             P.error_reply(P.BAD_REQUEST, f"a request is one frame, not {len(frames)}"))
+                    received = frontend.recv_multipart(copy=False)
+                    envelope, frames = _split_envelope([f.bytes for f in received])
+                    large = len(frames) == 1 and len(frames[0]) > INLINE_BYTES
+                    if len(frames) != 1:
+                        reply = P.error_reply(P.BAD_REQUEST, f"a request is one frame, not {len(frames)}")
+                    elif not large:
+                        reply = self._handle(envelope, frames[0])
+                    elif self.unread.qsize() >= UNREAD:
+                        reply = P.error_reply(P.BUSY, "the daemon is reading as many large requests as it holds at "
+                                                      "once from all its clients; try again in a moment")
+                    else:
+                        self.unread.put((envelope, frames[0]))
+                        reply = None
                     if reply is not None:
                         frontend.send_multipart([*envelope, json.dumps(reply).encode()])
                     else:
-                        outstanding, last_write = outstanding + 1, time.monotonic()
+                        in_hand[envelope[0]] = in_hand.get(envelope[0], 0) + 1
+                        connection.setdefault(received[0].get(zmq.SRCFD), set()).add(envelope[0])
+                        last_write = time.monotonic()
                 idle = time.monotonic() - last_write
-                if self.cfg.idle_exit_s is not None and not outstanding and idle > self.cfg.idle_exit_s:
+                if self.cfg.idle_exit_s is not None and not in_hand and idle > self.cfg.idle_exit_s:
                     print(f"inkscribe daemon: no work for {idle:.0f} s, exiting", flush=True)
                     self.stopping.set()
             while inbox.poll(0):
@@ -185,12 +227,22 @@ class Daemon:
             url = urlparse(self.cfg.endpoint)
             if url.scheme == "ipc":   # ours, while we hold its lock
                 Path(url.netloc + url.path).unlink(missing_ok=True)
+            frontend.disable_monitor()
+            closed.close()
             release(frontend)
             inbox.close()
             self.context.term()
 
     def stop(self) -> None:
         self.stopping.set()
+
+    def _done(self, in_hand: dict[bytes, int], client: bytes, count: int) -> None:
+        left = in_hand.get(client, 0) - count
+        if left > 0:
+            in_hand[client] = left
+        else:
+            in_hand.pop(client, None)
+            self.gone.discard(client)
 
     def _on_signal(self, signum, frame) -> None:
         """The first SIGTERM or SIGINT stops taking work and stops the writing in hand within a
@@ -213,9 +265,13 @@ class Daemon:
                 raise P.ProtocolError(P.SHUTTING_DOWN, "the daemon is shutting down")
             for line in request.lines:
                 normalise(line)
-            if not self.jobs.put(envelope[0], Job(envelope, request, time.monotonic())):
+            full = self.jobs.put(envelope[0], Job(envelope, request, time.monotonic()), P.footprint(request))
+            if full == CLIENT_FULL:
                 raise P.ProtocolError(P.BUSY, f"{self.cfg.limits.queued_per_client} requests from this client are "
                                               f"already waiting; send more as their answers come")
+            if full == ALL_FULL:
+                raise P.ProtocolError(P.BUSY, f"the daemon has as much work waiting from all its clients as it "
+                                              f"holds ({len(self.jobs)} requests); try again when some are answered")
             return None
         except UnknownCharacterError as e:
             return P.error_reply(P.UNKNOWN_CHARACTERS, str(e))
@@ -225,13 +281,33 @@ class Daemon:
             traceback.print_exc()
             return P.error_reply(P.INTERNAL, f"internal error: {e}")
 
+    # ---- reader thread: large requests -----------------------------------------------
+    def _read(self) -> None:
+        """Check each large request as the main thread does a small one; refusals go out
+        through the replies socket, like the model's answers."""
+        outbox = self.context.socket(zmq.PUSH)
+        outbox.connect(self.replies)
+        try:
+            while True:
+                try:
+                    envelope, raw = self.unread.get(timeout=0.1)
+                except queue.Empty:
+                    if self.stopping.is_set():
+                        return
+                    continue
+                reply = self._handle(envelope, raw)
+                if reply is not None:
+                    outbox.send_multipart([*envelope, json.dumps(reply).encode()])
+        finally:
+            outbox.close()
+
     # ---- worker thread: the model ---------------------------------------------------
     def _work(self) -> None:
         outbox = self.context.socket(zmq.PUSH)
         outbox.connect(self.replies)
         try:
             while not self.stopping.is_set():
-                jobs = self.jobs.take(self.cfg.max_batch_lines, 0.1, lambda job: len(job.request.lines))
+                jobs = self.jobs.take(self.cfg.max_batch_lines, 0.1, lambda job: len(self._piece(job).lines))
                 if not jobs:
                     continue
                 for job, reply in self._run(jobs):
@@ -242,26 +318,49 @@ class Daemon:
         finally:
             outbox.close()
 
+    def _piece(self, job: Job) -> Task:
+        """The lines of `job` its next batch writes, as a task of their own: line i of the
+        request keeps the seed it has when written in one piece."""
+        first, task = len(job.written), job.task
+        lines = job.request.lines[first:first + self.cfg.max_batch_lines]
+        if task is None:   # not read yet: only its size matters
+            return Task(lines)
+        seed = task.sample.seed
+        return Task(lines, task.hand, replace(task.sample, seed=None if seed is None else seed + first),
+                    task.paths[first:first + len(lines)])
+
+    def _task(self, job: Job, started: float) -> Task:
+        """The whole request as a task: its pictures read into a hand, its settings checked."""
+        waited, r = started - job.received, job.request
+        limit = min(self.cfg.limits.timeout_s, r.deadline_s or math.inf)
+        if waited > limit:
+            # Its client has stopped waiting: not worth a moment of the model's time.
+            raise P.ProtocolError(P.TIMEOUT, f"waited {waited:.0f} s in the queue; the limit is {limit:g} s")
+        images = [decode_image(data, n + 1, self.cfg.limits) for n, data in enumerate(r.images)]
+        names = [f"image {n}" for n in range(1, len(images) + 1)]
+        if r.strokes or r.outlines:
+            images.append(drawing(r.strokes, r.outlines))
+            names.append("the drawn strokes")
+        sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
+        return Task(r.lines, self.writer.style(images, names, r.style_strength, r.strokes),
+                    SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed,
+                                 versions=versions_within(r, self.cfg.limits)),
+                    [PathConfig(font_size=size, smoothing=r.smoothing) for size in sizes])
+
     def _run(self, jobs: list[Job]) -> list[tuple[Job, dict]]:
         started = time.monotonic()
         done, tasks, ready = [], [], []
         for job in jobs:
+            if job.envelope[0] in self.gone:   # nobody to answer
+                done.append((job, P.error_reply(P.TIMEOUT, "the client has gone")))
+                continue
             try:
-                waited, r = started - job.received, job.request
-                limit = min(self.cfg.limits.timeout_s, r.deadline_s or math.inf)
-                if waited > limit:
-                    # Its client has stopped waiting: not worth a moment of the model's time.
-                    raise P.ProtocolError(P.TIMEOUT, f"waited {waited:.0f} s in the queue; the limit is {limit:g} s")
-                images = [decode_image(data, n + 1, self.cfg.limits) for n, data in enumerate(r.images)]
-                names = [f"image {n}" for n in range(1, len(images) + 1)]
-                if r.strokes or r.outlines:
-                    images.append(drawing(r.strokes, r.outlines))
-                    names.append("the drawn strokes")
-                sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
-                tasks.append(Task(r.lines, self.writer.style(images, names, r.style_strength, r.strokes),
-                                  SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed,
-                                               versions=versions_within(r, self.cfg.limits)),
-                                  [PathConfig(font_size=size, smoothing=r.smoothing) for size in sizes]))
+                if job.task is None:
+                    job.task, job.started = self._task(job, started), started
+                elif job.request.deadline_s and started - job.received > job.request.deadline_s:
+                    raise P.ProtocolError(P.TIMEOUT, f"not written within {job.request.deadline_s:g} s, the time "
+                                                     f"its client waits")
+                tasks.append(self._piece(job))
                 ready.append(job)
             except P.ProtocolError as e:
                 done.append((job, e.reply()))
@@ -273,8 +372,11 @@ class Daemon:
         if not ready:
             return done
         try:
-            written = self.writer.write(tasks, stop=self.stopping.is_set)
+            written = self.writer.write(tasks, stop=lambda: self.stopping.is_set() or
+                                        all(job.envelope[0] in self.gone for job in ready))
         except Interrupted:
+            if not self.stopping.is_set():   # every client in the batch has gone
+                return done + [(job, P.error_reply(P.TIMEOUT, "the client has gone")) for job in ready]
             return done + [(job, P.error_reply(P.SHUTTING_DOWN, "the daemon is shutting down; this request was "
                                                                 "stopped unfinished")) for job in ready]
         except Exception as e:
@@ -282,15 +384,20 @@ class Daemon:
             return done + [(job, P.error_reply(P.INTERNAL, f"internal error: {e}")) for job in ready]
         finished = time.monotonic()
         total_lines = sum(len(t.lines) for t in tasks)
-        for job, task, lines in zip(ready, tasks, written):
+        for job, lines in zip(ready, written):
+            job.written += [_line_reply(line) for line in lines]
+            job.batch_lines = max(job.batch_lines, total_lines)
+            if len(job.written) < len(job.request.lines):   # the rest in later batches
+                self.jobs.put_back(job.envelope[0], job, P.footprint(job.request))
+                continue
             done.append((job, {
                 "ok": True, "version": P.VERSION, "op": "write", "font_size": job.request.font_size,
-                "versions": task.sample.versions,
-                "lines": [_line_reply(line) for line in lines],
-                "timing": {"queued_s": round(started - job.received, 4),
-                           "sample_s": round(finished - started, 4),
+                "versions": job.task.sample.versions,
+                "lines": job.written,
+                "timing": {"queued_s": round(job.started - job.received, 4),
+                           "sample_s": round(finished - job.started, 4),
                            "total_s": round(finished - job.received, 4),
-                           "batch_lines": total_lines},
+                           "batch_lines": job.batch_lines},
             }))
         return done
 

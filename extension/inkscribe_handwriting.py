@@ -50,13 +50,14 @@ from inkscribe.daemon import protocol  # noqa: E402
 from inkscribe.model import charset  # noqa: E402
 from inkscribe.model.plotter import plotted, polyline_data  # noqa: E402
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
+from inkscribe.daemon.pictures import READ_BYTES  # noqa: E402
 
 NS = inkscribe_text.NS
 inkex.NSS["inkscribe"] = NS
 STYLES = Path(__file__).with_name("styles")
 # Font sizes from the baseline up to the middle of handwriting's ink: half its x-height.
 MIDDLE_ABOVE_BASELINE = 0.25
-MAX_IMAGE_BYTES = protocol.Limits().image_bytes
+MAX_IMAGE_BYTES = READ_BYTES   # larger than the daemon takes: the client shrinks them first
 
 
 def inkscape_in_batch_mode() -> int | None:
@@ -146,6 +147,7 @@ class Handwriting(inkex.EffectExtension):
                 raise inkex.AbortExtension(str(e)) from None
         names, images = self.style_images()
         drawn = self.drawn_style()
+        self.style_from = self.style_said(names, drawn)
         seed = self.options.seed or random.randrange(1, 2**31)
         client = self.client()
         written = self.write(client, blocks, names, images, drawn, seed)
@@ -169,6 +171,21 @@ class Handwriting(inkex.EffectExtension):
         pool = self.svg.selection.values() if source == "selection" else self.svg.descendants()
         images = [e for e in pool if isinstance(e, inkex.Image)][: protocol.Limits().images]
         return [self.image_name(e) for e in images], [self.image_bytes(e) for e in images]
+
+    def style_said(self, names: list[str], drawn: tuple[list, list]) -> str:
+        """What gave the style, as recorded on each group; where the user meant a picture to
+        and none was found, they are told the writing is in inkscribe's own hand."""
+        if names:
+            return ", ".join(names)
+        if any(drawn):
+            return f"{len(drawn[0]) + len(drawn[1])} drawn strokes in the selection"
+        if self.options.style_source in ("selection", "document"):
+            where = "selected" if self.options.style_source == "selection" else "in the document"
+            inkex.utils.errormsg(
+                f"No picture of handwriting was {where}, so this is written in inkscribe's own hand. To write in "
+                f"someone's hand, select a picture of their writing with the text, or choose another style source "
+                f"on the Writing tab.")
+        return "inkscribe's own hand"
 
     def drawn_style(self) -> tuple[list, list]:
         """The handwriting drawn in the selection, as (pen strokes, filled outlines)."""
@@ -225,7 +242,10 @@ class Handwriting(inkex.EffectExtension):
 
     # ---- the daemon ----------------------------------------------------------------
     def client(self) -> Client:
-        client = Client(self.options.endpoint or None, timeout=self.options.timeout)
+        try:
+            client = Client(self.options.endpoint or None, timeout=self.options.timeout)
+        except protocol.UnsafeFolder as e:
+            raise inkex.AbortExtension(f"{e}.") from None
         if client.ping(timeout=2.0):
             return client
         # Not running: start it through the installed inkscribe, and wait for it.
@@ -282,6 +302,7 @@ class Handwriting(inkex.EffectExtension):
         group = Group()
         group.label = block.text.replace("\n", " ")[:80]
         for key, value in [("text", block.text), ("style-source", self.options.style_source),
+                           ("style-from", self.style_from),
                            ("style-strength", self.options.style_strength),
                            ("temperature", self.options.temperature), ("bias", self.options.bias),
                            ("versions", self.options.versions), ("seed", seed),

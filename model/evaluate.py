@@ -24,7 +24,7 @@ from .batches import Collator
 from .benchmark import LINE as SPEED_LINE
 from .checkpoint import pick_device
 from .config import EvalConfig, PathConfig, TrainConfig
-from .drawing import draw
+from .drawing import draw, polyline
 from .network import HandwritingModel
 from .judge import load_judge, retrieval as judged_retrieval
 from .cer import cer
@@ -35,7 +35,7 @@ from .references import PICTURES, drawing, picture, render, scanned
 from .sampling import SampleConfig
 from .segments import word_gaps, words_of
 from .sheet import sample_sheet
-from .strokes import lean, to_strokes
+from .strokes import lean, to_offsets, to_strokes
 from .train import validate
 from .writer import Hand, NoHandwritingFound, Task, WrittenLine, Writer
 
@@ -48,6 +48,13 @@ def written_picture(line: WrittenLine, cfg: PathConfig = PathConfig()):
     scaled so its ink is as tall as a real line's picture."""
     zoom = OCR_PX_PER_UNIT / cfg.scale
     return draw(line.paths, zoom, cfg.width * zoom)
+
+
+def written_offsets(line: WrittenLine, cfg: PathConfig = PathConfig()) -> np.ndarray:
+    """A written line's path data, flattened and scaled back to data units, as offsets: what
+    the style judge reads of what a user gets."""
+    strokes = [p / cfg.scale for p in map(polyline, line.paths) if len(p)]
+    return to_offsets(strokes) if strokes else line.offsets
 
 
 def real_picture(offsets: np.ndarray):
@@ -334,10 +341,13 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
         "size_spread_model": _mean(_size_spread([l.offsets for l in w]) for w in par_written),
     })
 
-    # Style: does writing in writer w's style land nearer w than the other writers?
-    pairs = [(f, by_form[f]) for f in forms if len(by_form[f]) >= 2][: cfg.writers]
+    # Style: given one of writer w's lines, does writing another text in w's style land
+    # nearer a third line of w's than the other writers' third lines? (Against the line the
+    # style came from, writing that copies it would look like the writer without being so.)
+    pairs = [(f, by_form[f]) for f in forms if len(by_form[f]) >= 3][: cfg.writers]
     refs = [idx[0] for _, idx in pairs]
     targets = [idx[1] for _, idx in pairs]
+    banks = [idx[2] for _, idx in pairs]
     target_texts = [lines[i].text for i in targets]
     ref_pictures = [_clean(lines[i].offsets) for i in refs]
     ref_hands = [writer.style([p]) for p in ref_pictures]
@@ -347,13 +357,14 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     # weights that read one, a prompt.
     drawn_hands = [writer.style([drawing(to_strokes(lines[i].offsets))], strokes=to_strokes(lines[i].offsets))
                    for i in refs]
-    drawn = [l.offsets for (l,) in writer.write([Task([t], h, sample) for t, h in zip(target_texts, drawn_hands)])]
-    styled, plain = [l.offsets for l in styled_lines], [l.offsets for l in plain_lines]
+    drawn = [written_offsets(l) for (l,) in writer.write([Task([t], h, sample)
+                                                          for t, h in zip(target_texts, drawn_hands)])]
+    styled, plain = [written_offsets(l) for l in styled_lines], [written_offsets(l) for l in plain_lines]
     # Judged by an encoder trained apart from the model, on real lines only.
     judge = load_judge(Path(cfg.judge))
 
     def retrieval(offsets):
-        return judged_retrieval(judge, offsets, [lines[i].offsets for i in refs])
+        return judged_retrieval(judge, offsets, [lines[i].offsets for i in banks])
 
     real_slant = [slant(lines[i].offsets) for i in refs]
     real_width = [width_per_char(lines[i].offsets, lines[i].text) for i in refs]
@@ -494,7 +505,8 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"| size spread across a paragraph's lines (std / mean of x-height, {f['paragraphs']} paragraphs of "
         f"{PARAGRAPH_LINES}): real / model | {_f(f['size_spread_real'], 3)} / {_f(f['size_spread_model'], 3)} |",
         f"| style retrieval top-1 over {f['writers']} writers, by the independent judge (an encoder trained "
-        f"apart, on real lines): real other line / styled / no style "
+        f"apart, on real lines), against a third line of each writer's: their real line / styled from another "
+        f"line / no style "
         f"(chance {1 / max(1, f['writers']):.2f}) | {_f(f['retrieval_real'], 2)} / {_f(f['retrieval_styled'], 2)} / "
         f"{_f(f['retrieval_plain'], 2)} |",
         f"| style retrieval from the writer's pen strokes (a picture of them"

@@ -86,6 +86,9 @@ PAGES = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "letter": (215.9, 279.4)}  
 PX_PER_MM = 96 / 25.4
 
 
+MAX_PAGE = 10_000   # mm: the largest plotter bed or roll a page is laid out on
+
+
 def page_size(name: str) -> tuple[float, float]:
     """(width, height) in mm of A5, A4, letter, or WxH in mm ("120x180")."""
     if name in PAGES:
@@ -94,8 +97,8 @@ def page_size(name: str) -> tuple[float, float]:
         width, height = (float(v) for v in name.lower().split("x"))
     except ValueError:
         raise ValueError(f"page {name!r}: use A5, A4, letter or WIDTHxHEIGHT in mm (e.g. 120x180)") from None
-    if width <= 0 or height <= 0:
-        raise ValueError(f"page {name!r}: width and height must be positive")
+    if not (0 < width <= MAX_PAGE and 0 < height <= MAX_PAGE):
+        raise ValueError(f"page {name!r}: width and height must be above 0 and at most {MAX_PAGE:g} mm")
     return width, height
 
 

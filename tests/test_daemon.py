@@ -4,6 +4,7 @@ import io
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import threading
@@ -203,6 +204,54 @@ def test_work_whose_client_stopped_waiting_is_dropped_unwritten(daemon):
     assert reply["ok"] is False and reply["error"]["code"] == protocol.TIMEOUT
 
 
+def test_the_work_of_a_client_that_has_gone_is_not_written(daemon):
+    heavy = protocol.write_message([" ".join(["handwriting"] * 25)] * 32, seed=1, versions=1)
+    gone = zmq.Context.instance().socket(zmq.REQ)
+    gone.setsockopt(zmq.LINGER, 0)
+    gone.connect(daemon.endpoint)
+    gone.send(heavy)
+    time.sleep(0.5)   # taken by the model
+    gone.close()      # as a client does that gives up: its connection closes
+    started = time.monotonic()
+    reply = Client(daemon.endpoint, timeout=60).write("next", seed=2, versions=1)
+    assert reply["lines"][0]["text"] == "next"
+    # The abandoned batch is stopped within a step; written through, it takes many seconds.
+    assert time.monotonic() - started < 3.0
+
+
+def test_forty_connections_at_once_are_bounded_in_all_not_only_each(weights):
+    daemon = DaemonProcess(weights)
+    try:
+        heavy = json.dumps({"op": "write", "lines": [" ".join(["handwriting"] * 25)] * 32, "versions": 1}).encode()
+        raw_request(daemon.endpoint, heavy, timeout=300)   # what the writing itself takes, measured apart
+        before = Client(daemon.endpoint).info()["peak_rss_mb"]
+        # Four pictures as large as a request may hold (refused once decoded: not PNGs).
+        picture = base64.b64encode(b"\x89PNG" + os.urandom(int(1.1 * 2**20))).decode()
+        with_pictures = json.dumps({"op": "write", "lines": ["x"], "images": [picture] * 4}).encode()
+        sockets = []
+        for k in range(40):
+            socket = zmq.Context.instance().socket(zmq.REQ)
+            socket.setsockopt(zmq.LINGER, 0)
+            socket.connect(daemon.endpoint)
+            socket.send(heavy if k == 0 else with_pictures)
+            sockets.append(socket)
+            if k == 0:
+                time.sleep(0.5)   # the model busy with the first, the rest queue
+        started = time.monotonic()
+        assert Client(daemon.endpoint).ping(timeout=5) and time.monotonic() - started < 1.0
+        replies = [json.loads(s.recv()) for s in sockets[1:] if s.poll(120_000)]
+        for s in sockets:
+            s.close()
+        assert len(replies) == 39
+        refused = [r for r in replies if not r["ok"] and r["error"]["code"] == protocol.BUSY]
+        assert refused and all("from all its clients" in r["error"]["message"] for r in refused)
+        grew = Client(daemon.endpoint).info()["peak_rss_mb"] - before
+        print(f"peak resident memory grew {grew:.0f} MiB")
+        assert grew < 300
+    finally:
+        daemon.stop()
+
+
 def _png(size, mode="L") -> str:
     buffer = io.BytesIO()
     Image.new(mode, size, 255).save(buffer, "PNG")
@@ -249,6 +298,12 @@ def _picture(format: str) -> str:
     (b'{"op": "write", "lines": ["x"], "strokes": [[[0, NaN]]]}', protocol.BAD_STROKES),
     (json.dumps({"op": "write", "lines": ["x"], "strokes": [[[0, 0]] * 100_001]}).encode(), protocol.BAD_STROKES),
     (b'{"op": "write", "lines": ["x"], "strokes": [[[0, 0], [0.1, 0]]]}', protocol.NO_HANDWRITING),
+    (b'{"op": ["x"]}', protocol.UNKNOWN_OP),
+    (b'{"op": {"a": 1}, "lines": ["x"]}', protocol.UNKNOWN_OP),
+    (b'{"op": "write", "lines": ["x"], "strokes": [[[1e308, -1e308], [0, 1]]]}', protocol.BAD_STROKES),
+    (b'{"op": "write", "lines": ["x"], "strokes": [[[1' + b"0" * 400 + b', 0], [0, 1]]]}', protocol.BAD_STROKES),
+    (b'{"op": "ping", "version": [1]}', protocol.UNSUPPORTED_VERSION),
+    (b'{"op": "write", "lines": ["x"], "images": ' + b"[[]," * 600_000 + b"[]]}", protocol.MESSAGE_TOO_LARGE),
 ])
 def test_bad_requests_get_a_structured_error_and_the_daemon_lives_on(daemon, payload, code):
     reply = raw_request(daemon.endpoint, payload)
@@ -261,6 +316,24 @@ def test_a_misspelt_field_is_named_with_what_was_meant(daemon):
     reply = raw_request(daemon.endpoint, json.dumps({"op": "write", "lines": ["x"], "style_images": []}).encode())
     assert reply["error"]["code"] == protocol.BAD_REQUEST
     assert "'style_images'" in reply["error"]["message"] and "did you mean 'images'" in reply["error"]["message"]
+
+
+def test_a_huge_field_name_is_refused_without_echoing_it_and_pings_go_on(daemon):
+    name = "x" * (protocol.Limits().message_bytes - 100)
+    ping_took = []
+
+    def pings():
+        for _ in range(10):
+            started = time.monotonic()
+            assert Client(daemon.endpoint).ping(timeout=5)
+            ping_took.append(time.monotonic() - started)
+
+    pinger = threading.Thread(target=pings)
+    pinger.start()
+    reply = raw_request(daemon.endpoint, json.dumps({"op": "ping", name: 1}).encode())
+    pinger.join()
+    assert reply["error"]["code"] == protocol.BAD_REQUEST and len(reply["error"]["message"]) < 200
+    assert max(ping_took) < 1.0
 
 
 def test_a_request_is_one_frame(daemon):
@@ -282,7 +355,7 @@ def test_windows_line_ends_are_read_as_the_command_line_reads_them(client):
 
 def test_the_client_refuses_a_message_over_the_limit_at_once(client):
     huge = b"\0" * (protocol.Limits().message_bytes + 1)
-    with pytest.raises(DaemonError, match="the limit is 200 MiB"):
+    with pytest.raises(DaemonError, match="the limit is 6 MiB"):
         client.write("x", style_images=[huge])
 
 
@@ -434,13 +507,69 @@ def test_of_two_daemons_started_at_once_one_serves_and_the_other_says_who_holds_
             p.communicate(timeout=30)
 
 
-@pytest.mark.parametrize("where, message", [("missing/out.svg", "there is no folder"), (".", "it is a folder")])
+def _write_command(*arguments, cwd=None, **run) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", *arguments],
+                          **{"capture_output": True, **run}, text=True, timeout=60, cwd=cwd)
+
+
+@pytest.mark.parametrize("where, message", [("missing/out.svg", "there is no folder"), (".", "it is a folder"),
+                                            ("fifo", "not a regular file")])
 def test_write_command_checks_where_it_writes_before_any_work(tmp_path, where, message):
-    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "hello", "-o",
-                           str(tmp_path / where), "--endpoint", free_endpoint()],
-                          capture_output=True, text=True, timeout=60)
+    os.mkfifo(tmp_path / "fifo")
+    done = _write_command("hello", "-o", str(tmp_path / where), "--endpoint", free_endpoint())
     assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
     assert "starting one" not in done.stderr            # refused before any daemon was asked
+    assert stat.S_ISFIFO(os.stat(tmp_path / "fifo").st_mode)
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--page", "A5", "--margin", "80"], "leaves no room"),
+    (["--page", "A5", "--margin", "-50"], "leaves no room"),
+    (["--size", "-5", "--page", "A5"], "font size must be above 0"),
+    (["--page", "infxinf"], "at most"),
+    (["--style", "/dev/zero"], "not a regular file"),
+    (["--style", "FIFO"], "not a regular file"),
+    (["--style", "missing.png"], "No such file"),
+])
+def test_write_command_refuses_settings_and_style_files_that_cannot_work_before_any_work(tmp_path, options, message):
+    os.mkfifo(tmp_path / "FIFO")
+    done = _write_command("hello", "-o", "out.svg", "--endpoint", free_endpoint(), *options, cwd=tmp_path)
+    assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
+    assert "starting one" not in done.stderr and not (tmp_path / "out.svg").exists()
+
+
+@pytest.mark.parametrize("rows, output, options, message", [
+    ("name\nAnne Marie\nAnne/Marie\nAnne:Marie\n", "{name}.svg", [], "rows 1 and 2 would both be written to"),
+    ("name,town\nAda,London\nJo\n", "{name}.svg", [], "row 2 of"),
+    ("name\nAda\n", "{nope}.svg", [], "-o uses {nope}"),
+    ("name\nAda\nJo\n", "{name}.svg", ["--seed", "2147483647"], "--seed is from 0 to 2147483646"),
+])
+def test_letters_from_a_csv_file_are_checked_whole_before_any_is_written(tmp_path, rows, output, options, message):
+    (tmp_path / "people.csv").write_text(rows)
+    done = _write_command("Dear {name}" + ("\nhow is {town}?" if "town" in rows else ""), "--csv", "people.csv", "-o", output, "--endpoint", free_endpoint(), *options,
+                          cwd=tmp_path)
+    assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
+    assert "starting one" not in done.stderr and not list(tmp_path.glob("*.svg"))
+
+
+def test_a_csv_value_cannot_lead_a_letter_out_of_its_folder(tmp_path):
+    from inkscribe.daemon.cli import _target
+
+    assert _target("out/{name}/letter.svg", {"name": ".."}, 1) == "out/_/letter.svg"
+    assert _target("out/{name}.svg", {"name": "../../etc/x"}, 1) == "out/etc_x.svg"
+
+
+def test_write_command_writes_through_a_link_and_says_when_stdout_is_full(daemon, tmp_path):
+    (tmp_path / "real.svg").write_text("old")
+    (tmp_path / "link.svg").symlink_to("real.svg")
+    done = _write_command("hello", "-o", "link.svg", "--endpoint", daemon.endpoint, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "link.svg").is_symlink() and "<svg" in (tmp_path / "real.svg").read_text()
+    with open("/dev/full", "w") as full:
+        done = _write_command("hello", "--endpoint", daemon.endpoint, stdout=full, stderr=subprocess.PIPE,
+                              capture_output=False)
+    assert done.returncode == 1 and "cannot write to standard output" in done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
 
 
 def test_a_write_that_fails_part_way_leaves_the_old_file_whole(daemon, tmp_path):
@@ -684,3 +813,55 @@ def test_a_colour_with_quotes_adds_no_attribute_to_the_saved_svg(daemon, tmp_pat
     assert done.returncode == 0, done.stderr
     pen = etree.parse(str(out)).getroot().find(f"{SVG}g")
     assert pen.get("stroke") == hostile and not any(k.startswith("on") for e in pen.iter() for k in e.keys())
+
+
+def test_daemon_stop_signals_nothing_that_is_not_an_inkscribe_daemon_of_this_user(tmp_path):
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    endpoint = free_endpoint()
+    impostor = zmq.Context.instance().socket(zmq.ROUTER)
+    impostor.bind(endpoint)
+
+    def answer():   # whatever is asked: "I am a daemon, and my pid is the bystander's"
+        while impostor.poll(10_000):
+            *envelope, _ = impostor.recv_multipart()
+            impostor.send_multipart([*envelope, json.dumps({"ok": True, "version": 1, "pid": bystander.pid}).encode()])
+
+    answering = threading.Thread(target=answer, daemon=True)
+    answering.start()
+    try:
+        done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--stop", "--endpoint", endpoint],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and "not an inkscribe daemon" in done.stderr
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        answering.join()
+        impostor.close()
+
+
+def test_the_default_endpoint_is_a_socket_in_a_folder_of_the_users_own(tmp_path, monkeypatch):
+    monkeypatch.delenv(protocol.ENDPOINT_VARIABLE, raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert protocol.default_endpoint() == f"ipc://{tmp_path}/inkscribe/daemon.sock"
+    assert stat.S_IMODE(os.stat(tmp_path / "inkscribe").st_mode) == 0o700
+    os.chmod(tmp_path / "inkscribe", 0o777)   # as if someone else had made it, open to all
+    done = _write_command("hello", "-o", str(tmp_path / "out.svg"), env={**os.environ})
+    assert done.returncode == 1 and "not a folder that only you can open" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "out.svg").exists()
+
+
+def test_a_line_sent_behind_a_long_request_waits_for_a_piece_of_it_not_all(daemon):
+    long_one, mine = {}, {}
+    long_request = threading.Thread(target=lambda: long_one.update(Client(daemon.endpoint, timeout=300).write(
+        [" ".join(["handwriting"] * 10)] * 96, seed=1, versions=1)))
+    long_request.start()
+    time.sleep(0.5)   # the model at work on its first piece
+    mine.update(Client(daemon.endpoint, timeout=300).write("hi", seed=2, versions=1))
+    assert mine["lines"][0]["text"] == "hi" and not long_one   # answered while the long one is still written
+    long_request.join()
+    assert len(long_one["lines"]) == 96 and long_one["timing"]["batch_lines"] <= 33
+    # In pieces or not, each line is what it would be alone: line i keeps seed + i.
+    again = Client(daemon.endpoint, timeout=300).write([" ".join(["handwriting"] * 10)] * 40, seed=1 + 36,
+                                                        versions=1)
+    assert again["lines"][0]["points"] == long_one["lines"][36]["points"]
+    assert np.allclose(again["lines"][0]["strokes"][0], long_one["lines"][36]["strokes"][0], atol=0.05)

@@ -1,0 +1,32 @@
+"""Style pictures made small before they are sent: the daemon reads a picture at no more
+than PICTURE_SIDE pixels a side, so a phone photo of a page costs the connection, and the
+daemon's memory, a fraction of its file.
+
+Uses Pillow where the Python running the client has it (the command line does; Inkscape's
+own Python may not), and sends the file as it is where it does not.
+"""
+import io
+
+PICTURE_SIDE = 2400   # model/references.py's MAX_SIDE: the daemon shrinks larger ones itself
+READ_BYTES = 256 * 2**20   # the largest picture file a client reads to shrink
+
+
+def fitted(data: bytes) -> bytes:
+    """`data` (PNG or JPEG) shrunk to PICTURE_SIDE a side, or as it was where it is already
+    that small, is not a picture Pillow reads, or Pillow is missing."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return data
+    try:
+        image = Image.open(io.BytesIO(data), formats=["PNG", "JPEG"])
+        if max(image.size) <= PICTURE_SIDE:
+            return data
+        photo = image.format == "JPEG"
+        image.draft(None, (PICTURE_SIDE, PICTURE_SIDE))
+        image.thumbnail((PICTURE_SIDE, PICTURE_SIDE))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=92) if photo else image.save(out, "PNG")
+        return out.getvalue() if out.tell() < len(data) else data
+    except Exception:   # Pillow's errors share no base class; the daemon says what is wrong with it
+        return data
