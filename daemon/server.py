@@ -51,7 +51,10 @@ class ServerConfig:
     endpoint: str = field(default_factory=P.default_endpoint)
     allow_remote: bool = False
     keys: str | None = None       # CurveZMQ key folder (daemon/keys.py): only clients holding a key get in
-    max_batch_lines: int = 32
+    # Words the model writes in one batch, counting each version: about what it steps through
+    # fastest, and a few seconds on a busy machine. A longer request is written a piece at a
+    # time, each piece in a batch of its own beside other clients' work.
+    max_batch_words: int = 256
     limits: P.Limits = field(default_factory=P.Limits)
     # Seconds without a write after which the daemon exits by itself (None: never). A
     # daemon that the extension or `inkscribe write` started should not hold its memory
@@ -64,8 +67,8 @@ class Job:
     envelope: list[bytes]        # ROUTER routing frames, to address the reply
     request: P.WriteRequest
     received: float
-    # A long request is written max_batch_lines at a time, each piece in a batch of its own
-    # beside other clients' work, so that a line sent behind it waits for one piece, not all.
+    # A long request is written a piece at a time (ServerConfig.max_batch_words), so that a
+    # line sent behind it waits for one piece, not all.
     task: Task | None = None     # its style, read once, and its settings: from its first piece on
     started: float = 0.0
     written: list = field(default_factory=list)   # its lines written so far
@@ -307,13 +310,14 @@ class Daemon:
         outbox.connect(self.replies)
         try:
             while not self.stopping.is_set():
-                jobs = self.jobs.take(self.cfg.max_batch_lines, 0.1, lambda job: len(self._piece(job).lines))
+                jobs = self.jobs.take(self.cfg.max_batch_words, 0.1, self._piece_words)
                 if not jobs:
                     continue
                 for job, reply in self._run(jobs):
                     outbox.send_multipart([*job.envelope, json.dumps(reply).encode()])
             for job in self.jobs.drain():  # refused, not dropped: every client hears back
-                reply = P.error_reply(P.SHUTTING_DOWN, "the daemon is shutting down")
+                reply = P.error_reply(P.SHUTTING_DOWN, "the daemon is shutting down" + (
+                    "; this request was stopped unfinished" if job.written else ""))
                 outbox.send_multipart([*job.envelope, json.dumps(reply).encode()])
         finally:
             outbox.close()
@@ -322,12 +326,29 @@ class Daemon:
         """The lines of `job` its next batch writes, as a task of their own: line i of the
         request keeps the seed it has when written in one piece."""
         first, task = len(job.written), job.task
-        lines = job.request.lines[first:first + self.cfg.max_batch_lines]
+        lines = job.request.lines[first:first + self._piece_lines(job)]
         if task is None:   # not read yet: only its size matters
             return Task(lines)
         seed = task.sample.seed
         return Task(lines, task.hand, replace(task.sample, seed=None if seed is None else seed + first),
                     task.paths[first:first + len(lines)])
+
+    def _piece_lines(self, job: Job) -> int:
+        """How many of `job`'s lines go in its next piece: at least one, and as many more as
+        keep the piece within max_batch_words."""
+        versions = versions_within(job.request, self.cfg.limits)
+        count, words = 0, 0
+        for line in job.request.lines[len(job.written):]:
+            words += max(1, len(line.split())) * versions
+            if count and words > self.cfg.max_batch_words:
+                break
+            count += 1
+        return count
+
+    def _piece_words(self, job: Job) -> int:
+        versions = versions_within(job.request, self.cfg.limits)
+        first = len(job.written)
+        return sum(max(1, len(line.split())) * versions for line in job.request.lines[first:first + self._piece_lines(job)])
 
     def _task(self, job: Job, started: float) -> Task:
         """The whole request as a task: its pictures read into a hand, its settings checked."""
