@@ -26,7 +26,7 @@ from .checkpoint import pick_device
 from .config import EvalConfig, PathConfig, TrainConfig
 from .drawing import draw, polyline
 from .network import HandwritingModel
-from .judge import load_judge, retrieval as judged_retrieval
+from .judge import JUDGE_PX_PER_UNIT, load_judge, retrieval as judged_retrieval
 from .cer import cer
 from .judges import htr_cer, recogniser, tesseract
 from .charset import normalise, split_marks
@@ -40,7 +40,7 @@ from .train import validate
 from .writer import Hand, NoHandwritingFound, Task, WrittenLine, Writer
 
 OCR_PX_PER_UNIT = 4.0   # the central ink of a line 40 px tall: lines come out about 80 px high
-WORD_GAP = 2.5          # units of empty x between strokes that separates two words
+WORD_SPLIT = 2.5        # units of empty x between strokes that parts two words when reading a line
 
 
 def written_picture(line: WrittenLine, cfg: PathConfig = PathConfig()):
@@ -80,11 +80,11 @@ def width_per_char(offsets: np.ndarray, text: str) -> float:
 
 
 def words_found(offsets: np.ndarray) -> int:
-    """Words as runs of strokes separated by empty x gaps wider than WORD_GAP."""
+    """Words as runs of strokes separated by empty x gaps wider than WORD_SPLIT."""
     spans = sorted((s[:, 0].min(), s[:, 0].max()) for s in to_strokes(offsets))
     words, right = 1, spans[0][1]
     for left, end in spans[1:]:
-        if left - right > WORD_GAP:
+        if left - right > WORD_SPLIT:
             words += 1
         right = max(right, end)
     return words
@@ -138,7 +138,8 @@ def _retrieval(queries: torch.Tensor, bank: torch.Tensor) -> float:
 
 
 def _clean(offsets: np.ndarray):
-    return render(offsets, 2.8)
+    """A clean picture of a line, at the scale the style judge reads lines at."""
+    return render(offsets, JUDGE_PX_PER_UNIT)
 
 
 WHOLE = (0.5, 2.0)     # width per letter against the real line: beyond it, words were skipped or repeated
@@ -293,10 +294,9 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     figures.update(validate(model, valid, replace(TrainConfig(), valid_batches=cfg.nll_batches), device))
     model.eval()
 
-    by_form = {}
-    for i, line in enumerate(lines):
-        if len(line.text.split()) >= 2 and len(line.text) <= 60:
-            by_form.setdefault(line.form, []).append(i)
+    # Lines of two words or more that fit a line of writing, by writer.
+    by_form = {f: kept for f, idx in iamondb.by_form(lines).items()
+               if (kept := [i for i in idx if len(lines[i].text.split()) >= 2 and len(lines[i].text) <= 60])}
     forms = sorted(by_form)
     np.random.default_rng(0).shuffle(forms)
     picks = [by_form[f][0] for f in forms[: cfg.lines]]

@@ -27,6 +27,14 @@ class Line:
     offsets: np.ndarray
 
 
+def by_form(lines: list) -> dict[str, list[int]]:
+    """The indices of the lines written on each form (one writer's session), in order."""
+    groups = {}
+    for n, line in enumerate(lines):
+        groups.setdefault(line.form, []).append(n)
+    return groups
+
+
 def _members(root: Path, tree: str):
     """Yield (relative path, bytes) of every file under `tree`, archive or folder."""
     folder = root / tree

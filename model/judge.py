@@ -13,7 +13,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .config import JudgeConfig
-from .iamondb import Line
+from .iamondb import Line, by_form as forms_of
 from .network import IMAGE_SIZE
 from .references import render, tiles_from_image
 
@@ -63,9 +63,7 @@ def train_judge(train: list[Line], valid: list[Line], cfg: JudgeConfig) -> tuple
     against another), the ceiling that written lines are measured against."""
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
-    by_form = {}
-    for line in train:
-        by_form.setdefault(line.form, []).append(line)
+    by_form = {f: [train[i] for i in idx] for f, idx in forms_of(train).items()}
     forms = sorted(f for f, ls in by_form.items() if len(ls) >= 2)
     # Every line's tiles once, as bytes: rendering is most of the cost, and a line's tiles
     # hardly change between renderings.
@@ -92,10 +90,7 @@ def train_judge(train: list[Line], valid: list[Line], cfg: JudgeConfig) -> tuple
 
 
 def validation_retrieval(judge: Judge, valid: list[Line], writers: int) -> float:
-    by_form = {}
-    for line in valid:
-        by_form.setdefault(line.form, []).append(line)
-    pairs = [ls[:2] for _, ls in sorted(by_form.items()) if len(ls) >= 2]
+    pairs = [[valid[i] for i in idx[:2]] for _, idx in sorted(forms_of(valid).items()) if len(idx) >= 2]
     scores = [retrieval(judge, [b.offsets for _, b in group], [a.offsets for a, _ in group])
               for group in (pairs[i:i + writers] for i in range(0, len(pairs) - writers + 1, writers))]
     return float(np.mean(scores)) if scores else float("nan")   # fewer validation writers than a group

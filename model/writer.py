@@ -1,6 +1,7 @@
 """The model's one entry point for writing: lines of text and pictures in, strokes and SVG path data out."""
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -61,6 +62,21 @@ def prompt_of(strokes: list[np.ndarray], reader: Reader) -> tuple[np.ndarray, st
     if not kept:
         return None
     return from_left([s for w, _ in kept for s in w]), " ".join(t for _, t in kept)
+
+
+class WordJob(NamedTuple):
+    """One version of one word to write: where it goes (task, line, word), what it says, the
+    writer's style vector, and its sampling settings."""
+    task: int
+    line: int
+    word: int
+    text: str
+    style: torch.Tensor
+    sample: SampleConfig
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return self.task, self.line, self.word
 
 
 @dataclass
@@ -154,36 +170,36 @@ class Writer:
                                         style[None]),
                 **prompt_continues(offsets, text)}
 
-    def _sample(self, jobs: list[tuple], stop=None, prompts: dict | None = None) -> dict[tuple, list]:
+    def _sample(self, jobs: list[WordJob], stop=None, prompts: dict | None = None) -> dict[tuple, list]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
         guard, misreading)], words of like length batched together. `prompts`: task ->
         the prompt its words are written after (a task's own batches then)."""
         prompts = prompts or {}
         groups = {}
         for job in jobs:
-            groups.setdefault(job[0] if job[0] in prompts else None, []).append(job)
+            groups.setdefault(job.task if job.task in prompts else None, []).append(job)
         chunks = []
         for key, group in groups.items():
             extra = len(prompts[key][0]) if key is not None else 0
             fresh = True
-            for job in sorted(group, key=lambda j: len(j[3])):   # longest last: a chunk's room is its newest job's
-                if fresh or (len(chunks[-1][1]) + 1) * (guard(job[3], job[5]) + extra) > self.max_points:
+            for job in sorted(group, key=lambda j: len(j.text)):   # longest last: a chunk's room is its newest job's
+                if fresh or (len(chunks[-1][1]) + 1) * (guard(job.text, job.sample) + extra) > self.max_points:
                     chunks.append((key, []))
                     fresh = False
                 chunks[-1][1].append(job)
-        prefixes = {key: self._prefix(*prompts[key], next(j[4] for j in groups[key])) for key in prompts if key in groups}
+        prefixes = {key: self._prefix(*prompts[key], next(j.style for j in groups[key])) for key in prompts if key in groups}
         made = {}
         for key, chunk in chunks:
-            words = [split_marks(normalise(j[3])) for j in chunk]   # as the model reads them: œ as oe
+            words = [split_marks(normalise(j.text)) for j in chunk]   # as the model reads them: œ as oe
             positions = []
-            written = generate(self.model, [plain for plain, _ in words], torch.stack([j[4] for j in chunk]),
-                               [j[5] for j in chunk], positions, stop, prefixes.get(key))
+            written = generate(self.model, [plain for plain, _ in words], torch.stack([j.style for j in chunk]),
+                               [j.sample for j in chunk], positions, stop, prefixes.get(key))
             scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
                       else np.zeros(len(chunk)))
             for j, o, (plain, marks), read, score in zip(chunk, written, words, positions, scores):
                 scaled = o * np.array([self.ink_scale, self.ink_scale, 1], np.float32)
-                made.setdefault(j[:3], []).append(
-                    (with_marks(scaled, read, marks, len(plain)), len(o) >= guard(plain, j[5]), float(score)))
+                made.setdefault(j.key, []).append(
+                    (with_marks(scaled, read, marks, len(plain)), len(o) >= guard(plain, j.sample), float(score)))
         return made
 
     @torch.no_grad()
@@ -191,13 +207,14 @@ class Writer:
         """Every task's lines; all their words (and each word's versions) sampled together in
         batches of up to max_points of room. Blank lines come back empty. Raises sampling.Interrupted
         as soon as `stop` says so."""
-        jobs = []   # (task index, line index, word index, word, style, sample config)
+        jobs = []
         for t, task in enumerate(tasks):
             style = task.hand.embedding if task.hand is not None else self.model.style.no_style
             for i, (line, cfg) in enumerate(zip(task.lines, per_line(task.sample, len(task.lines)))):
                 words, _ = words_of(line)
                 for j, (word, c) in enumerate(zip(words, per_word(cfg, len(words)))):
-                    jobs += [(t, i, j, word, style, v) for v in (per_version(c) if self.reader is not None else [c])]
+                    jobs += [WordJob(t, i, j, word, style, v)
+                             for v in (per_version(c) if self.reader is not None else [c])]
         # Every version of every word at once: choosing which words to write again after a
         # first reading saved time but lost most of the gain (a word the reader reads easily
         # can still be the worse of two to tesseract).
