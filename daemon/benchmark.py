@@ -40,25 +40,58 @@ def lines_per_second(endpoint: str, clients: int, requests: int) -> tuple[float,
     return clients * requests / (time.perf_counter() - started), statistics.mean(latencies)
 
 
-def heaviest_request(client: Client) -> float:
-    """Seconds for the largest request within the limits: every line as long as allowed,
-    and as many pictures as allowed, each at the pixel limit (blank, so refused once decoded)."""
+def _blank_picture() -> bytes:
+    """A picture at the pixel limit, blank: small to send, as large as allowed to decode."""
     from PIL import Image
 
-    limits = protocol.Limits()
-    side = int(limits.image_pixels ** 0.5)
+    side = int(protocol.Limits().image_pixels ** 0.5)
     buffer = io.BytesIO()
     Image.new("L", (side, side), 255).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def heaviest_request(client: Client) -> tuple[float, float]:
+    """Seconds for the largest requests within the limits: as many pictures as allowed, each
+    at the pixel limit (sent as they are, not shrunk as the client would; blank, so refused
+    once decoded); and every line as long as allowed."""
+    limits = protocol.Limits()
+    text = ["handwriting " * (limits.line_chars // 12)] * limits.lines
     started = time.perf_counter()
     try:
-        client.write(["handwriting " * (limits.line_chars // 12)] * limits.lines,
-                     style_images=[buffer.getvalue()] * limits.images)
+        client.request(protocol.write_message(text, [_blank_picture()] * limits.images), retries=0)
     except Exception as refused:   # blank pictures hold no writing: decoded, measured, refused
         print(f"  pictures: {refused}"[:120])
     pictures = time.perf_counter() - started
     started = time.perf_counter()
-    client.write(["handwriting " * (limits.line_chars // 12)] * limits.lines, seed=1)
+    client.write(text, seed=1)
     return pictures, time.perf_counter() - started
+
+
+def many_connections(endpoint: str, connections: int = 40) -> tuple[float, int]:
+    """(the slowest ping, in s, and how many were refused as busy) while `connections` clients
+    at once each send a write with four pictures at the pixel limit."""
+    import json
+
+    import zmq
+
+    payload = protocol.write_message(["x"], [_blank_picture()] * 4)
+    sockets = []
+    for _ in range(connections):
+        socket = zmq.Context.instance().socket(zmq.REQ)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.connect(endpoint)
+        socket.send(payload)
+        sockets.append(socket)
+    slowest, client = 0.0, Client(endpoint)
+    while any(s.poll(0) == 0 for s in sockets):
+        started = time.perf_counter()
+        client.ping(timeout=30)
+        slowest = max(slowest, time.perf_counter() - started)
+        time.sleep(0.05)
+    replies = [json.loads(s.recv()) for s in sockets]
+    for s in sockets:
+        s.close()
+    return slowest, sum(not r["ok"] and r["error"]["code"] == protocol.BUSY for r in replies)
 
 
 def main(endpoint: str, requests: int = 3, heaviest: bool = False) -> None:
@@ -71,6 +104,9 @@ def main(endpoint: str, requests: int = 3, heaviest: bool = False) -> None:
         rate, latency = lines_per_second(endpoint, clients, requests)
         print(f"{clients:7d} {rate:8.2f} {latency:10.2f}")
     print(f"daemon peak resident memory: {client.info()['peak_rss_mb']:.0f} MiB")
+    slowest, busy = many_connections(endpoint)
+    print(f"40 connections at once, each 4 pictures of {protocol.Limits().image_pixels / 1e6:.0f} MP: slowest ping "
+          f"{slowest:.2f} s, {busy} refused as busy; daemon peak resident memory {client.info()['peak_rss_mb']:.0f} MiB")
     if heaviest:
         pictures, lines = heaviest_request(client)
         limits = protocol.Limits()

@@ -43,7 +43,7 @@ ENVELOPE_BYTES = 4096   # room for routing frames beside a message at the size l
 # Requests up to this size are read on the main thread; larger ones (pictures) on a thread
 # of their own, so that reading forty of them never holds up a ping.
 INLINE_BYTES = 64 * 1024
-UNREAD = 4   # large requests waiting for the reader; more are refused at once, unread
+UNREAD = 16  # large requests waiting for the reader; more are refused at once, unread
 
 
 @dataclass
