@@ -43,7 +43,7 @@ ENVELOPE_BYTES = 4096   # room for routing frames beside a message at the size l
 # Requests up to this size are read on the main thread; larger ones (pictures) on a thread
 # of their own, so that reading forty of them never holds up a ping.
 INLINE_BYTES = 64 * 1024
-UNREAD = 16  # large requests waiting for the reader; more are refused at once, unread
+UNREAD = 8   # large requests waiting for the reader; more are refused at once, unread
 
 
 @dataclass
@@ -157,6 +157,7 @@ class Daemon:
         self.writer, self.cfg, self.info = writer, cfg, info
         self.jobs = FairQueue(cfg.limits.queued_per_client, cfg.limits.queued, cfg.limits.queued_bytes)
         self.gone: set[bytes] = set()   # clients whose connection closed while their work was in hand
+        self.writing = 0                 # requests in the batch the model is writing now
         self.stopping = threading.Event()
         self.context = zmq.Context()
         self.replies = f"inproc://replies-{id(self)}"
@@ -261,7 +262,7 @@ class Daemon:
             if op == "ping":
                 return {"ok": True, "version": P.VERSION, "op": "pong"}
             if op == "info":
-                return {"ok": True, "version": P.VERSION, **self.info, "queued": len(self.jobs),
+                return {"ok": True, "version": P.VERSION, **self.info, "queued": len(self.jobs), "writing": self.writing,
                         "limits": self.cfg.limits.__dict__, "peak_rss_mb": peak_rss_mb(), "pid": os.getpid(),
                         "idle_exit_s": self.cfg.idle_exit_s}
             if self.stopping.is_set():
@@ -313,8 +314,10 @@ class Daemon:
                 jobs = self.jobs.take(self.cfg.max_batch_words, 0.1, self._piece_words)
                 if not jobs:
                     continue
+                self.writing = len(jobs)
                 for job, reply in self._run(jobs):
                     outbox.send_multipart([*job.envelope, json.dumps(reply).encode()])
+                self.writing = 0
             for job in self.jobs.drain():  # refused, not dropped: every client hears back
                 reply = P.error_reply(P.SHUTTING_DOWN, "the daemon is shutting down" + (
                     "; this request was stopped unfinished" if job.written else ""))

@@ -46,6 +46,14 @@ def client(daemon):
     return Client(daemon.endpoint, timeout=60)
 
 
+def until(endpoint: str, condition, timeout: float = 30) -> None:
+    """Wait until the daemon's info satisfies `condition` (say, a request is being written)."""
+    client, deadline = Client(endpoint), time.monotonic() + timeout
+    while not condition(client.info()):
+        assert time.monotonic() < deadline, "the daemon never got there"
+        time.sleep(0.02)
+
+
 def raw_request(endpoint: str, payload: bytes, timeout: float = 30) -> dict:
     """Send bytes exactly as given, bypassing the client's own encoding."""
     socket = zmq.Context.instance().socket(zmq.REQ)
@@ -169,7 +177,7 @@ def test_a_client_that_floods_waits_behind_its_own_work_not_in_front_of_others(d
         heavy = protocol.write_message([" ".join(["handwriting"] * 25)] * 8, seed=1, versions=1)
         for _ in range(12):
             flood.send_multipart([b"", heavy])
-        time.sleep(0.5)   # all of them queued before the other client asks
+        until(daemon.endpoint, lambda i: i["writing"] and i["queued"] >= 7)   # before the other client asks
         answers, answered_before_mine = [], None
         while flood.poll(0):
             answers.append(json.loads(flood.recv_multipart()[-1]))
@@ -198,7 +206,7 @@ def test_work_whose_client_stopped_waiting_is_dropped_unwritten(daemon):
     busy = threading.Thread(target=lambda: Client(daemon.endpoint, timeout=120).write(
         [" ".join(["handwriting"] * 25)] * 32, seed=1, versions=1))
     busy.start()
-    time.sleep(0.3)
+    until(daemon.endpoint, lambda i: i["writing"])
     reply = raw_request(daemon.endpoint, protocol.write_message(["late"], deadline_s=0.1))
     busy.join()
     assert reply["ok"] is False and reply["error"]["code"] == protocol.TIMEOUT
@@ -210,7 +218,7 @@ def test_the_work_of_a_client_that_has_gone_is_not_written(daemon):
     gone.setsockopt(zmq.LINGER, 0)
     gone.connect(daemon.endpoint)
     gone.send(heavy)
-    time.sleep(0.5)   # taken by the model
+    until(daemon.endpoint, lambda i: i["writing"])   # taken by the model
     gone.close()      # as a client does that gives up: its connection closes
     started = time.monotonic()
     reply = Client(daemon.endpoint, timeout=60).write("next", seed=2, versions=1)
@@ -235,8 +243,8 @@ def test_forty_connections_at_once_are_bounded_in_all_not_only_each(weights):
             socket.connect(daemon.endpoint)
             socket.send(heavy if k == 0 else with_pictures)
             sockets.append(socket)
-            if k == 0:
-                time.sleep(0.5)   # the model busy with the first, the rest queue
+            if k == 0:   # the model busy with the first, the rest queue
+                until(daemon.endpoint, lambda i: i["writing"])
         started = time.monotonic()
         assert Client(daemon.endpoint).ping(timeout=5) and time.monotonic() - started < 1.0
         replies = [json.loads(s.recv()) for s in sockets[1:] if s.poll(120_000)]
@@ -453,7 +461,7 @@ def test_sigterm_during_a_long_request_stops_within_seconds_and_tells_its_client
     heavy = threading.Thread(target=lambda: answer.update(error=_error_of(lambda: client.write(
         [" ".join(["wordy"] * 50)] * 40, versions=8))))
     heavy.start()
-    time.sleep(3)   # well into the writing: the request takes minutes
+    until(process.endpoint, lambda i: i["writing"])   # in the writing: the request takes minutes
     started = time.monotonic()
     out = process.stop()
     heavy.join(timeout=30)
@@ -855,7 +863,7 @@ def test_a_line_sent_behind_a_long_request_waits_for_a_piece_of_it_not_all(daemo
     long_request = threading.Thread(target=lambda: long_one.update(Client(daemon.endpoint, timeout=300).write(
         [" ".join(["handwriting"] * 10)] * 96, seed=1, versions=1)))
     long_request.start()
-    time.sleep(0.5)   # the model at work on its first piece
+    until(daemon.endpoint, lambda i: i["writing"])   # the model at work on its first piece
     mine.update(Client(daemon.endpoint, timeout=300).write("hi", seed=2, versions=1))
     assert mine["lines"][0]["text"] == "hi" and not long_one   # answered while the long one is still written
     long_request.join()
