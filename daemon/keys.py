@@ -11,7 +11,6 @@ from pathlib import Path
 
 import zmq
 import zmq.auth
-from zmq.auth.thread import ThreadAuthenticator
 
 KEYS_VARIABLE = "INKSCRIBE_KEYS"
 ALLOWED = "clients"
@@ -46,13 +45,16 @@ def _load(path: Path, secret: bool) -> tuple[bytes, bytes | None]:
                          f"(make keys with 'inkscribe keys {path.parent}')") from None
 
 
-def serve_securely(socket: zmq.Socket, folder: str | Path) -> ThreadAuthenticator:
+def serve_securely(socket: zmq.Socket, folder: str | Path) -> "zmq.auth.thread.ThreadAuthenticator":
     """Make `socket` (not yet bound) a CurveZMQ server letting in the keys in folder/clients;
     returns the authenticator, to be stopped when the socket closes."""
     folder = Path(folder)
     public, secret = _load(folder / "server.key_secret", secret=True)
     if not (folder / ALLOWED).is_dir():
         raise ValueError(f"{folder / ALLOWED} is missing: it holds the public keys of the clients let in")
+    # Imported here: it brings asyncio, a third of what `inkscribe write` would import.
+    from zmq.auth.thread import ThreadAuthenticator
+
     auth = ThreadAuthenticator(zmq.Context.instance())
     auth.start()
     auth.configure_curve(domain="*", location=str(folder / ALLOWED))
