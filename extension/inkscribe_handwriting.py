@@ -295,6 +295,12 @@ class Handwriting(inkex.EffectExtension):
             return 1.0
         return block.typed_width / widest
 
+    def document_size(self, block) -> str:
+        """The font size in the document's own unit, as seen on the page: a text inside a
+        scaled group or flowed frame states its size in its own, scaled units."""
+        t = block.element.composed_transform()
+        return f"{block.font_size * math.sqrt(abs(t.a * t.d - t.b * t.c)):.4g}{self.svg.unit}"
+
     def replace(self, block, written: list[dict], seed: int) -> None:
         element = block.element
         colour = block.fill if self.options.use_text_colour else str(self.options.colour.to_rgb())
@@ -306,7 +312,7 @@ class Handwriting(inkex.EffectExtension):
                            ("style-strength", self.options.style_strength),
                            ("temperature", self.options.temperature), ("bias", self.options.bias),
                            ("versions", self.options.versions), ("seed", seed),
-                           ("smoothing", self.options.smoothing), ("font-size", block.font_size),
+                           ("smoothing", self.options.smoothing), ("font-size", self.document_size(block)),
                            ("size", self.options.size)]:
             group.set(f"{{{NS}}}{key}", str(value))
         group.set(inkscribe_text.LAYOUT, inkscribe_text.layout(block))

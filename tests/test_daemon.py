@@ -561,7 +561,7 @@ def test_letters_from_a_csv_file_are_checked_whole_before_any_is_written(tmp_pat
 
 
 def test_a_csv_value_cannot_lead_a_letter_out_of_its_folder(tmp_path):
-    from inkscribe.daemon.cli import _target
+    from inkscribe.daemon.writing import _target
 
     assert _target("out/{name}/letter.svg", {"name": ".."}, 1) == "out/_/letter.svg"
     assert _target("out/{name}.svg", {"name": "../../etc/x"}, 1) == "out/etc_x.svg"

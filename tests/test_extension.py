@@ -236,8 +236,8 @@ def test_characters_the_model_cannot_write_can_be_written_plain_or_left_out(choi
 
 def test_texts_inside_a_selected_layer_or_group_are_all_written_at_their_tspan_size():
     root, _ = run("grouped.svg", "--id=layer1", "--style_source=none")
-    written = {g.get(f"{NS}text"): float(g.get(f"{NS}font-size")) for g in groups(root)}
-    assert written == {"Big words": 32.0, "Small": 16.0}   # 24 pt set on the line's tspan
+    written = {g.get(f"{NS}text"): g.get(f"{NS}font-size") for g in groups(root)}
+    assert written == {"Big words": "32px", "Small": "16px"}   # 24 pt set on the line's tspan
     assert root.find(f".//{SVG}defs/{SVG}text") is not None  # not on the page, not written
 
 
@@ -364,3 +364,12 @@ def test_the_group_records_what_gave_the_style_and_a_missing_picture_is_said(cap
     (group,) = groups(root)
     assert group.get(f"{NS}style-from") == "inkscribe's own hand"
     assert "No picture of handwriting was selected" in capsys.readouterr().err
+
+
+def test_the_font_size_is_recorded_as_seen_on_the_page_in_the_documents_unit():
+    root, _ = run("transformed.svg", "--id=t1", "--style_source=none", "--seed=3")
+    (group,) = groups(root)
+    assert group.get(f"{NS}font-size") == "30px"   # 20 px text, scaled by 1.5
+    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", "--seed=3")
+    (group,) = groups(root)
+    assert group.get(f"{NS}font-size") == "32px"

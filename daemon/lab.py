@@ -1,0 +1,251 @@
+"""The lab's commands: train, eval, the judge and the reader, distil, export, and the
+benchmarks. Each imports torch only when it runs."""
+import argparse
+import sys
+from pathlib import Path
+
+from .serving import THREADS, THREADS_HELP, endpoint_help
+
+
+# Training options that a resumed run takes from its checkpoint unless given again.
+RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words",
+               "rare_words", "prompts", "prompt_points")
+
+
+def _train(args) -> int:
+    from dataclasses import replace
+
+    from inkscribe.model.config import TrainConfig
+    from inkscribe.model.train import saved_config, train
+
+    saved = saved_config(args.out) if args.resume else {}
+    given = {k: getattr(args, k) for k in RUN_OPTIONS if getattr(args, k, None) is not None}
+    options = {**{k: v for k, v in saved.items() if k in RUN_OPTIONS}, **given}
+    cfg = replace(TrainConfig(), **options, out_dir=args.out, device=args.device, init=args.init, data=_data(args))
+    train(cfg, resume=args.resume)
+    return 0
+
+
+def _eval(args) -> int:
+    from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.config import EvalConfig
+    from inkscribe.model.evaluate import evaluate
+
+    cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, hands_dir=args.hands,
+                     seeds=tuple(args.seeds), data=_data(args))
+    figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
+    print((Path(args.out) / "report.md").read_text())
+    return 0 if figures else 1
+
+
+def _train_and_save(args, cfg, train, save, data: str, figure: str, says: str) -> int:
+    """Trains and saves one of the networks kept apart from the model (the judge, the reader)."""
+    from inkscribe.model import iamondb
+
+    lines = iamondb.load(_data(args))
+    network, score = train(lines["train"], lines["valid"], cfg)
+    save(network, Path(args.out), {"data": data + " (non-commercial research licence of IAM-OnDB)",
+                                   "steps": cfg.steps, figure: score})
+    print(f"wrote {args.out}: {says} {score:.3f}")
+    return 0
+
+
+def _judge(args) -> int:
+    from inkscribe.model.config import JudgeConfig
+    from inkscribe.model.judge import save_judge, train_judge
+
+    cfg = JudgeConfig(steps=args.steps)
+    return _train_and_save(args, cfg, train_judge, save_judge, "IAM-OnDB trainset lines, for eval only",
+                          "valid_retrieval", f"top-1 retrieval of real lines among {cfg.writers} validation writers")
+
+
+def _reader(args) -> int:
+    from inkscribe.model.config import ReaderConfig
+    from inkscribe.model.reader import save_reader, train_reader
+
+    cfg = ReaderConfig(steps=args.steps)
+    return _train_and_save(args, cfg, train_reader, save_reader, "words cut from IAM-OnDB trainset lines",
+                          "valid_word_cer", f"CER on {cfg.valid_words} validation words")
+
+
+def _distil(args) -> int:
+    from inkscribe.model import iamondb
+    from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.config import DistilConfig, ReaderConfig
+    from inkscribe.model.distil import chosen_words
+    from inkscribe.model.reader import load_reader
+
+    reader = load_reader(Path(ReaderConfig.path))
+    if reader is None:
+        print(f"inkscribe: distil needs the stroke reader ({ReaderConfig.path}); `inkscribe reader` trains it",
+              file=sys.stderr)
+        return 1
+    cfg = DistilConfig(words=args.words, bias=args.bias, strength=args.strength)
+    kept = chosen_words(load_model(args.checkpoint, "cpu"), reader, iamondb.load(_data(args))["train"], cfg)
+    iamondb.save_lines(Path(args.out), {"train": kept})
+    print(f"wrote {args.out}: {len(kept)} of {cfg.words} words, each the best of {cfg.versions} versions "
+          f"(misreading at most {cfg.max_misreading:g} nats per letter); train on them with --extra-words")
+    return 0
+
+
+def _export(args) -> int:
+    from inkscribe.model.train import ship
+
+    ship(args.checkpoint, args.output, {"data": args.data_note, "licence": args.licence, "ink_scale": args.ink_scale})
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _bench(args) -> int:
+    from inkscribe.model.benchmark import main as bench
+
+    bench(args.presets, args.train_steps, args.device, args.threads)
+    return 0
+
+
+def _bench_daemon(args) -> int:
+    from .benchmark import main as bench
+
+    from .client import Client
+
+    if not Client(args.endpoint).ping():
+        print(f"inkscribe: no daemon answers at {args.endpoint}; start one with 'inkscribe daemon'", file=sys.stderr)
+        return 1
+    bench(args.endpoint, args.requests, args.heaviest)
+    return 0
+
+
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    from inkscribe.model.config import DataConfig
+    parser.add_argument("--data", default=DataConfig.root, help="IAM-OnDB folder in its official layout")
+    parser.add_argument("--cache", default=DataConfig.cache_dir, help="where the preprocessed data is cached")
+
+
+def _data(args):
+    from inkscribe.model.config import DataConfig
+    return DataConfig(root=args.data, cache_dir=args.cache)
+
+
+def _trained_apart(commands, name: str, help: str, description: str, cfg, user: str, run) -> None:
+    """A command that trains one of the small networks kept apart from the handwriting model."""
+    p = commands.add_parser(name, help=help, description=description)
+    p.add_argument("--out", default=cfg.path, help=f"where to save it (default: the one {user})")
+    p.add_argument("--steps", type=int, default=cfg.steps, help="training steps")
+    _data_options(p)
+    p.set_defaults(run=run)
+
+
+def add_commands(commands) -> None:
+    from inkscribe.model.config import DistilConfig, TrainConfig
+    defaults = TrainConfig()
+    t = commands.add_parser("train", help="train a model on IAM-OnDB (resumable)",
+                            description="Train the handwriting model on IAM-OnDB. Writes checkpoint.pt, "
+                                        "log.csv, loss.png and sample sheets into --out. Also runs "
+                                        "under torchrun for several GPUs or hosts.")
+    t.add_argument("--preset", help=f"network size: default, large or tiny (default {defaults.preset})")
+    _data_options(t)
+    t.add_argument("--out", default=defaults.out_dir, help="run folder for checkpoints, logs and samples")
+    t.add_argument("--steps", type=int, help=f"total optimizer steps (default {defaults.steps})")
+    t.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="end early and save after this much training time; the learning rate decays to it")
+    t.add_argument("--batch-points", type=int, help=f"padded points per batch (default {defaults.batch_points})")
+    t.add_argument("--lr", type=float, help=f"peak learning rate (default {defaults.lr:g})")
+    t.add_argument("--warmup", type=int, help=f"steps of learning-rate warm-up (default {defaults.warmup})")
+    t.add_argument("--init", metavar="WEIGHTS",
+                   help="start a new run from these weights (a checkpoint or a shipped file, e.g. the default)")
+    t.add_argument("--extra-words", metavar="FILE",
+                   help="also train on the words in this file, as `inkscribe distil` writes them")
+    t.add_argument("--lines-only", dest="words", action="store_const", const=False,
+                   help="train on whole lines only, not on words cut from them")
+    t.add_argument("--rare-words", type=int, metavar="N",
+                   help=f"train words holding a capital or digit N times per epoch (default {defaults.rare_words})")
+    t.add_argument("--prompts", type=float, metavar="SHARE",
+                   help="share of samples prefixed by a prompt of their writer's strokes (default "
+                        f"{defaults.prompts:g}; writing in a user's hand from their strokes needs it above 0)")
+    t.add_argument("--prompt-points", type=int, metavar="N",
+                   help=f"longest prompt, in points (default {defaults.prompt_points})")
+    t.add_argument("--eval-every", type=int,
+                   help=f"steps between validation, checkpoint and sample sheet (default {defaults.eval_every})")
+    t.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
+    t.add_argument("--resume", action="store_true",
+                   help="continue the run in --out where it stopped, with the options it was started with "
+                        "(any given again override them)")
+    t.set_defaults(run=_train)
+
+    ds = DistilConfig()
+    di = commands.add_parser("distil", help="write training words in their writers' styles, keeping the most "
+                                            "legible version of each",
+                             description="Expert iteration: the model writes words cut from the training lines "
+                                         "in their own writer's style, a few versions each, and keeps the version "
+                                         "the stroke reader reads best (where it reads it almost without fault). "
+                                         "Train on them beside the real data with train --extra-words.")
+    di.add_argument("--checkpoint", help="weights that write them (default: shipped)")
+    di.add_argument("--out", default="runs/distil.npz", help="file for the words (default runs/distil.npz)")
+    di.add_argument("--words", type=int, default=ds.words, help=f"words to write (default {ds.words})")
+    di.add_argument("--bias", type=float, default=ds.bias,
+                    help=f"sampling bias: low keeps them varied (default {ds.bias:g})")
+    di.add_argument("--strength", type=float, default=ds.strength,
+                    help=f"style strength the words are written at: above 1 holds the writers' styles "
+                         f"(default {ds.strength:g})")
+    _data_options(di)
+    di.set_defaults(run=_distil)
+
+    x = commands.add_parser("export", help="turn a training checkpoint into a small weights file",
+                            description="Write a training checkpoint's weights in half precision with a "
+                                        "model card, as shipped in model/weights/; use it with --checkpoint.")
+    x.add_argument("checkpoint", help="checkpoint.pt from a training run")
+    x.add_argument("-o", "--output", required=True, help="weights file to write")
+    x.add_argument("--data-note", default="IAM-OnDB (trainset + testset_f)", help="what it was trained on")
+    x.add_argument("--ink-scale", type=float, default=1.0,
+                   help="size every written word is scaled by (free-running, a model writes smaller than "
+                        "the data; eval's 'ink height, model / real' ratio R on unscaled weights gives 1/R)")
+    x.add_argument("--licence", default="non-commercial research use only (inherited from IAM-OnDB)",
+                   help="the weights' licence")
+    x.set_defaults(run=_export)
+
+    from inkscribe.model.config import EvalConfig, JudgeConfig, ReaderConfig
+    ev = EvalConfig()
+    e = commands.add_parser("eval", help="measure quality on IAM-OnDB validation writers",
+                            description="Write validation texts in their writers' styles and measure: "
+                                        "held-out likelihood, legibility by tesseract and an IAM-trained recogniser (install/easyhtr.sh) beside the real lines, read from the path data a user gets, "
+                                        "completeness, likeness to the reference writer, speed. Writes "
+                                        "report.md and samples.png into --out.")
+    e.add_argument("--checkpoint", help="weights or training checkpoint (default: shipped)")
+    e.add_argument("--name", help="what to call the model in the report")
+    e.add_argument("--out", default=ev.out_dir, help="folder for report.md and samples.png")
+    e.add_argument("--lines", type=int, default=ev.lines, help="validation lines read back by both judges")
+    e.add_argument("--writers", type=int, default=ev.writers, help="validation writers for the style measures")
+    e.add_argument("--seeds", type=int, nargs="+", default=list(ev.seeds),
+                   help="sampling seeds; figures that depend on sampling are averaged over them")
+    _data_options(e)
+    e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
+    e.add_argument("--hands", metavar="DIR", help="also write the extension's built-in hands (PNG) into DIR")
+    e.set_defaults(run=_eval)
+
+    _trained_apart(commands, "judge", "train the independent style judge that eval measures likeness with",
+                   "Train a writer-identification encoder on IAM-OnDB's training lines, apart from the "
+                   "handwriting model, for eval to judge style likeness.", JudgeConfig(), "eval uses", _judge)
+    _trained_apart(commands, "reader", "train the stroke reader the writer picks each word's most legible "
+                                       "version with",
+                   "Train a small online handwriting recogniser on words cut from IAM-OnDB's training lines; the "
+                   "writer writes a few versions of each word and keeps the one it reads best.", ReaderConfig(),
+                   "the daemon loads", _reader)
+
+    b = commands.add_parser("bench", help="measure training and sampling speed and memory",
+                            description="Print training points/s, sampling seconds per 40-character line "
+                                        "(batch 1 and 8), and peak memory, for each preset.")
+    b.add_argument("presets", nargs="*", default=["default", "large"], help="presets to measure")
+    b.add_argument("--train-steps", type=int, default=3, help="training steps to time per preset")
+    b.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
+    b.add_argument("--threads", type=int, default=THREADS, help=THREADS_HELP)
+    b.set_defaults(run=_bench)
+
+    bd = commands.add_parser("bench-daemon", help="measure a running daemon: overhead, lines/s, memory",
+                             description="Against a running daemon, print the ping round trip, seconds "
+                                         "per 40-character line and lines/s at 1, 4 and 8 concurrent "
+                                         "clients, and the daemon's peak resident memory.")
+    bd.add_argument("--endpoint", help=endpoint_help())
+    bd.add_argument("--requests", type=int, default=3, help="one-line requests per client")
+    bd.add_argument("--heaviest", action="store_true",
+                    help="also time the largest request the limits allow (minutes) and the memory it takes")
+    bd.set_defaults(run=_bench_daemon)
