@@ -16,7 +16,7 @@ def _train(args) -> int:
     from dataclasses import replace
 
     from inkscribe.model.config import TrainConfig
-    from inkscribe.model.train import saved_config, train
+    from inkscribe.model.training.train import saved_config, train
 
     saved = saved_config(args.out) if args.resume else {}
     given = {k: getattr(args, k) for k in RUN_OPTIONS if getattr(args, k, None) is not None}
@@ -27,9 +27,9 @@ def _train(args) -> int:
 
 
 def _eval(args) -> int:
-    from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.net.checkpoint import load_model
     from inkscribe.model.config import EvalConfig
-    from inkscribe.model.evaluate import evaluate
+    from inkscribe.model.evaluation.evaluate import evaluate
 
     cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, hands_dir=args.hands,
                      seeds=tuple(args.seeds), data=_data(args))
@@ -40,7 +40,7 @@ def _eval(args) -> int:
 
 def _train_and_save(args, cfg, train, save, data: str, figure: str, says: str) -> int:
     """Trains and saves one of the networks kept apart from the model (the judge, the reader)."""
-    from inkscribe.model import iamondb
+    from inkscribe.model.data import iamondb
 
     lines = iamondb.load(_data(args))
     network, score = train(lines["train"], lines["valid"], cfg)
@@ -52,7 +52,7 @@ def _train_and_save(args, cfg, train, save, data: str, figure: str, says: str) -
 
 def _judge(args) -> int:
     from inkscribe.model.config import JudgeConfig
-    from inkscribe.model.judge import save_judge, train_judge
+    from inkscribe.model.critics.judge import save_judge, train_judge
 
     cfg = JudgeConfig(steps=args.steps)
     return _train_and_save(args, cfg, train_judge, save_judge, "IAM-OnDB trainset lines, for eval only",
@@ -61,7 +61,7 @@ def _judge(args) -> int:
 
 def _reader(args) -> int:
     from inkscribe.model.config import ReaderConfig
-    from inkscribe.model.reader import save_reader, train_reader
+    from inkscribe.model.critics.reader import save_reader, train_reader
 
     cfg = ReaderConfig(steps=args.steps)
     return _train_and_save(args, cfg, train_reader, save_reader, "words cut from IAM-OnDB trainset lines",
@@ -69,11 +69,11 @@ def _reader(args) -> int:
 
 
 def _distil(args) -> int:
-    from inkscribe.model import iamondb
-    from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.data import iamondb
+    from inkscribe.model.net.checkpoint import load_model
     from inkscribe.model.config import DistilConfig, ReaderConfig
-    from inkscribe.model.distil import chosen_words
-    from inkscribe.model.reader import load_reader
+    from inkscribe.model.training.distil import chosen_words
+    from inkscribe.model.critics.reader import load_reader
 
     reader = load_reader(Path(ReaderConfig.path))
     if reader is None:
@@ -89,7 +89,7 @@ def _distil(args) -> int:
 
 
 def _export(args) -> int:
-    from inkscribe.model.train import ship
+    from inkscribe.model.training.train import ship
 
     ship(args.checkpoint, args.output, {"data": args.data_note, "licence": args.licence, "ink_scale": args.ink_scale})
     print(f"wrote {args.output}")
@@ -97,7 +97,7 @@ def _export(args) -> int:
 
 
 def _bench(args) -> int:
-    from inkscribe.model.benchmark import main as bench
+    from inkscribe.model.evaluation.benchmark import main as bench
 
     bench(args.presets, args.train_steps, args.device, args.threads)
     return 0

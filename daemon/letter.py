@@ -12,8 +12,8 @@
 from dataclasses import dataclass, field
 
 from inkscribe.model.config import PathConfig
-from inkscribe.model.layout import PX_PER_MM, flush_right, indent, page_size, pages, pieces
-from inkscribe.model.svg import book_svg, page_svg
+from inkscribe.model.page.layout import PX_PER_MM, flush_right, indent, page_size, pages, pieces
+from inkscribe.model.page.svg import book_svg, page_svg
 
 from .client import Client
 
@@ -80,7 +80,7 @@ def write_letter(client: Client, text: str, cfg: LetterConfig = LetterConfig(), 
 def _for_plotter(laid_out: list[list[dict]], tolerance: float) -> tuple[list[list[dict]], tuple[float, float]]:
     """Pages whose strokes are polylines within `tolerance` mm, each line's drawn in the
     order that keeps the pen's travel in the air short; and that travel, before and after."""
-    from inkscribe.model.plotter import plotted, points_of, polyline_data
+    from inkscribe.model.page.plotter import plotted, points_of, polyline_data
 
     in_air, out = [0.0, 0.0], []
     for lines in laid_out:

@@ -7,7 +7,7 @@ own Python may not), and sends the file as it is where it does not.
 """
 import io
 
-PICTURE_SIDE = 2400   # model/references.py's MAX_SIDE: the daemon shrinks larger ones itself
+PICTURE_SIDE = 2400   # model/style/references.py's MAX_SIDE: the daemon shrinks larger ones itself
 READ_BYTES = 256 * 2**20   # the largest picture file a client reads to shrink
 
 

@@ -29,11 +29,11 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 from PIL import Image, UnidentifiedImageError
 
-from inkscribe.model.charset import UnknownCharacterError, normalise
+from inkscribe.model.page.charset import UnknownCharacterError, normalise
 from inkscribe.model.config import PathConfig
-from inkscribe.model.references import MAX_SIDE, drawing
-from inkscribe.model.sampling import Interrupted, SampleConfig
-from inkscribe.model.writer import NoHandwritingFound, Task, Writer
+from inkscribe.model.style.references import MAX_SIDE, drawing
+from inkscribe.model.net.sampling import Interrupted, SampleConfig
+from inkscribe.model.write.writer import NoHandwritingFound, Task, Writer
 
 from . import protocol as P
 from .fair_queue import ALL_FULL, CLIENT_FULL, FairQueue

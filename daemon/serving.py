@@ -46,11 +46,11 @@ def _serve(args) -> int:
     import torch
     import zmq
 
-    from inkscribe.model.checkpoint import load_model
+    from inkscribe.model.net.checkpoint import load_model
     from inkscribe.model.config import ReaderConfig
-    from inkscribe.model.reader import load_reader
-    from inkscribe.model.sampling import SampleConfig
-    from inkscribe.model.writer import Task, Writer
+    from inkscribe.model.critics.reader import load_reader
+    from inkscribe.model.net.sampling import SampleConfig
+    from inkscribe.model.write.writer import Task, Writer
 
     from .server import Daemon, ServerConfig, claim, model_info
 

@@ -67,7 +67,7 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
         if status.st_size > READ_BYTES:
             raise ValueError(f"{path} is over {READ_BYTES // 2**20} MiB; a style needs only a few lines of handwriting")
         if Path(path).suffix.lower() == ".inkml":
-            from inkscribe.model.inkml import MAX_BYTES, read_inkml
+            from inkscribe.model.data.inkml import MAX_BYTES, read_inkml
 
             try:
                 with open(path, "rb") as f:
@@ -95,7 +95,7 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
 
 
 def _write(args) -> int:
-    from inkscribe.model.svg import standalone_svg
+    from inkscribe.model.page.svg import standalone_svg
 
     from .client import Client, DaemonError, DaemonUnavailable
     from .letter import LetterConfig, write_letter

@@ -47,8 +47,8 @@ from inkex import Group, PathElement, Transform  # noqa: E402
 import inkscribe_drawn  # noqa: E402
 import inkscribe_text  # noqa: E402
 from inkscribe.daemon import protocol  # noqa: E402
-from inkscribe.model import charset  # noqa: E402
-from inkscribe.model.plotter import plotted, polyline_data  # noqa: E402
+from inkscribe.model.page import charset  # noqa: E402
+from inkscribe.model.page.plotter import plotted, polyline_data  # noqa: E402
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
 from inkscribe.daemon.pictures import READ_BYTES  # noqa: E402
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import inkex
 import inkex.command
 
-from inkscribe.model.layout import pieces, reflow
+from inkscribe.model.page.layout import pieces, reflow
 
 SODIPODI_ROLE = inkex.addNS("role", "sodipodi")
 NS = "urn:inkscribe:1"

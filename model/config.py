@@ -108,7 +108,7 @@ class TrainConfig:
 
 @dataclass
 class JudgeConfig:
-    """The independent style judge (model/judge.py): trained once, shipped beside the weights."""
+    """The independent style judge (model/critics/judge.py): trained once, shipped beside the weights."""
     steps: int = 1500
     forms_per_batch: int = 64
     tiles: int = 8             # tiles cut from each line
@@ -120,7 +120,7 @@ class JudgeConfig:
 
 @dataclass
 class ReaderConfig:
-    """The stroke reader the writer picks the most legible version of a word with (model/reader.py)."""
+    """The stroke reader the writer picks the most legible version of a word with (model/critics/reader.py)."""
     steps: int = 6000
     batch: int = 64
     width: int = 160
@@ -132,7 +132,7 @@ class ReaderConfig:
 
 @dataclass
 class DistilConfig:
-    """Words the model writes best, as more training words (model/distil.py, `inkscribe distil`)."""
+    """Words the model writes best, as more training words (model/training/distil.py, `inkscribe distil`)."""
     words: int = 30_000        # training words written
     versions: int = 4          # of each, the reader keeps the best
     bias: float = 1.0          # low, so that the kept words stay as varied as a hand is

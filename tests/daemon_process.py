@@ -9,9 +9,9 @@ from pathlib import Path
 import torch
 
 from inkscribe.daemon.client import Client
-from inkscribe.model.checkpoint import export
+from inkscribe.model.net.checkpoint import export
 from inkscribe.model.config import preset
-from inkscribe.model.network import HandwritingModel
+from inkscribe.model.net.network import HandwritingModel
 
 
 def tiny_weights(path: Path) -> Path:

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from inkscribe.model.iamondb import Line
-from inkscribe.model.strokes import normalise, to_offsets, to_strokes
+from inkscribe.model.data.iamondb import Line
+from inkscribe.model.data.strokes import normalise, to_offsets, to_strokes
 
 TEXTS = ["hello world", "the quick fox", "jumps over", "lazy dogs", "Quiz 42!", "pack my box"]
 

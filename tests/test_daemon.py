@@ -22,8 +22,8 @@ import synthetic
 from daemon_process import DaemonProcess, free_endpoint, tiny_weights
 from inkscribe.daemon import protocol
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable
-from inkscribe.model.references import render
-from inkscribe.model.svg import PAIR
+from inkscribe.model.style.references import render
+from inkscribe.model.page.svg import PAIR
 
 SVG = "{http://www.w3.org/2000/svg}"
 INKSCAPE = "http://www.inkscape.org/namespaces/inkscape"
@@ -786,7 +786,7 @@ def test_a_second_daemon_on_an_ipc_path_leaves_the_first_ones_socket_alone(tmp_p
 
 def test_what_eval_measures_is_what_a_request_without_settings_gets():
     from inkscribe.model.config import EvalConfig
-    from inkscribe.model.sampling import SampleConfig
+    from inkscribe.model.net.sampling import SampleConfig
     assert SampleConfig().bias == EvalConfig().bias == protocol.WriteRequest.bias
     assert SampleConfig().temperature == EvalConfig().temperature == protocol.WriteRequest.temperature
     assert SampleConfig().versions == EvalConfig().versions == protocol.WriteRequest.versions

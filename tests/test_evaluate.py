@@ -8,12 +8,12 @@ import torch
 
 import synthetic
 from inkscribe.model.config import EvalConfig, JudgeConfig, preset
-from inkscribe.model.iamondb import Line
-from inkscribe.model.judge import load_judge, retrieval, save_judge, train_judge
-from inkscribe.model.evaluate import (_size_spread, cer, evaluate, gap_per_height, size_ratio, slant, words_found,
+from inkscribe.model.data.iamondb import Line
+from inkscribe.model.critics.judge import load_judge, retrieval, save_judge, train_judge
+from inkscribe.model.evaluation.evaluate import (_size_spread, cer, evaluate, gap_per_height, size_ratio, slant, words_found,
                                       x_height)
-from inkscribe.model.network import HandwritingModel
-from inkscribe.model.strokes import normalise, to_offsets, to_strokes
+from inkscribe.model.net.network import HandwritingModel
+from inkscribe.model.data.strokes import normalise, to_offsets, to_strokes
 
 
 def test_character_error_rate_counts_edits():

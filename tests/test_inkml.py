@@ -1,7 +1,7 @@
 """InkML, the W3C format of digital ink, as a style source: its traces are the pen strokes."""
 import pytest
 
-from inkscribe.model.inkml import InkMLError, read_inkml
+from inkscribe.model.data.inkml import InkMLError, read_inkml
 
 NS = 'xmlns="http://www.w3.org/2003/InkML"'
 

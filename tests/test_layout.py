@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from inkscribe.model.layout import chunks, flush_right, indent, page_size, pages, reflow
+from inkscribe.model.page.layout import chunks, flush_right, indent, page_size, pages, reflow
 
 
 def _written(words: list[tuple[str, float]], gap: float = 4.0) -> dict:

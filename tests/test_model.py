@@ -13,24 +13,25 @@ from lxml import etree
 from PIL import Image, ImageFilter
 
 import synthetic
-from inkscribe.model import gmm, iamondb
-from inkscribe.model import strokes as S
-from inkscribe.model.batches import Collator, alignment
-from inkscribe.model.charset import UnknownCharacterError, encode, normalise, split_marks
-from inkscribe.model.checkpoint import load_model
+from inkscribe.model.data import iamondb
+from inkscribe.model.net import gmm
+from inkscribe.model.data import strokes as S
+from inkscribe.model.data.batches import Collator, alignment
+from inkscribe.model.page.charset import UnknownCharacterError, encode, normalise, split_marks
+from inkscribe.model.net.checkpoint import load_model
 from inkscribe.model.config import DATA_X_HEIGHT, LINE_HEIGHT, DataConfig, TrainConfig, preset
-from inkscribe.model.loss import losses
-from inkscribe.model.network import HandwritingModel, decoder_inputs
+from inkscribe.model.training.loss import losses
+from inkscribe.model.net.network import HandwritingModel, decoder_inputs
 from inkscribe.model.config import PathConfig
-from inkscribe.model.paths import path_data, strokes_of
-from inkscribe.model.svg import standalone_svg
-from inkscribe.model.references import INK_HEIGHT, PICTURES, pen_width, picture, read_writing, render, tiles_from_image, word_gap
-from inkscribe.model.sampling import SampleConfig, generate, pad_chars
-from inkscribe.model.accents import with_marks
-from inkscribe.model.segments import join_words, spacing, split_words, with_words, word_gaps, words_of
-from inkscribe.model.strokes import lean, to_offsets, to_strokes
-from inkscribe.model.train import train
-from inkscribe.model.writer import Hand, NoHandwritingFound, Task, Writer
+from inkscribe.model.write.paths import path_data, strokes_of
+from inkscribe.model.page.svg import standalone_svg
+from inkscribe.model.style.references import INK_HEIGHT, PICTURES, pen_width, picture, read_writing, render, tiles_from_image, word_gap
+from inkscribe.model.net.sampling import SampleConfig, generate, pad_chars
+from inkscribe.model.write.accents import with_marks
+from inkscribe.model.data.segments import join_words, spacing, split_words, with_words, word_gaps, words_of
+from inkscribe.model.data.strokes import lean, to_offsets, to_strokes
+from inkscribe.model.training.train import train
+from inkscribe.model.write.writer import Hand, NoHandwritingFound, Task, Writer
 
 
 def test_large_preset_has_the_seed_shapes():
@@ -279,7 +280,7 @@ def test_training_runs_under_torchrun_with_two_processes(tmp_path, lines):
     script.write_text(
         "import sys; sys.path.insert(0, %r)\n"
         "import synthetic\n"
-        "from inkscribe.model.config import TrainConfig\nfrom inkscribe.model.train import train\n"
+        "from inkscribe.model.config import TrainConfig\nfrom inkscribe.model.training.train import train\n"
         "lines = synthetic.lines(8)\n"
         "train(TrainConfig(preset='tiny', out_dir=%r, steps=2, eval_every=2, valid_batches=1, batch_points=60),"
         " data={'train': lines, 'valid': lines[:2]})\n" % (str(Path(__file__).parent), str(tmp_path / "run")))
@@ -419,7 +420,7 @@ def test_the_space_between_words_is_read_from_a_picture_of_the_writing():
 
 
 def test_shipped_weights_say_how_much_to_scale_the_writing_up(tmp_path):
-    from inkscribe.model.checkpoint import export
+    from inkscribe.model.net.checkpoint import export
     torch.manual_seed(0)
     model = HandwritingModel(preset("tiny"))
     cfg = SampleConfig(seed=1, max_points_per_char=3)
@@ -434,7 +435,7 @@ def test_shipped_weights_say_how_much_to_scale_the_writing_up(tmp_path):
 
 
 def test_shipped_format_loads_back_into_the_same_writer(tmp_path, lines):
-    from inkscribe.model.checkpoint import export
+    from inkscribe.model.net.checkpoint import export
     torch.manual_seed(0)
     model = HandwritingModel(preset("tiny"))
     export(model, tmp_path / "w.pt", {"data": "synthetic"})

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from inkscribe.model.config import PathConfig
-from inkscribe.model.drawing import draw, polyline
-from inkscribe.model.paths import DOT_LENGTH, path_data, strokes_of
-from inkscribe.model.strokes import to_offsets
+from inkscribe.model.evaluation.drawing import draw, polyline
+from inkscribe.model.write.paths import DOT_LENGTH, path_data, strokes_of
+from inkscribe.model.data.strokes import to_offsets
 
 # Letters as the model writes them, about seven points each (y down, the top at -10): the
 # top of a d's stem and of a t are retraces, one point where the pen turns back.

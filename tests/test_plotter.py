@@ -5,8 +5,8 @@ import pytest
 
 import numpy as np
 
-from inkscribe.model.paths import path_data
-from inkscribe.model.plotter import ordered, points_of, polyline_data, simplify, travel
+from inkscribe.model.write.paths import path_data
+from inkscribe.model.page.plotter import ordered, points_of, polyline_data, simplify, travel
 
 
 def test_a_polyline_keeps_within_the_tolerance_with_fewer_points():

@@ -6,15 +6,15 @@ import pytest
 import torch
 
 import synthetic
-from inkscribe.model.batches import Collator
+from inkscribe.model.data.batches import Collator
 from inkscribe.model.config import ReaderConfig, preset
-from inkscribe.model.reader import load_reader
-from inkscribe.model.network import POSITION_SCALE, HandwritingModel, decoder_inputs, prompt_inputs
-from inkscribe.model.references import drawing
-from inkscribe.model.sampling import SampleConfig, pad_chars
-from inkscribe.model.segments import WORD_SPACE, source_line, with_words
-from inkscribe.model.strokes import to_strokes
-from inkscribe.model.writer import PROMPT_POINTS, Hand, Task, Writer, prompt_of
+from inkscribe.model.critics.reader import load_reader
+from inkscribe.model.net.network import POSITION_SCALE, HandwritingModel, decoder_inputs, prompt_inputs
+from inkscribe.model.style.references import drawing
+from inkscribe.model.net.sampling import SampleConfig, pad_chars
+from inkscribe.model.data.segments import WORD_SPACE, source_line, with_words
+from inkscribe.model.data.strokes import to_strokes
+from inkscribe.model.write.writer import PROMPT_POINTS, Hand, Task, Writer, prompt_of
 
 
 def prompted_model() -> HandwritingModel:

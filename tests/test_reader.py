@@ -7,13 +7,13 @@ import torch
 import synthetic
 from inkscribe.daemon.cli import main
 from inkscribe.model.config import ReaderConfig, preset
-from inkscribe.model.judge import load_judge
-from inkscribe.model.network import HandwritingModel
-from inkscribe.model.reader import Reader, load_reader, misreading, read, save_reader, train_reader
-from inkscribe.model.sampling import SampleConfig, generate, guard
-from inkscribe.model.segments import join_words, spacing, split_words
-from inkscribe.model.segments import WORD_SPACE
-from inkscribe.model.writer import Task, Writer, per_version, per_word
+from inkscribe.model.critics.judge import load_judge
+from inkscribe.model.net.network import HandwritingModel
+from inkscribe.model.critics.reader import Reader, load_reader, misreading, read, save_reader, train_reader
+from inkscribe.model.net.sampling import SampleConfig, generate, guard
+from inkscribe.model.data.segments import join_words, spacing, split_words
+from inkscribe.model.data.segments import WORD_SPACE
+from inkscribe.model.write.writer import Task, Writer, per_version, per_word
 
 
 def _words(lines):
@@ -76,10 +76,10 @@ def test_expert_iteration_keeps_each_words_most_legible_version_and_trains_on_it
     from dataclasses import replace
 
     from inkscribe.model.config import DistilConfig, TrainConfig
-    from inkscribe.model.distil import chosen_words
-    from inkscribe.model.iamondb import load_lines, save_lines
-    from inkscribe.model.segments import with_words
-    from inkscribe.model.train import train
+    from inkscribe.model.training.distil import chosen_words
+    from inkscribe.model.data.iamondb import load_lines, save_lines
+    from inkscribe.model.data.segments import with_words
+    from inkscribe.model.training.train import train
 
     torch.manual_seed(0)
     model, reader, lines = HandwritingModel(preset("tiny")), Reader(16), synthetic.data_lines(8)

@@ -16,28 +16,28 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import iamondb
+from ..data import iamondb
 from .accent_texts import FRENCH, GERMAN
 from .figure_texts import CAPITALS, DIGITS
-from .accents import drawn_strokes
-from .batches import Collator
+from ..write.accents import drawn_strokes
+from ..data.batches import Collator
 from .benchmark import LINE as SPEED_LINE
-from .checkpoint import pick_device
-from .config import EvalConfig, PathConfig, TrainConfig
+from ..net.checkpoint import pick_device
+from ..config import EvalConfig, PathConfig, TrainConfig
 from .drawing import draw, polyline
-from .network import HandwritingModel
-from .judge import JUDGE_PX_PER_UNIT, load_judge, retrieval as judged_retrieval
-from .cer import cer
-from .judges import htr_cer, recogniser, tesseract
-from .charset import normalise, split_marks
-from .reader import load_reader
-from .references import PICTURES, drawing, picture, render, scanned
-from .sampling import SampleConfig
-from .segments import word_gaps, words_of
+from ..net.network import HandwritingModel
+from ..critics.judge import JUDGE_PX_PER_UNIT, load_judge, retrieval as judged_retrieval
+from ..critics.cer import cer
+from ..critics.judges import htr_cer, recogniser, tesseract
+from ..page.charset import normalise, split_marks
+from ..critics.reader import load_reader
+from ..style.references import PICTURES, drawing, picture, render, scanned
+from ..net.sampling import SampleConfig
+from ..data.segments import word_gaps, words_of
 from .sheet import sample_sheet
-from .strokes import lean, to_offsets, to_strokes
-from .train import validate
-from .writer import Hand, NoHandwritingFound, Task, WrittenLine, Writer
+from ..data.strokes import lean, to_offsets, to_strokes
+from ..training.train import validate
+from ..write.writer import Hand, NoHandwritingFound, Task, WrittenLine, Writer
 
 OCR_PX_PER_UNIT = 4.0   # the central ink of a line 40 px tall: lines come out about 80 px high
 WORD_SPLIT = 2.5        # units of empty x between strokes that parts two words when reading a line

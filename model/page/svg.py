@@ -3,7 +3,7 @@ import math
 import re
 from xml.sax.saxutils import escape as _escape
 
-from .config import PathConfig
+from ..config import PathConfig
 
 
 def escape(value: str) -> str:

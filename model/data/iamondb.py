@@ -15,8 +15,8 @@ import numpy as np
 from tqdm import tqdm
 
 from . import strokes as S
-from .charset import UnknownCharacterError, normalise as normalise_text
-from .config import DataConfig
+from ..page.charset import UnknownCharacterError, normalise as normalise_text
+from ..config import DataConfig
 
 
 @dataclass

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .drawing import polyline  # noqa: E402
-from .strokes import to_strokes  # noqa: E402
+from ..data.strokes import to_strokes  # noqa: E402
 
 
 def draw(ax, ink: np.ndarray | list[str], title: str = "") -> None:

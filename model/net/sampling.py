@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from . import gmm
-from .charset import PAD, encode, normalise
+from ..page.charset import PAD, encode, normalise
 from .network import HandwritingModel, with_position
 
 

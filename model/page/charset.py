@@ -1,5 +1,5 @@
 """The characters the model can write: printable ASCII, one index each, and letters
-with accents, written as their plain letter with the mark added (model/accents.py).
+with accents, written as their plain letter with the mark added (model/write/accents.py).
 
 Index 0 is padding and index 1 marks the end of the text, so the decoder has
 something to attend to once every character has been written.
@@ -33,7 +33,7 @@ MARKS = {"\u0301": "acute", "\u0300": "grave", "\u0302": "circumflex", "\u030c":
 
 
 # Letters and symbols the data lacks, made from a letter it has: with a stroke or two across
-# it, as a hand makes them, or its own ink reshaped (model/accents.py).
+# it, as a hand makes them, or its own ink reshaped (model/write/accents.py).
 FROM_LETTERS = {
     "€": ("C", ["euro bars"]), "£": ("L", ["pound bar"]), "¥": ("Y", ["yen bars"]),
     "ø": ("o", ["slash"]), "Ø": ("O", ["long slash"]), "ł": ("l", ["stem bar"]),

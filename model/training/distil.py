@@ -10,13 +10,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .batches import Collator
-from .config import DistilConfig
-from .iamondb import Line
-from .network import HandwritingModel
-from .reader import Reader, misreading
-from .sampling import SampleConfig, generate, guard
-from .segments import with_words
+from ..data.batches import Collator
+from ..config import DistilConfig
+from ..data.iamondb import Line
+from ..net.network import HandwritingModel
+from ..critics.reader import Reader, misreading
+from ..net.sampling import SampleConfig, generate, guard
+from ..data.segments import with_words
 
 
 @torch.no_grad()

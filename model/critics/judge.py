@@ -12,10 +12,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .config import JudgeConfig
-from .iamondb import Line, by_form as forms_of
-from .network import IMAGE_SIZE
-from .references import render, tiles_from_image
+from ..config import JudgeConfig
+from ..data.iamondb import Line, by_form as forms_of
+from ..net.network import IMAGE_SIZE
+from ..style.references import render, tiles_from_image
 
 JUDGE_PX_PER_UNIT = 2.8   # eval renders real and written lines alike, at this scale
 

@@ -4,11 +4,11 @@ from collections import defaultdict
 import numpy as np
 import torch
 
-from .charset import PAD, encode
+from ..page.charset import PAD, encode
 from .iamondb import Line
-from .references import scanned, tiles_from_image
+from ..style.references import scanned, tiles_from_image
 from .segments import prompt_continues, prompt_words, source_line
-from .network import IMAGE_SIZE, decoder_inputs, prompt_inputs
+from ..net.network import IMAGE_SIZE, decoder_inputs, prompt_inputs
 
 # Relative widths of characters in handwriting, for placing each character along the
 # line; only rough, since the alignment loss tolerates a character or two.

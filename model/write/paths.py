@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from .config import PathConfig
-from .strokes import to_strokes
+from ..config import PathConfig
+from ..data.strokes import to_strokes
 
 # A point where the pen turns by more than this is a corner: left where it is, drawn sharp.
 # The round letters' points turn by about 50 degrees (the data's simplification tolerance

@@ -17,8 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .charset import PAD, VOCAB_SIZE
-from .config import ModelConfig
+from ..page.charset import PAD, VOCAB_SIZE
+from ..config import ModelConfig
 
 IMAGE_SIZE = 64
 # Besides each previous offset (dx, dy, pen), the decoder reads where the pen is: x tells

@@ -14,10 +14,10 @@ from torch import nn
 from tqdm import tqdm
 
 from .cer import cer
-from .charset import CHARS
-from .config import LINE_HEIGHT, ReaderConfig
-from .iamondb import Line
-from .segments import with_words
+from ..page.charset import CHARS
+from ..config import LINE_HEIGHT, ReaderConfig
+from ..data.iamondb import Line
+from ..data.segments import with_words
 
 BLANK = 0
 _INDEX = {c: i + 1 for i, c in enumerate(CHARS)}

@@ -2,8 +2,8 @@
 import torch
 import torch.nn.functional as F
 
-from . import gmm
-from .network import HandwritingModel
+from ..net import gmm
+from ..net.network import HandwritingModel
 
 ALIGN_SIGMA = 1.5   # characters: how far attention may stray from the guide unpenalised
 PROGRESS_WEIGHT = 10.0  # advances are fractions of a character: scale their squared error up

@@ -18,7 +18,7 @@ from PIL import Image
 from .cer import cer
 
 HTR_READER = Path(__file__).with_name("easyhtr_read.py")
-HTR_PYTHON = Path(__file__).resolve().parents[1] / ".cache" / "easyhtr" / "bin" / "python"
+HTR_PYTHON = Path(__file__).resolve().parents[2] / ".cache" / "easyhtr" / "bin" / "python"
 HTR_VARIABLE = "INKSCRIBE_EASYHTR_PYTHON"
 # What the recogniser can write: capitals, digits, apostrophes and hyphens.
 _NOT_READ = re.compile(r"[^A-Z0-9'\- ]")

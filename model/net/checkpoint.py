@@ -4,10 +4,10 @@ from pathlib import Path
 
 import torch
 
-from .config import ModelConfig
+from ..config import ModelConfig
 from .network import HandwritingModel
 
-SHIPPED = Path(__file__).parent / "weights" / "default.pt"
+SHIPPED = Path(__file__).parents[1] / "weights" / "default.pt"
 
 
 def pick_device(name: str | None = None) -> torch.device:

@@ -11,9 +11,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from .network import IMAGE_SIZE
-from .segments import SPACE_MIN as WORD_GAP_MIN   # narrower empty runs between inked columns: inside words
-from .strokes import LINE_HEIGHT, to_strokes
+from ..net.network import IMAGE_SIZE
+from ..data.segments import SPACE_MIN as WORD_GAP_MIN   # narrower empty runs between inked columns: inside words
+from ..data.strokes import LINE_HEIGHT, to_strokes
 
 INK_HEIGHT = 28          # pixels that the central 90 % of a line's ink spans in a tile
 MAX_SIDE = 2400          # larger pictures are shrunk first: tiles need no more detail

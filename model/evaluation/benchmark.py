@@ -7,16 +7,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .batches import Collator
-from .checkpoint import SHIPPED, load_model, pick_device
-from .config import PRESETS, ReaderConfig
-from .iamondb import Line
-from .loss import losses
-from .network import HandwritingModel
-from .reader import load_reader
-from .sampling import SampleConfig
-from .strokes import to_offsets
-from .writer import Task, Writer
+from ..data.batches import Collator
+from ..net.checkpoint import SHIPPED, load_model, pick_device
+from ..config import PRESETS, ReaderConfig
+from ..data.iamondb import Line
+from ..training.loss import losses
+from ..net.network import HandwritingModel
+from ..critics.reader import load_reader
+from ..net.sampling import SampleConfig
+from ..data.strokes import to_offsets
+from ..write.writer import Task, Writer
 
 LINE = "The church clock was striking seven. He went"   # 44 characters
 # Ten lines of a letter, 40-50 characters each.

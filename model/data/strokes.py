@@ -7,7 +7,7 @@ Two forms are used throughout:
 """
 import numpy as np
 
-from .config import LINE_HEIGHT
+from ..config import LINE_HEIGHT
 
 
 def _ink_band(points: np.ndarray) -> tuple[float, float]:

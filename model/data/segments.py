@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from .charset import normalise as normalise_text, split_marks
+from ..page.charset import normalise as normalise_text, split_marks
 from .iamondb import Line
 from .strokes import LINE_HEIGHT, to_offsets, to_strokes
 

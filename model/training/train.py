@@ -15,16 +15,16 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
-from . import iamondb
-from .batches import Collator, batches
-from .checkpoint import atomic_save, export, load_model, load_weights, pick_device, served_weights
-from .config import ModelConfig, TrainConfig, preset
+from ..data import iamondb
+from ..data.batches import Collator, batches
+from ..net.checkpoint import atomic_save, export, load_model, load_weights, pick_device, served_weights
+from ..config import ModelConfig, TrainConfig, preset
 from .loss import losses
-from .network import HandwritingModel
-from .segments import with_words
-from .sampling import SampleConfig
-from .sheet import loss_curve, sample_sheet
-from .writer import Hand, Task, Writer
+from ..net.network import HandwritingModel
+from ..data.segments import with_words
+from ..net.sampling import SampleConfig
+from ..evaluation.sheet import loss_curve, sample_sheet
+from ..write.writer import Hand, Task, Writer
 
 LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "progress", "points_per_s",
               "valid_stroke", "valid_pen", "valid_line_nll", "elapsed_s"]

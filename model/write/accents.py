@@ -7,8 +7,8 @@ that holds the symbol's place and gives way to its strokes (« × ÷).
 """
 import numpy as np
 
-from .config import DATA_X_HEIGHT
-from .strokes import lean, to_offsets, to_strokes
+from ..config import DATA_X_HEIGHT
+from ..data.strokes import lean, to_offsets, to_strokes
 
 
 def _corner(start, tip, end, per_arm: int = 4) -> list[tuple[float, float]]:

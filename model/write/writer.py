@@ -8,16 +8,16 @@ import torch
 from PIL import Image
 
 from .accents import with_marks
-from .charset import normalise, split_marks
-from .network import HandwritingModel, prompt_inputs
-from .batches import alignment
-from .reader import Reader, misreading, read
-from .config import DataConfig, PathConfig, TrainConfig
+from ..page.charset import normalise, split_marks
+from ..net.network import HandwritingModel, prompt_inputs
+from ..data.batches import alignment
+from ..critics.reader import Reader, misreading, read
+from ..config import DataConfig, PathConfig, TrainConfig
 from .paths import path_data, strokes_of
-from .references import pick_tiles, read_writing, word_gap
-from .segments import WORD_SPACE, from_left, join_words, prompt_continues, prompt_from, spacing, words_of
-from .strokes import normalise as normalise_ink, simplify, to_offsets
-from .sampling import SampleConfig, generate, guard, pad_chars, per_line
+from ..style.references import pick_tiles, read_writing, word_gap
+from ..data.segments import WORD_SPACE, from_left, join_words, prompt_continues, prompt_from, spacing, words_of
+from ..data.strokes import normalise as normalise_ink, simplify, to_offsets
+from ..net.sampling import SampleConfig, generate, guard, pad_chars, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
 

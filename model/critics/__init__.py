@@ -1,0 +1,1 @@
+"""Networks and tools kept apart from the generator that read or judge writing."""

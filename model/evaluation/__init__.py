@@ -1,0 +1,1 @@
+"""Measured quality: the eval, benchmarks, sample sheets, the texts eval writes."""

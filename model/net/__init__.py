@@ -1,0 +1,1 @@
+"""The network (seed architecture), its mixture-density output, sampling, and weights files."""

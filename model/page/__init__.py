@@ -1,0 +1,1 @@
+"""Torch-free page code the extension and `inkscribe write` use: SVG, layout, plotters, characters."""

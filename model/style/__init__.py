@@ -1,0 +1,1 @@
+"""Pictures of handwriting read as style tiles, and lines drawn as pictures."""
