@@ -12,7 +12,7 @@ import zmq
 
 from . import protocol
 from .keys import connect_securely, default_keys
-from .pictures import READ_BYTES, fitted
+from .pictures import fitted, read_picture
 
 
 class DaemonUnavailable(ConnectionError):
@@ -46,17 +46,6 @@ def nobody_listens(endpoint: str) -> bool:
     except (OSError, ValueError):   # unreachable, slow, or not an address we read: let ZeroMQ try
         return False
     return False
-
-
-def _read_picture(path: Path) -> bytes:
-    """A picture file, read only if it is a file of a size a picture can be."""
-    if not path.is_file():
-        raise ValueError(f"{path} is not a file")
-    with open(path, "rb") as f:
-        data = f.read(READ_BYTES + 1)
-    if len(data) > READ_BYTES:
-        raise ValueError(f"{path} is over {READ_BYTES // 2**20} MiB; a picture of a page of handwriting is far smaller")
-    return data
 
 
 class Client:
@@ -125,7 +114,7 @@ class Client:
         retry would only queue the same work again.
         """
         lines = text.split("\n") if isinstance(text, str) else list(text)
-        images = [fitted(i if isinstance(i, bytes) else _read_picture(Path(i))) for i in style_images]
+        images = [fitted(i if isinstance(i, bytes) else read_picture(i)) for i in style_images]
         payload = protocol.write_message(lines, images, temperature=temperature, bias=bias, seed=seed,
                                          smoothing=smoothing, font_size=font_size,
                                          strokes=style_strokes or None, outlines=style_outlines or None,

@@ -27,7 +27,7 @@ class FairQueue:
             waiting = self.queues.get(client, ())
             if len(waiting) >= self.per_client:
                 return CLIENT_FULL
-            if sum(map(len, self.queues.values())) >= self.total or self.bytes + size > self.total_bytes:
+            if len(self) >= self.total or self.bytes + size > self.total_bytes:
                 return ALL_FULL
             self.queues.setdefault(client, deque()).append((job, size))
             self.bytes += size

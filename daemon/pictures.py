@@ -6,9 +6,31 @@ Uses Pillow where the Python running the client has it (the command line does; I
 own Python may not), and sends the file as it is where it does not.
 """
 import io
+import os
+import stat
 
 PICTURE_SIDE = 2400   # model/style/references.py's MAX_SIDE: the daemon shrinks larger ones itself
 READ_BYTES = 256 * 2**20   # the largest picture file a client reads to shrink
+
+
+def check_file(path: str | os.PathLike) -> None:
+    """ValueError unless `path` is a regular file of at most READ_BYTES. Checked before it is
+    opened: a pipe or a device would hang, or never end."""
+    try:
+        status = os.stat(path)
+    except OSError as e:
+        raise ValueError(f"cannot read {path}: {e.strerror}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise ValueError(f"{path} is not a regular file; a style comes from pictures, SVG or InkML files")
+    if status.st_size > READ_BYTES:
+        raise ValueError(f"{path} is over {READ_BYTES // 2**20} MiB; a style needs only a few lines of handwriting")
+
+
+def read_picture(path: str | os.PathLike) -> bytes:
+    """A picture file's bytes, once check_file has passed it."""
+    check_file(path)
+    with open(path, "rb") as f:
+        return f.read(READ_BYTES)
 
 
 def fitted(data: bytes) -> bytes:

@@ -311,7 +311,7 @@ class Daemon:
         outbox.connect(self.replies)
         try:
             while not self.stopping.is_set():
-                jobs = self.jobs.take(self.cfg.max_batch_words, 0.1, self._piece_words)
+                jobs = self.jobs.take(self.cfg.max_batch_words, 0.1, lambda job: self._piece_size(job)[1])
                 if not jobs:
                     continue
                 self.writing = len(jobs)
@@ -329,29 +329,24 @@ class Daemon:
         """The lines of `job` its next batch writes, as a task of their own: line i of the
         request keeps the seed it has when written in one piece."""
         first, task = len(job.written), job.task
-        lines = job.request.lines[first:first + self._piece_lines(job)]
+        lines = job.request.lines[first:first + self._piece_size(job)[0]]
         if task is None:   # not read yet: only its size matters
             return Task(lines)
         seed = task.sample.seed
         return Task(lines, task.hand, replace(task.sample, seed=None if seed is None else seed + first),
                     task.paths[first:first + len(lines)])
 
-    def _piece_lines(self, job: Job) -> int:
-        """How many of `job`'s lines go in its next piece: at least one, and as many more as
-        keep the piece within max_batch_words."""
+    def _piece_size(self, job: Job) -> tuple[int, int]:
+        """How many of `job`'s lines go in its next piece (at least one, and as many more as
+        keep it within max_batch_words), and how many words it writes, counting versions."""
         versions = versions_within(job.request, self.cfg.limits)
         count, words = 0, 0
         for line in job.request.lines[len(job.written):]:
-            words += max(1, len(line.split())) * versions
-            if count and words > self.cfg.max_batch_words:
+            more = max(1, len(line.split())) * versions
+            if count and words + more > self.cfg.max_batch_words:
                 break
-            count += 1
-        return count
-
-    def _piece_words(self, job: Job) -> int:
-        versions = versions_within(job.request, self.cfg.limits)
-        first = len(job.written)
-        return sum(max(1, len(line.split())) * versions for line in job.request.lines[first:first + self._piece_lines(job)])
+            count, words = count + 1, words + more
+        return count, words
 
     def _task(self, job: Job, started: float) -> Task:
         """The whole request as a task: its pictures read into a hand, its settings checked."""

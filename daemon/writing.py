@@ -2,7 +2,6 @@
 through the daemon, which it starts when none answers. Imports no torch."""
 import os
 import re
-import stat
 import sys
 from pathlib import Path
 
@@ -54,18 +53,11 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
     """--style files as (pictures, drawn strokes, drawn outlines): an SVG file is read as
     handwriting drawn in it (every path), an InkML file (.inkml) as its traces, anything
     else is sent as a picture."""
-    from .pictures import READ_BYTES
+    from .pictures import check_file
 
     pictures, strokes, outlines = [], [], []
     for path in paths:
-        try:   # checked before it is opened: a pipe or a device would hang or never end
-            status = os.stat(path)
-        except OSError as e:
-            raise ValueError(f"cannot read {path}: {e.strerror}") from None
-        if not stat.S_ISREG(status.st_mode):
-            raise ValueError(f"{path} is not a regular file; --style takes pictures, SVG or InkML files")
-        if status.st_size > READ_BYTES:
-            raise ValueError(f"{path} is over {READ_BYTES // 2**20} MiB; a style needs only a few lines of handwriting")
+        check_file(path)
         if Path(path).suffix.lower() == ".inkml":
             from inkscribe.model.data.inkml import MAX_BYTES, read_inkml
 
@@ -197,19 +189,25 @@ def _save(documents: list[str], output: str) -> list[Path] | None:
     return targets
 
 
+def _names(template: str, what: str) -> set[str]:
+    """The {names} a format string uses; ValueError, saying what it is, if its braces are off."""
+    import string
+
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as e:
+        raise ValueError(f"{what}'s braces are off ({e}); write {{{{ and }}}} for a brace itself") from None
+
+
 def _csv_rows(path: str, template: str) -> list[dict]:
     """The rows of a CSV file, checked against the {column} names the template uses."""
     import csv
-    import string
 
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     if not rows:
         raise ValueError(f"{path} has no rows under its header line")
-    try:
-        used = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError as e:
-        raise ValueError(f"the template's braces are off ({e}); write {{{{ and }}}} for a brace itself") from None
+    used = _names(template, "the template")
     missing = sorted(used - set(rows[0]))
     if missing:
         raise ValueError(f"the template uses {', '.join('{' + m + '}' for m in missing)}, which {path} has no "
@@ -235,14 +233,8 @@ def _target(output: str, row: dict, n: int) -> str:
 def _targets(output: str, rows: list[dict]) -> list[str]:
     """Every row's file, checked before any is written: names -o uses that the CSV file has
     no column for, and rows whose values make the same file name, are said."""
-    import string
-
     if "{" in output:
-        try:
-            used = {name for _, name, _, _ in string.Formatter().parse(output) if name is not None}
-        except ValueError as e:
-            raise ValueError(f"-o {output}: its braces are off ({e})") from None
-        missing = sorted(used - set(rows[0]) - {"n"})
+        missing = sorted(_names(output, f"-o {output}") - set(rows[0]) - {"n"})
         if missing:
             raise ValueError(f"-o uses {', '.join('{' + m + '}' for m in missing)}, which the CSV file has no column "
                              f"for (its columns: {', '.join(rows[0])}; {{n}} is the row's number)")

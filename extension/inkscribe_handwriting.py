@@ -37,7 +37,6 @@ import contextlib  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
-import time  # noqa: E402
 from urllib.parse import unquote, urlparse  # noqa: E402
 
 import inkex  # noqa: E402

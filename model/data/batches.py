@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from ..page.charset import PAD, encode
-from .iamondb import Line
+from .iamondb import Line, by_form
 from ..style.references import scanned, tiles_from_image
 from .segments import prompt_continues, prompt_words, source_line
 from ..net.network import IMAGE_SIZE, decoder_inputs, prompt_inputs
@@ -77,9 +77,8 @@ class Collator:
         self.reading_drift = reading_drift
         self.prompts, self.prompt_points = prompts, prompt_points
         self.whole_lines = whole_lines if whole_lines is not None else lines
-        self.by_form = defaultdict(list)
-        for line in self.whole_lines:
-            self.by_form[line.form].append(line)
+        self.by_form = defaultdict(list, {form: [self.whole_lines[i] for i in idx]
+                                          for form, idx in by_form(self.whole_lines).items()})
 
     def style_tiles(self, index: int, rng: np.random.Generator) -> np.ndarray:
         line = self.lines[index]

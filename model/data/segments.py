@@ -179,10 +179,11 @@ def prompt_words(offsets: np.ndarray, text: str, most: int, rng: np.random.Gener
         return None
     strokes, words = to_strokes(offsets), text.split()
     bounds = [0, *cuts, len(strokes)]
+    sizes = [sum(len(s) for s in strokes[a:b]) for a, b in zip(bounds, bounds[1:])]
     first = int(rng.integers(len(words)))
     last, n = first, 0
-    while last < len(words) and n + sum(len(s) for s in strokes[bounds[last]:bounds[last + 1]]) <= most:
-        n += sum(len(s) for s in strokes[bounds[last]:bounds[last + 1]])
+    while last < len(words) and n + sizes[last] <= most:
+        n += sizes[last]
         last += 1
     if last == first:
         return None

@@ -22,7 +22,6 @@ from .figure_texts import CAPITALS, DIGITS
 from ..write.accents import drawn_strokes
 from ..data.batches import Collator
 from .benchmark import LINE as SPEED_LINE
-from ..net.checkpoint import pick_device
 from ..config import EvalConfig, PathConfig, TrainConfig
 from .drawing import draw, polyline
 from ..net.network import HandwritingModel

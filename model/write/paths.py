@@ -6,7 +6,6 @@ of a d's stem, the turn of an s, the retrace of a t are single points where the 
 sharply. Smoothing moves only the points where it turns gently, and the curve is drawn
 sharp through the others: averaged away, those cusps make d read as a and s as r.
 """
-import math
 
 import numpy as np
 
