@@ -9,7 +9,7 @@ from .serving import THREADS, THREADS_HELP, endpoint_help
 
 # Training options that a resumed run takes from its checkpoint unless given again.
 RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words",
-               "rare_words", "prompts", "prompt_points")
+               "rare_words", "prompts", "prompt_points", "composed_words")
 
 
 def _train(args) -> int:
@@ -155,6 +155,9 @@ def add_commands(commands) -> None:
                    help="start a new run from these weights (a checkpoint or a shipped file, e.g. the default)")
     t.add_argument("--extra-words", metavar="FILE",
                    help="also train on the words in this file, as `inkscribe distil` writes them")
+    t.add_argument("--composed-words", type=int, metavar="N",
+                   help="also train on N words of digits, dates, prices and capitals composed from characters "
+                        f"cut out of the data's words (default {defaults.composed_words})")
     t.add_argument("--lines-only", dest="words", action="store_const", const=False,
                    help="train on whole lines only, not on words cut from them")
     t.add_argument("--rare-words", type=int, metavar="N",

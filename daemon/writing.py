@@ -90,7 +90,7 @@ def _write(args) -> int:
     from inkscribe.model.page.svg import standalone_svg
 
     from .client import Client, DaemonError, DaemonUnavailable
-    from .letter import LetterConfig, write_letter
+    from inkscribe.model.page.letter import LetterConfig, write_letter
 
     letter = LetterConfig(page=args.page or "A5", margin=args.margin, size=args.size, line_spacing=args.line_spacing,
                           variation=args.variation, plotter=args.plotter, tolerance=args.tolerance,
@@ -137,7 +137,7 @@ def _write(args) -> int:
         filled = text if row is None else text.format_map(row)
         try:
             if args.page:
-                written = write_letter(client, filled, letter, seed, **writing)
+                written = write_letter(client.write, filled, letter, seed, **writing)
                 documents, seconds = [written.book] if args.one_document else written.pages, written.seconds
                 if args.plotter:
                     print(f"inkscribe: pen-up travel inside lines {written.pen_up_mm[1]:.0f} mm "

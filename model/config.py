@@ -85,6 +85,9 @@ class TrainConfig:
     init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
     # Words the model wrote and the reader chose (`inkscribe distil`), trained on beside the real ones.
     extra_words: str | None = None
+    # Words of digits, dates, prices and capitals composed from characters cut out of the
+    # data's words (model/data/composed.py), this many, trained on beside the real ones.
+    composed_words: int = 0
     # Validated, sampled and shipped weights are an average over about 1 / (1 - decay) steps:
     # single checkpoints swing between lines that stop short and lines that run on.
     ema_decay: float = 0.998

@@ -617,15 +617,19 @@ def test_a_daemon_with_keys_answers_only_clients_that_hold_one(weights, tmp_path
         process.stop()
 
 
-def test_write_command_produces_a_standalone_svg(daemon, tmp_path):
+@pytest.mark.parametrize("page", [[], ["--page", "A5", "--plotter"]])
+def test_write_command_produces_a_standalone_svg_without_loading_torch(daemon, tmp_path, page):
     out = tmp_path / "hello.svg"
-    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "-o", str(out),
-                           "--endpoint", daemon.endpoint, "--seed", "1"],
+    # -X importtime lists every module the command loads: a script's every line pays for them.
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "inkscribe.daemon.cli", "write", "-o", str(out),
+                           "--endpoint", daemon.endpoint, "--seed", "1", *page],
                           input="hello there\nsecond line\n", capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "inkscribe.daemon.client" in loaded and not {m for m in loaded if m.split(".")[0] in ("torch", "numpy")}
     root = etree.parse(str(out)).getroot()
-    groups = root.findall(f"{SVG}g/{SVG}g")
-    assert len(groups) == 2 and all(g.findall(f"{SVG}path") for g in groups)
+    strokes = root.findall(f".//{SVG}path")
+    assert strokes and (page or len(root.findall(f"{SVG}g/{SVG}g")) == 2)
 
 
 def test_write_command_takes_the_style_from_an_svg_of_drawn_strokes(daemon, tmp_path):
@@ -717,13 +721,13 @@ def test_write_command_writes_a_letter_per_csv_row_from_a_template(daemon, tmp_p
 
 
 def test_a_letter_is_written_from_python_as_from_the_command_line(client):
-    from inkscribe.daemon.letter import LetterConfig, write_letter
-    letter = write_letter(client, "Dear Ada,\n" + "thank you " * 30, LetterConfig(page="80x60", margin=8), seed=2)
+    from inkscribe.model.page.letter import LetterConfig, write_letter
+    letter = write_letter(client.write, "Dear Ada,\n" + "thank you " * 30, LetterConfig(page="80x60", margin=8), seed=2)
     assert len(letter.pages) >= 2 and all('viewBox="0 0 80 60"' in page for page in letter.pages)
-    assert letter.pages == write_letter(client, "Dear Ada,\n" + "thank you " * 30,
+    assert letter.pages == write_letter(client.write, "Dear Ada,\n" + "thank you " * 30,
                                         LetterConfig(page="80x60", margin=8), seed=2).pages
     with pytest.raises(ValueError, match="A5, A4, letter"):
-        write_letter(client, "x", LetterConfig(page="huge"))
+        write_letter(client.write, "x", LetterConfig(page="huge"))
 
 
 def test_write_command_draws_polylines_in_a_shorter_order_for_a_plotter(daemon, tmp_path):

@@ -16,11 +16,14 @@ import synthetic
 from inkscribe.model.data import iamondb
 from inkscribe.model.net import gmm
 from inkscribe.model.data import strokes as S
-from inkscribe.model.data.batches import Collator, alignment
+from inkscribe.model.data.alignment import alignment
+from inkscribe.model.samples.batches import Collator
+from inkscribe.model.data.composed import compose, composed_words, cut_glyphs
+from inkscribe.model.data.iamondb import Line
 from inkscribe.model.page.charset import UnknownCharacterError, encode, normalise, split_marks
 from inkscribe.model.net.checkpoint import load_model
 from inkscribe.model.config import DATA_X_HEIGHT, LINE_HEIGHT, DataConfig, TrainConfig, preset
-from inkscribe.model.training.loss import losses
+from inkscribe.model.net.loss import losses
 from inkscribe.model.net.network import HandwritingModel, decoder_inputs
 from inkscribe.model.config import PathConfig
 from inkscribe.model.write.paths import path_data, strokes_of
@@ -228,6 +231,33 @@ def test_words_with_capitals_or_digits_can_be_trained_more_often(lines):
     rare = [w.text for w in words if any(c.isupper() or c.isdigit() for c in w.text)]
     assert rare and len(more) == len(words) + 2 * len(rare)
     assert sorted(w.text for w in more if w.text in rare) == sorted(rare * 3)
+
+
+def _glyph_strokes(x: float, tall: bool = True) -> list[np.ndarray]:
+    """A digit-like upright stroke (or a low dot) at x."""
+    if not tall:
+        return [np.array([[x, 3.0], [x + 0.3, 3.2]], np.float32)]
+    return [np.array([[x, -4.0], [x + 2.0, -2.0], [x + 1.0, 4.0]], np.float32)]
+
+
+def test_figures_and_capitals_are_composed_from_characters_cut_out_of_real_words():
+    # "42." written apart, "Quiz" with its Q apart; "73" touching is no source of characters.
+    words = [Line("z01-000-01#0", "z01-000", "42.", to_offsets(_glyph_strokes(0) + _glyph_strokes(4) + _glyph_strokes(8, tall=False))),
+             Line("z01-000-01#1", "z01-000", "Quiz", to_offsets(_glyph_strokes(0) + [np.array([[4, 0], [10, 1]], np.float32)])),
+             Line("z02-000-01#0", "z02-000", "73", to_offsets([np.array([[0, -4], [2, 4], [3, -4], [5, 4]], np.float32)]))]
+    glyphs = cut_glyphs(words)
+    assert sorted(glyphs) == [".", "2", "4", "Q"]
+    assert glyphs["2"][0].gap == pytest.approx(2.0) and glyphs["2"][0].strokes[0][:, 0].min() == 0
+    form, offsets = compose("24Q", glyphs, np.random.default_rng(0))
+    written = to_strokes(offsets)
+    assert form == "z01-000" and len(written) == 3
+    lefts = [s[:, 0].min() for s in written]
+    assert lefts == pytest.approx([0, 4, 8])   # each character its own width apart, at the writer's gap
+    made = composed_words(words, 20, seed=1)
+    assert len(made) == 20 and all(set(w.text) <= set("24.Q") for w in made)
+    assert [w.text for w in composed_words(words, 20, seed=1)] == [w.text for w in made]
+    with pytest.raises(ValueError, match="too few characters"):
+        composed_words(words[2:], 5, seed=1)
 
 
 def test_a_request_is_written_word_by_word_with_the_writers_spacing():

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import synthetic
-from inkscribe.model.data.batches import Collator
+from inkscribe.model.samples.batches import Collator
 from inkscribe.model.config import ReaderConfig, preset
 from inkscribe.model.critics.reader import load_reader
 from inkscribe.model.net.network import POSITION_SCALE, HandwritingModel, decoder_inputs, prompt_inputs

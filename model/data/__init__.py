@@ -1,1 +1,1 @@
-"""IAM-OnDB and pen strokes: parsing, caching, batches, words cut from lines, InkML."""
+"""IAM-OnDB and pen strokes: parsing, caching, words cut from lines and characters from words, alignment, InkML."""

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data.batches import Collator
+from ..samples.batches import Collator
 from ..net.checkpoint import SHIPPED, load_model, pick_device
 from ..config import PRESETS, ReaderConfig
 from ..data.iamondb import Line
-from ..training.loss import losses
+from ..net.loss import losses
 from ..net.network import HandwritingModel
 from ..critics.reader import load_reader
 from ..net.sampling import SampleConfig

@@ -20,7 +20,7 @@ from ..data import iamondb
 from .accent_texts import FRENCH, GERMAN
 from .figure_texts import CAPITALS, DIGITS
 from ..write.accents import drawn_strokes
-from ..data.batches import Collator
+from ..samples.batches import Collator
 from .benchmark import LINE as SPEED_LINE
 from ..config import EvalConfig, PathConfig, TrainConfig
 from .drawing import draw, polyline
@@ -35,7 +35,7 @@ from ..net.sampling import SampleConfig
 from ..data.segments import word_gaps, words_of
 from .sheet import sample_sheet
 from ..data.strokes import lean, to_offsets, to_strokes
-from ..training.train import validate
+from .likelihood import validate
 from ..write.writer import Hand, NoHandwritingFound, Task, WrittenLine, Writer
 
 OCR_PX_PER_UNIT = 4.0   # the central ink of a line 40 px tall: lines come out about 80 px high

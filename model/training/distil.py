@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..data.batches import Collator
+from ..samples.batches import Collator
 from ..config import DistilConfig
 from ..data.iamondb import Line
 from ..net.network import HandwritingModel

@@ -16,10 +16,12 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from ..data import iamondb
-from ..data.batches import Collator, batches
+from ..samples.batches import Collator, batches
+from ..data.composed import composed_words
 from ..net.checkpoint import atomic_save, export, load_model, load_weights, pick_device, served_weights
 from ..config import ModelConfig, TrainConfig, preset
-from .loss import losses
+from ..net.loss import losses
+from ..evaluation.likelihood import on_device, validate
 from ..net.network import HandwritingModel
 from ..data.segments import with_words
 from ..net.sampling import SampleConfig
@@ -57,30 +59,6 @@ class StepBatches(torch.utils.data.Dataset):
         # Epochs pack into slightly different numbers of batches; the last few of a longer one wrap.
         ordered = self._epoch(epoch)
         return epoch, self.collate(ordered[k % len(ordered)], rng, with_style=rng.random() >= self.cfg.style_dropout)
-
-
-def _to(batch: dict, device) -> dict:
-    return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
-
-
-@torch.no_grad()
-def validate(model, collate: Collator, cfg: TrainConfig, device) -> dict:
-    """Held-out likelihood on a fixed set of validation batches, with style from the writer."""
-    model.eval()
-    rng = np.random.default_rng(0)
-    total = {"stroke": 0.0, "pen": 0.0, "points": 0, "lines": 0}
-    for indices in batches(collate.lines, cfg.batch_points, rng)[: cfg.valid_batches]:
-        batch = _to(collate(indices, rng), device)
-        out = losses(model, batch)
-        n = int(batch["mask"].sum())
-        total["stroke"] += float(out["stroke"]) * n
-        total["pen"] += float(out["pen"]) * n
-        total["points"] += n
-        total["lines"] += len(indices)
-    model.train()
-    points = total["points"]
-    return {"valid_stroke": total["stroke"] / points, "valid_pen": total["pen"] / points,
-            "valid_line_nll": (total["stroke"] + total["pen"]) / total["lines"]}
 
 
 @torch.no_grad()
@@ -146,7 +124,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     data = data or iamondb.load(cfg.data)
     train_lines = with_words(data["train"], cfg.rare_words) if cfg.words else data["train"]
     extra = iamondb.load_lines(Path(cfg.extra_words))["train"] if cfg.extra_words else []
-    train_lines = train_lines + extra
+    composed = composed_words(with_words(data["train"])[len(data["train"]):], cfg.composed_words, cfg.seed) if cfg.composed_words else []
+    train_lines = train_lines + extra + composed
     train_collate = Collator(train_lines, cfg.references, cfg.reading_drift, whole_lines=data["train"],
                              prompts=cfg.prompts, prompt_points=cfg.prompt_points)
     # A run that trains with prompts is validated with one before every line.
@@ -181,8 +160,9 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     if rank == 0:
         n_params = sum(p.numel() for p in model.parameters())
         print(f"training preset {cfg.preset!r} ({n_params / 1e6:.2f}M parameters) on {device}, "
-              f"{len(data['train'])} lines and {len(train_lines) - len(data['train']) - len(extra)} words cut "
-              f"from them{f', {len(extra)} more from ' + cfg.extra_words if extra else ''}, "
+              f"{len(data['train'])} lines and {len(train_lines) - len(data['train']) - len(extra) - len(composed)} words cut "
+              f"from them{f', {len(extra)} more from ' + cfg.extra_words if extra else ''}"
+              f"{f', {len(composed)} composed of their figures and capitals' if composed else ''}, "
               f"{world} process(es){', starting from ' + cfg.init if cfg.init and step == 0 else ''}")
 
     # Drawing the style tiles costs far more than a step on a GPU: loader processes draw them
@@ -198,7 +178,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     for epoch, batch in loader:
         started = waited
         torch.manual_seed(cfg.seed * 1_000_003 + step * world + rank)
-        batch = _to(batch, device)
+        batch = on_device(batch, device)
         lr = cfg.lr_at(step, elapsed)
         for group in optimizer.param_groups:
             group["lr"] = lr

@@ -10,7 +10,7 @@ from PIL import Image
 from .accents import with_marks
 from ..page.charset import normalise, split_marks
 from ..net.network import HandwritingModel, prompt_inputs
-from ..data.batches import alignment
+from ..data.alignment import alignment
 from ..critics.reader import Reader, misreading, read
 from ..config import DataConfig, PathConfig, TrainConfig
 from .paths import path_data, strokes_of

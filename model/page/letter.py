@@ -1,21 +1,24 @@
 """Letters on pages, from Python as from `inkscribe write --page`: text in, SVG pages out.
 
     from inkscribe.daemon.client import Client
-    from inkscribe.daemon.letter import LetterConfig, write_letter
+    from inkscribe.model.page.letter import LetterConfig, write_letter
 
     template = open("letter.txt").read()
     for n, row in enumerate(csv.DictReader(open("people.csv")), 1):
-        letter = write_letter(Client(), template.format_map(row), LetterConfig(page="A5"), seed=n)
+        letter = write_letter(Client().write, template.format_map(row), LetterConfig(page="A5"), seed=n)
         for k, page in enumerate(letter.pages, 1):
             Path(f"{row['name']}-{k}.svg").write_text(page)
+
+The writing itself is whatever `write` is given: the daemon client's, or anything that
+answers as the daemon's write reply does, so that pages know nothing of how lines are
+written.
 """
 from dataclasses import dataclass, field
+from typing import Callable
 
-from inkscribe.model.config import PathConfig
-from inkscribe.model.page.layout import PX_PER_MM, flush_right, indent, page_size, pages, pieces
-from inkscribe.model.page.svg import book_svg, page_svg
-
-from .client import Client
+from ..config import PathConfig
+from .layout import PX_PER_MM, flush_right, indent, page_size, pages, pieces
+from .svg import book_svg, page_svg
 
 
 @dataclass
@@ -53,18 +56,19 @@ class Letter:
     book: str = ""                       # the same pages in one multi-page document (Inkscape 1.2+)
 
 
-def write_letter(client: Client, text: str, cfg: LetterConfig = LetterConfig(), seed: int | None = None,
+def write_letter(write: Callable[..., dict], text: str, cfg: LetterConfig = LetterConfig(), seed: int | None = None,
                  **writing) -> Letter:
     """`text` written as a letter: each of its lines a paragraph, broken by the written words'
     width inside the margins; a paragraph typed with leading spaces starts indented, one
-    typed ten or more spaces in ends at the right margin. `writing`: the write request's
-    other settings (style_images, style_strength, bias, versions, ...). Raises ValueError for
-    bad settings and the client's errors for the daemon's refusals."""
+    typed ten or more spaces in ends at the right margin. `write(lines, seed=, font_size=,
+    **writing)` writes the lines (`Client.write`); `writing`: its other settings
+    (style_images, style_strength, bias, versions, ...). Raises ValueError for bad settings,
+    and whatever `write` raises (the client's errors for the daemon's refusals)."""
     page = cfg.check()
     paragraphs = text.rstrip("\n").split("\n")
     size = cfg.size / PX_PER_MM   # in mm throughout: the daemon's "px" is whatever unit the font size is in
     cut = pieces(paragraphs)
-    reply = client.write([p for _, p in cut], seed=seed, font_size=size, **writing)
+    reply = write([p for _, p in cut], seed=seed, font_size=size, **writing)
     written = [[row for (n, _), row in zip(cut, reply["lines"]) if n == k] for k in range(len(paragraphs))]
     laid_out = pages(written, page, cfg.margin, size * cfg.line_spacing, [indent(p, size) for p in paragraphs],
                      [flush_right(p) for p in paragraphs], cfg.variation, seed)
@@ -80,7 +84,7 @@ def write_letter(client: Client, text: str, cfg: LetterConfig = LetterConfig(), 
 def _for_plotter(laid_out: list[list[dict]], tolerance: float) -> tuple[list[list[dict]], tuple[float, float]]:
     """Pages whose strokes are polylines within `tolerance` mm, each line's drawn in the
     order that keeps the pen's travel in the air short; and that travel, before and after."""
-    from inkscribe.model.page.plotter import plotted, points_of, polyline_data
+    from .plotter import plotted, points_of, polyline_data
 
     in_air, out = [0.0, 0.0], []
     for lines in laid_out:

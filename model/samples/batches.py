@@ -1,37 +1,21 @@
-"""Training batches: padded tensors, alignment targets and style tiles from the same writer."""
+"""Batches as the network reads them, for training and validation: padded tensors,
+alignment targets, style tiles and prompts from the same writer."""
 from collections import defaultdict
 
 import numpy as np
 import torch
 
-from ..page.charset import PAD, encode
-from .iamondb import Line, by_form
+from ..data.alignment import alignment
+from ..data.iamondb import Line, by_form
 from ..style.references import scanned, tiles_from_image
-from .segments import prompt_continues, prompt_words, source_line
+from ..data.segments import prompt_continues, prompt_words, source_line
 from ..net.network import IMAGE_SIZE, decoder_inputs, prompt_inputs
+from ..page.charset import PAD, encode
 
-# Relative widths of characters in handwriting, for placing each character along the
-# line; only rough, since the alignment loss tolerates a character or two.
-_NARROW, _WIDE = set("il.,;:'!|`"), set("mwMW")
 # Each point, the advance target pulls a drifted reading position back by this share of
 # its drift (about a character's worth of points to recover from a one-character slip).
 DRIFT_PULL = 0.1
 DRIFT_KNOTS = 20   # points between the random drift's knots: drift wanders over a few characters
-
-
-def alignment(text: str, offsets: np.ndarray) -> np.ndarray:
-    """For each point, the index of the character it (roughly) belongs to.
-
-    Characters are laid along the line's x extent in proportion to their rough widths;
-    a point's character follows its x, never moving back (dots and crossings written
-    after a word stay with the end of that word).
-    """
-    widths = np.array([0.5 if c in _NARROW else 1.4 if c in _WIDE else 1.0 for c in text])
-    bounds = np.concatenate([[0], np.cumsum(widths)]) / widths.sum()
-    x = np.cumsum(offsets[:, 0])
-    x = (x - x.min()) / max(x.max() - x.min(), 1e-6)
-    position = np.interp(np.maximum.accumulate(x), bounds, np.arange(len(text) + 1))
-    return np.clip(position - 0.5, 0, len(text) - 1).astype(np.float32)
 
 
 def drift(n: int, amplitude: float, rng: np.random.Generator) -> np.ndarray:

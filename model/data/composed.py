@@ -1,0 +1,161 @@
+"""Words of digits and capitals composed from characters cut out of real words.
+
+IAM-OnDB holds a few hundred digits and hardly any words in capitals, yet phone numbers,
+dates, prices and "NEW YORK" are what letters and envelopes are made of. Where a word's
+ink parts at clean gaps into exactly its characters (digits and marks are mostly written
+apart), each part is one writer's character. Set side by side at gaps of the same
+writers, they make words the data never held, in real pen strokes.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .iamondb import Line
+from .segments import clean_gaps
+from .strokes import LINE_HEIGHT, to_offsets
+
+# Gaps between a word's characters narrower than this are taken for touching ink.
+CUT_GAP = 0.02 * LINE_HEIGHT
+# A capital parted from the rest of its word counts only where its width is about what
+# one letter's share of the word would be (a cut after two letters is not a capital).
+CAPITAL_SHARE = (0.7, 1.5)
+MARKS = set(".,:;-/()")
+SMALL = set(".,-")   # marks lower than a digit's half
+WIDE = set("MW")
+
+
+def _plausible(char: str, strokes: list[np.ndarray]) -> bool:
+    """Whether ink of this extent can be the character: a digit or a capital stands at least
+    half a line high and no wider than tall (M and W wider); a full stop, a comma and a
+    hyphen stay low. Cuts that took two characters for one, or half of one, mostly fail."""
+    points = np.concatenate(strokes)
+    width, height = np.ptp(points[:, 0]), np.ptp(points[:, 1])
+    if char in SMALL:
+        return height < 0.45 * LINE_HEIGHT
+    if char in ":;":
+        return height < 0.8 * LINE_HEIGHT and width < 0.3 * LINE_HEIGHT
+    if char in MARKS:
+        return True
+    return height >= 0.5 * LINE_HEIGHT and width <= height * (1.6 if char in WIDE else 1.1)
+
+
+@dataclass
+class Glyph:
+    char: str
+    form: str
+    strokes: list[np.ndarray]   # the word's frame: height as written on the line, left edge at 0
+    gap: float                  # the empty x after it in the word it came from (-1: none known)
+
+
+def _parts(offsets: np.ndarray) -> tuple[list[list[np.ndarray]], list[float]]:
+    strokes, gaps = clean_gaps(offsets)
+    cuts = [k + 1 for k, g in enumerate(gaps) if g > CUT_GAP]
+    bounds = [0, *cuts, len(strokes)]
+    parts = [strokes[a:b] for a, b in zip(bounds, bounds[1:])]
+    return parts, [float(gaps[k - 1]) for k in cuts]
+
+
+def _at_left(strokes: list[np.ndarray]) -> list[np.ndarray]:
+    left = min(s[:, 0].min() for s in strokes)
+    return [s - np.array([left, 0], np.float32) for s in strokes]
+
+
+def _width(strokes: list[np.ndarray]) -> float:
+    return float(max(s[:, 0].max() for s in strokes) - min(s[:, 0].min() for s in strokes))
+
+
+def cut_glyphs(words: list[Line]) -> dict[str, list[Glyph]]:
+    """Each character that words (cut from lines) show on their own, by character: every
+    character of a word holding a digit, a mark or only capitals whose ink parts into exactly
+    its characters, the capital that begins a word and the mark that ends one where they
+    stand apart."""
+    out = defaultdict(list)
+    for word in words:
+        text = word.text
+        if not text or not any(c.isdigit() or c in MARKS or c.isupper() for c in text):
+            continue
+        parts, gaps = _parts(word.offsets)
+        if len(parts) == len(text) and all(c.isdigit() or c in MARKS or c.isupper() for c in text):
+            for k, (c, part) in enumerate(zip(text, parts)):
+                if _plausible(c, part):
+                    out[c].append(Glyph(c, word.form, _at_left(part), gaps[k] if k < len(gaps) else -1.0))
+        elif len(text) > 1 and text[0].isupper() and len(parts) > 1:
+            share = _width(parts[0]) / max(_width([s for p in parts for s in p]), 1e-6) * len(text)
+            if CAPITAL_SHARE[0] <= share <= CAPITAL_SHARE[1] and _plausible(text[0], parts[0]):
+                out[text[0]].append(Glyph(text[0], word.form, _at_left(parts[0]), gaps[0]))
+        if len(text) > 1 and len(parts) > 1 and text[-1] in ".,:;" and _plausible(text[-1], parts[-1]):
+            out[text[-1]].append(Glyph(text[-1], word.form, _at_left(parts[-1]), -1.0))
+    return dict(out)
+
+
+def compose(text: str, glyphs: dict[str, list[Glyph]], rng: np.random.Generator) -> tuple[str, np.ndarray]:
+    """`text` (one word, every character among `glyphs`) in real characters: as many as can
+    be from the one writer who has most of them, the rest from others; the writer's form
+    and the word's offsets."""
+    forms = defaultdict(set)
+    for c in set(text):
+        for g in glyphs[c]:
+            forms[g.form].add(c)
+    most = max(len(v) for v in forms.values())
+    best = sorted(f for f, v in forms.items() if len(v) == most)
+    form = best[rng.integers(len(best))]
+    chosen = []
+    for c in text:
+        own = [g for g in glyphs[c] if g.form == form]
+        pool = own or glyphs[c]
+        chosen.append(pool[rng.integers(len(pool))])
+    seen_gaps = [g.gap for g in chosen if g.gap >= 0] or [g.gap for gs in glyphs.values() for g in gs if g.gap >= 0]
+    strokes, x = [], 0.0
+    for g in chosen:
+        placed = [s + np.array([x, 0], np.float32) for s in g.strokes]
+        strokes += placed
+        x += _width(g.strokes) + float(rng.choice(seen_gaps))
+    return form, to_offsets(strokes)
+
+
+def _digits(rng, n):
+    return "".join(str(d) for d in rng.integers(0, 10, n))
+
+
+def figure_word(rng: np.random.Generator, capitals: list[str]) -> str:
+    """A word of the kinds letters hold: digits, a date, a time, a price, a number with
+    thousands, a postcode's half, or a word in capitals (from `capitals`)."""
+    kind = rng.integers(8)
+    if kind == 0:
+        return _digits(rng, rng.integers(1, 9))
+    if kind == 1:
+        sep = "/.-"[rng.integers(3)]
+        year = str(rng.integers(1900, 2040)) if rng.random() < 0.6 else f"{rng.integers(0, 100):02d}"
+        return f"{rng.integers(1, 32)}{sep}{rng.integers(1, 13)}{sep}{year}"
+    if kind == 2:
+        return f"{rng.integers(0, 24):02d}:{rng.integers(0, 60):02d}"
+    if kind == 3:
+        return f"{rng.integers(0, 1000)}.{rng.integers(0, 100):02d}"
+    if kind == 4:
+        return f"{rng.integers(1, 1000)},{rng.integers(0, 1000):03d}"
+    if kind == 5:
+        letters = [chr(65 + k) for k in rng.integers(0, 26, 2)]
+        return f"{letters[0]}{rng.integers(1, 30)}{letters[1] * int(rng.random() < 0.5)}"
+    if kind == 6:
+        return f"({_digits(rng, rng.integers(1, 4))})" if rng.random() < 0.5 else _digits(rng, 4) + "."
+    return capitals[rng.integers(len(capitals))]
+
+
+def composed_words(words: list[Line], n: int, seed: int) -> list[Line]:
+    """`n` words of digits, dates, times, prices and capitals composed from the characters
+    `words` show apart (ids `composed-k`, each in the form of the writer most of it is from)."""
+    glyphs = cut_glyphs(words)
+    rng = np.random.default_rng(seed)
+    capitals = sorted({w.text.upper() for w in words if 2 <= len(w.text) <= 8 and w.text.isalpha()})
+    out, tries = [], 0
+    while len(out) < n:
+        text = figure_word(rng, capitals or ["A"])
+        tries += 1
+        if not all(c in glyphs for c in text):
+            if tries > 100 * (n + len(out)):
+                raise ValueError(f"the words give too few characters apart to compose {n} words from")
+            continue
+        form, offsets = compose(text, glyphs, rng)
+        out.append(Line(f"composed-{len(out)}", form, text, offsets))
+    return out
