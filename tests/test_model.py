@@ -18,7 +18,7 @@ from inkscribe.model.net import gmm
 from inkscribe.model.data import strokes as S
 from inkscribe.model.data.alignment import alignment
 from inkscribe.model.samples.batches import Collator
-from inkscribe.model.data.composed import compose, composed_words, cut_glyphs
+from inkscribe.model.data.composed import compose, composed_words, cut_glyphs, drawn_glyphs
 from inkscribe.model.data.iamondb import Line
 from inkscribe.model.page.charset import UnknownCharacterError, encode, normalise, split_marks
 from inkscribe.model.net.checkpoint import load_model
@@ -253,9 +253,15 @@ def test_figures_and_capitals_are_composed_from_characters_cut_out_of_real_words
     assert form == "z01-000" and len(written) == 3
     lefts = [s[:, 0].min() for s in written]
     assert lefts == pytest.approx([0, 4, 8])   # each character its own width apart, at the writer's gap
-    made = composed_words(words, 20, seed=1)
-    assert len(made) == 20 and all(set(w.text) <= set("24.Q") for w in made)
-    assert [w.text for w in composed_words(words, 20, seed=1)] == [w.text for w in made]
+    tails = []
+    drawn = drawn_glyphs(cut_glyphs(words, tails), np.random.default_rng(0))
+    assert [(t.form, t.text) for t in tails] == [("z01-000", "uiz")]
+    x = np.concatenate(drawn["X"][0].strokes)   # drawn as tall as the writer's own capitals stand
+    assert drawn["X"][0].form == "z01-000" and np.ptp(x[:, 1]) == pytest.approx(8.0, abs=0.5)
+    made = composed_words(words, 40, seed=1)
+    assert len(made) == 40 and all(set(w.text) <= set("24.QXZ/") or w.text[1:] == "uiz" for w in made)
+    assert any(w.text[1:] == "uiz" and w.text[0] != "Q" for w in made)   # a name: another capital, their rest
+    assert [w.text for w in composed_words(words, 40, seed=1)] == [w.text for w in made]
     with pytest.raises(ValueError, match="too few characters"):
         composed_words(words[2:], 5, seed=1)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .iamondb import Line
 from .segments import clean_gaps
-from .strokes import LINE_HEIGHT, to_offsets
+from .strokes import LINE_HEIGHT, lean, to_offsets
 
 # Gaps between a word's characters narrower than this are taken for touching ink.
 CUT_GAP = 0.02 * LINE_HEIGHT
@@ -41,6 +41,14 @@ def _plausible(char: str, strokes: list[np.ndarray]) -> bool:
 
 
 @dataclass
+class Tail:
+    """The rest of a word whose capital stood apart: a writer's lowercase to follow a capital."""
+    form: str
+    text: str
+    strokes: list[np.ndarray]
+
+
+@dataclass
 class Glyph:
     char: str
     form: str
@@ -65,11 +73,11 @@ def _width(strokes: list[np.ndarray]) -> float:
     return float(max(s[:, 0].max() for s in strokes) - min(s[:, 0].min() for s in strokes))
 
 
-def cut_glyphs(words: list[Line]) -> dict[str, list[Glyph]]:
+def cut_glyphs(words: list[Line], tails: list[Tail] | None = None) -> dict[str, list[Glyph]]:
     """Each character that words (cut from lines) show on their own, by character: every
     character of a word holding a digit, a mark or only capitals whose ink parts into exactly
     its characters, the capital that begins a word and the mark that ends one where they
-    stand apart."""
+    stand apart. The rest of each word whose capital was cut goes into `tails`."""
     out = defaultdict(list)
     for word in words:
         text = word.text
@@ -84,9 +92,58 @@ def cut_glyphs(words: list[Line]) -> dict[str, list[Glyph]]:
             share = _width(parts[0]) / max(_width([s for p in parts for s in p]), 1e-6) * len(text)
             if CAPITAL_SHARE[0] <= share <= CAPITAL_SHARE[1] and _plausible(text[0], parts[0]):
                 out[text[0]].append(Glyph(text[0], word.form, _at_left(parts[0]), gaps[0]))
+                if tails is not None and text[1:].isalpha() and text[1:].islower():
+                    tails.append(Tail(word.form, text[1:], _at_left([s for p in parts[1:] for s in p])))
         if len(text) > 1 and len(parts) > 1 and text[-1] in ".,:;" and _plausible(text[-1], parts[-1]):
             out[text[-1]].append(Glyph(text[-1], word.form, _at_left(parts[-1]), -1.0))
     return dict(out)
+
+
+def _drawn(points: list[list[tuple[float, float]]], base: float, height: float, lean: float, rng) -> list[np.ndarray]:
+    """Strokes through `points` (x, y in a unit box, y down), `height` tall standing on y =
+    `base`, leaning `lean` (dx per dy) and a little unsteady, as a hand draws straight lines."""
+    strokes = []
+    for stroke in points:
+        p = np.array(stroke, np.float32) + rng.normal(0, 0.03, (len(stroke), 2)).astype(np.float32)
+        y = base - (1 - p[:, 1]) * height
+        x = p[:, 0] * height * 0.75 + lean * (y - base)
+        # As the data's strokes are: no step longer than a few units.
+        n = max(2, int(np.ceil(np.hypot(np.diff(x), np.diff(y)).sum() / 3)))
+        t = np.linspace(0, len(p) - 1, n * (len(p) - 1) + 1)
+        strokes.append(np.column_stack([np.interp(t, np.arange(len(p)), x), np.interp(t, np.arange(len(p)), y)]).astype(np.float32))
+    return _at_left(strokes)
+
+
+# Capitals and marks the data holds a handful of (Q, X and Z: under ten of each), drawn
+# from straight lines in a writer's height and slant; Q is their own O with a tail.
+DRAWN = {"X": [[(0, 0), (1, 1)], [(1, 0), (0, 1)]], "Z": [[(0, 0), (1, 0), (0, 1), (1, 1)]],
+         "/": [[(0.8, -0.1), (0.1, 1.05)]]}
+
+
+def drawn_glyphs(glyphs: dict[str, list[Glyph]], rng: np.random.Generator) -> dict[str, list[Glyph]]:
+    """X, Z and / drawn for every writer with capitals apart, at the height and slant of
+    theirs, and Q from each of their O's: `glyphs` with these added."""
+    out = {c: list(g) for c, g in glyphs.items()}
+    by_form = defaultdict(list)
+    for c, gs in glyphs.items():
+        if c.isupper():
+            for g in gs:
+                by_form[g.form].append(g)
+    for form, capitals in sorted(by_form.items()):
+        points = [np.concatenate(g.strokes) for g in capitals]
+        height = float(np.median([np.ptp(p[:, 1]) for p in points]))
+        base = float(np.median([p[:, 1].max() for p in points]))
+        slope = float(np.median([lean(g.strokes) for g in capitals]))
+        gap = float(np.median([g.gap for g in capitals if g.gap >= 0] or [1.0]))
+        for c, shape in DRAWN.items():
+            out.setdefault(c, []).append(Glyph(c, form, _drawn(shape, base, height, slope, rng), gap))
+        for o in [g for g in capitals if g.char == "O"]:
+            ink = np.concatenate(o.strokes)
+            right, bottom = float(ink[:, 0].max()), float(ink[:, 1].max())
+            w = float(np.ptp(ink[:, 0]))
+            tail = np.array([[right - 0.45 * w, bottom - 0.3 * height], [right + 0.1 * w, bottom + 0.08 * height]], np.float32)
+            out.setdefault("Q", []).append(Glyph("Q", form, [*o.strokes, tail], o.gap))
+    return out
 
 
 def compose(text: str, glyphs: dict[str, list[Glyph]], rng: np.random.Generator) -> tuple[str, np.ndarray]:
@@ -142,20 +199,42 @@ def figure_word(rng: np.random.Generator, capitals: list[str]) -> str:
     return capitals[rng.integers(len(capitals))]
 
 
+def capitalised(glyphs: dict[str, list[Glyph]], tails: list[Tail], rng: np.random.Generator) -> tuple[str, str, np.ndarray]:
+    """A capital, every letter as likely as another (Q and Z as often as T), followed by
+    the lowercase rest of a word its writer wrote after a capital: a name's text, its form and
+    its offsets."""
+    letters = sorted(c for c in glyphs if c.isupper())
+    glyph = (pool := glyphs[letters[rng.integers(len(letters))]])[rng.integers(len(pool))]
+    own = [t for t in tails if t.form == glyph.form] or tails
+    tail = own[rng.integers(len(own))]
+    gap = glyph.gap if glyph.gap >= 0 else 1.0
+    shift = np.array([_width(glyph.strokes) + gap, 0], np.float32)
+    return glyph.char + tail.text, glyph.form, to_offsets([*glyph.strokes, *(s + shift for s in tail.strokes)])
+
+
+# Of the composed words, this share are capitalised names; the rest figure_word's kinds.
+NAMES = 0.25
+
+
 def composed_words(words: list[Line], n: int, seed: int) -> list[Line]:
     """`n` words of digits, dates, times, prices and capitals composed from the characters
-    `words` show apart (ids `composed-k`, each in the form of the writer most of it is from)."""
-    glyphs = cut_glyphs(words)
+    `words` show apart, and capitals drawn in their writers' hands (ids `composed-k`, each in
+    the form of the writer most of it is from)."""
     rng = np.random.default_rng(seed)
+    tails = []
+    glyphs = drawn_glyphs(cut_glyphs(words, tails), rng)
     capitals = sorted({w.text.upper() for w in words if 2 <= len(w.text) <= 8 and w.text.isalpha()})
     out, tries = [], 0
     while len(out) < n:
-        text = figure_word(rng, capitals or ["A"])
         tries += 1
-        if not all(c in glyphs for c in text):
-            if tries > 100 * (n + len(out)):
-                raise ValueError(f"the words give too few characters apart to compose {n} words from")
-            continue
-        form, offsets = compose(text, glyphs, rng)
+        if tails and rng.random() < NAMES:
+            text, form, offsets = capitalised(glyphs, tails, rng)
+        else:
+            text = figure_word(rng, capitals or ["A"])
+            if not all(c in glyphs for c in text):
+                if tries > 100 * (n + len(out)):
+                    raise ValueError(f"the words give too few characters apart to compose {n} words from")
+                continue
+            form, offsets = compose(text, glyphs, rng)
         out.append(Line(f"composed-{len(out)}", form, text, offsets))
     return out
