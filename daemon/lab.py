@@ -9,7 +9,7 @@ from .serving import THREADS, THREADS_HELP, endpoint_help
 
 # Training options that a resumed run takes from its checkpoint unless given again.
 RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words",
-               "rare_words", "prompts", "prompt_points", "composed_words")
+               "rare_words", "prompts", "prompt_points", "composed_words", "history_dropout")
 
 
 def _train(args) -> int:
@@ -165,6 +165,9 @@ def add_commands(commands) -> None:
     t.add_argument("--prompts", type=float, metavar="SHARE",
                    help="share of samples prefixed by a prompt of their writer's strokes (default "
                         f"{defaults.prompts:g}; writing in a user's hand from their strokes needs it above 0)")
+    t.add_argument("--history-dropout", type=float, metavar="SHARE",
+                   help="hide up to this share of a sample's own earlier points from its later ones, so that the "
+                        f"hand is read from the prompt and the style too (default {defaults.history_dropout:g})")
     t.add_argument("--prompt-points", type=int, metavar="N",
                    help=f"longest prompt, in points (default {defaults.prompt_points})")
     t.add_argument("--eval-every", type=int,

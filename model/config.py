@@ -82,6 +82,9 @@ class TrainConfig:
     # up to prompt_points points, as a user's strokes are read before writing in their hand.
     prompts: float = 0.0
     prompt_points: int = 240
+    # Up to this share of a sample's own earlier points hidden from the later ones (a rate
+    # drawn per sample): the hand must then be read from the prompt and the style as well.
+    history_dropout: float = 0.0
     init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
     # Words the model wrote and the reader chose (`inkscribe distil`), trained on beside the real ones.
     extra_words: str | None = None

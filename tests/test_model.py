@@ -172,6 +172,22 @@ def test_slipped_reading_stays_in_the_text_and_its_targets_lead_back(lines):
     correction = (slipped["advance"] - clean["advance"])[mask & (off.abs() > 0.1)]
     assert (correction * off[mask & (off.abs() > 0.1)] < 0).all()
 
+def test_hidden_history_is_not_read_by_later_points_and_training_hides_some(lines):
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny")).eval()
+    batch = Collator(lines, references=2, history_dropout=0.9)(list(range(4)), np.random.default_rng(0))
+    keep = batch["history_keep"]
+    assert keep.shape == batch["mask"].shape and 0.1 < keep.float().mean() < 0.9
+    changed = batch["inputs"].clone()
+    changed[:, 1] += 5.0   # the second point alone, as a later point would read it
+    hidden = torch.ones_like(keep)
+    hidden[:, 1] = False
+    for visible, same in ((hidden, True), (None, False)):
+        a = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"], history_keep=visible)[0]
+        b = model(batch["chars"], changed, batch["reading"], batch["images"], history_keep=visible)[0]
+        assert torch.allclose(a[:, 3], b[:, 3], atol=1e-5) == same
+
+
 def test_cached_and_uncached_sampling_agree():
     torch.manual_seed(0)
     model = HandwritingModel(preset("tiny"))

@@ -9,6 +9,7 @@ import synthetic
 from inkscribe.model.samples.batches import Collator
 from inkscribe.model.config import ReaderConfig, preset
 from inkscribe.model.critics.reader import load_reader
+from inkscribe.model.net.loss import losses
 from inkscribe.model.net.network import POSITION_SCALE, HandwritingModel, decoder_inputs, prompt_inputs
 from inkscribe.model.style.references import drawing
 from inkscribe.model.net.sampling import SampleConfig, pad_chars
@@ -72,6 +73,18 @@ def test_training_prompts_come_from_another_line_of_the_same_writer(lines):
     first = batch["inputs"][:, 0, 3:] / torch.tensor(POSITION_SCALE)
     rightmost = torch.stack([(batch["prompt"][k, :, 3] / POSITION_SCALE[0]).max() for k in range(4)])
     assert torch.allclose(first[:, 0], rightmost + WORD_SPACE, atol=1e-3) and torch.allclose(first[:, 1], torch.zeros(4))
+
+
+def test_with_its_own_history_hidden_a_sample_still_reads_its_prompt(lines):
+    torch.manual_seed(0)
+    model = HandwritingModel(preset("tiny")).eval()
+    words = with_words(lines)
+    batch = Collator(words, 2, whole_lines=lines, prompts=1.0, prompt_points=40,
+                     history_dropout=0.5)(list(range(4)), np.random.default_rng(0))
+    assert all(torch.isfinite(v) for v in losses(model, batch).values())
+    hidden = {**batch, "history_keep": torch.zeros_like(batch["history_keep"])}
+    moved = {**hidden, "prompt": hidden["prompt"] + 3.0}
+    assert not torch.allclose(losses(model, hidden)["stroke"], losses(model, moved)["stroke"])
 
 
 def test_strokes_drawn_with_a_tablet_become_a_prompt_of_their_first_words_and_what_the_reader_reads():

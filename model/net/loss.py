@@ -30,7 +30,7 @@ def prompt_of_batch(batch: dict) -> tuple | None:
 def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
     """Per-point mean of each term (nats), over the batch's real points."""
     params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"],
-                                                prompt_of_batch(batch))
+                                                prompt_of_batch(batch), batch.get("history_keep"))
     mask = batch["mask"]
     n = mask.sum()
     target = batch["target"]

@@ -260,13 +260,16 @@ class HandwritingModel(nn.Module):
     def _text_of(self, prompt: dict, i: int) -> tuple:
         return prompt["memory"][i], prompt["reading"], prompt["chars_mask"]
 
-    def decode(self, points, reading, context, window=None, cache=None, prompt=None):
+    def decode(self, points, reading, context, window=None, cache=None, prompt=None, history_keep=None):
         """points: [B, S, 5] from `decoder_inputs`/`with_position`; reading: [B, S] reading
         positions (character index for each point).
 
         window: optional [B, S, L] bool restricting cross-attention (monotonic sampling).
         prompt: optional, from `read_prompt`: the writer's own strokes, read before `points`
         as an earlier line of theirs would be; with a cache, give it to `prefix` instead.
+        history_keep: optional [B, S] bool, False at points later points may not attend (in
+        training: so that a hand is read from the prompt and the style, not only from its
+        own strokes so far).
         Returns GMM parameters [B, S, 121], end logits [B, S], predicted advance of the
         reading position [B, S] and the cross-attention of every layer [layers, B, S, L].
         """
@@ -282,6 +285,8 @@ class HandwritingModel(nn.Module):
             p = prompt["points"].shape[1]
             x = torch.cat([self._prompt_in(prompt, context["style"]), x], 1)
             key_mask = torch.cat([prompt["mask"], prompt["mask"].new_ones(x.shape[0], x.shape[1] - p)], 1)
+        if history_keep is not None:
+            key_mask = history_keep if key_mask is None else torch.cat([key_mask[:, :p], key_mask[:, p:] & history_keep], 1)
         attention = []
         for i, layer in enumerate(self.layers):
             x, a = layer(x, reading, context["memory"][i], mask, None if cache is None else cache[i], p, key_mask,
@@ -303,11 +308,12 @@ class HandwritingModel(nn.Module):
             out.append((cache["k"], cache["v"]))
         return out
 
-    def forward(self, chars, points, reading, images=None, prompt=None):
+    def forward(self, chars, points, reading, images=None, prompt=None, history_keep=None):
         """prompt: None, or (chars, points, reading, mask, offset): the first four as
         `read_prompt` takes them, and the characters [B] the text is read after."""
         context = self.encode(chars, self.style(images, chars.shape[0]), None if prompt is None else prompt[4])
-        return self.decode(points, reading, context, prompt=None if prompt is None else self.read_prompt(*prompt[:4]))
+        return self.decode(points, reading, context, prompt=None if prompt is None else self.read_prompt(*prompt[:4]),
+                           history_keep=history_keep)
 
 
 def prompt_inputs(offsets: torch.Tensor) -> torch.Tensor:

@@ -55,8 +55,10 @@ class Collator:
     words of another line of the writer's, in a share `prompts` of the samples."""
 
     def __init__(self, lines: list[Line], references: int, reading_drift: float = 0.0,
-                 whole_lines: list[Line] | None = None, prompts: float = 0.0, prompt_points: int = 0):
+                 whole_lines: list[Line] | None = None, prompts: float = 0.0, prompt_points: int = 0,
+                 history_dropout: float = 0.0):
         self.lines = lines
+        self.history_dropout = history_dropout
         self.references = references
         self.reading_drift = reading_drift
         self.prompts, self.prompt_points = prompts, prompt_points
@@ -130,9 +132,14 @@ class Collator:
         reading = torch.minimum((align + slip).clamp(min=0), last) * mask
         advance = torch.cat([(align[:, 1:] - align[:, :-1]) * mask[:, 1:], torch.zeros(b, 1)], 1)
         advance = advance - DRIFT_PULL * (reading - align)
+        history = {}
+        if self.history_dropout > 0:
+            # Each sample hides its own earlier points from later ones at a rate of its own.
+            rate = torch.from_numpy(rng.uniform(0, self.history_dropout, (b, 1))).float()
+            history = {"history_keep": torch.from_numpy(rng.random((b, s))).float() >= rate}
         images = None
         if with_style:
             images = torch.from_numpy(np.stack([self.style_tiles(i, rng) for i in indices]))[:, :, None]
         return {"chars": chars, "inputs": inputs, "target": target, "mask": mask, "align": align, "reading": reading,
                 "advance": advance, "length": mask.sum(1), "images": images,
-                **prompts}
+                **prompts, **history}
