@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from inkscribe.model.config import ReaderConfig
+
 from . import protocol
 from .keys import KEYS_VARIABLE, default_keys, make_keys
 
@@ -47,7 +49,6 @@ def _serve(args) -> int:
     import zmq
 
     from inkscribe.model.net.checkpoint import load_model
-    from inkscribe.model.config import ReaderConfig
     from inkscribe.model.critics.reader import load_reader
     from inkscribe.model.net.sampling import SampleConfig
     from inkscribe.model.write.writer import Task, Writer
@@ -74,7 +75,7 @@ def _serve(args) -> int:
     model = load_model(args.checkpoint, args.device)
     device = next(model.parameters()).device
     info = model_info(model, device)
-    writer = Writer(model, reader=load_reader(Path(ReaderConfig.path)))
+    writer = Writer(model, reader=None if args.reader == "none" else load_reader(Path(args.reader)))
     started = time.perf_counter()
     # The first write allocates what later ones reuse; one version of each word is enough for that.
     writer.write([Task(["The quick brown fox jumps over a lazy dog"], sample=SampleConfig(versions=1))])
@@ -214,6 +215,9 @@ def add_commands(commands) -> None:
     d.add_argument("--checkpoint", default=os.environ.get("INKSCRIBE_CHECKPOINT"),
                    help="weights file or training checkpoint (default: $INKSCRIBE_CHECKPOINT or the shipped one)")
     d.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
+    d.add_argument("--reader", default=ReaderConfig.path, metavar="WEIGHTS",
+                   help="the stroke reader that picks the most legible of each word's versions (default: the "
+                        "shipped one); none: one version of each word, as sampled")
     d.add_argument("--allow-remote", action="store_true",
                    help="allow listening on a non-loopback address (needs --keys)")
     d.add_argument("--keys", default=default_keys(), metavar="DIR",

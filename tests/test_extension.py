@@ -35,7 +35,8 @@ def daemon_endpoint() -> str:
     """One daemon with the tiny model for the whole module, stopped when tests end."""
     if "process" not in _daemon:
         weights = tiny_weights(Path(os.environ.get("TMPDIR", "/tmp")) / f"inkscribe-ext-{os.getpid()}.pt")
-        _daemon["process"] = DaemonProcess(weights)
+        # No stroke reader: each word's one version, so that the references do not move with reader.pt.
+        _daemon["process"] = DaemonProcess(weights, None, "--reader", "none")
         _daemon["weights"] = weights
         atexit.register(_daemon["process"].stop)
     os.environ["INKSCRIBE_ENDPOINT"] = _daemon["process"].endpoint
