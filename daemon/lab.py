@@ -63,8 +63,9 @@ def _reader(args) -> int:
     from inkscribe.model.config import ReaderConfig
     from inkscribe.model.critics.reader import save_reader, train_reader
 
-    cfg = ReaderConfig(steps=args.steps)
-    return _train_and_save(args, cfg, train_reader, save_reader, "words cut from IAM-OnDB trainset lines",
+    cfg = ReaderConfig(steps=args.steps, composed_words=args.composed_words)
+    composed = f" and {cfg.composed_words} words composed of their characters" if cfg.composed_words else ""
+    return _train_and_save(args, cfg, train_reader, save_reader, "words cut from IAM-OnDB trainset lines" + composed,
                           "valid_word_cer", f"CER on {cfg.valid_words} validation words")
 
 
@@ -126,13 +127,14 @@ def _data(args):
     return DataConfig(root=args.data, cache_dir=args.cache)
 
 
-def _trained_apart(commands, name: str, help: str, description: str, cfg, user: str, run) -> None:
+def _trained_apart(commands, name: str, help: str, description: str, cfg, user: str, run):
     """A command that trains one of the small networks kept apart from the handwriting model."""
     p = commands.add_parser(name, help=help, description=description)
     p.add_argument("--out", default=cfg.path, help=f"where to save it (default: the one {user})")
     p.add_argument("--steps", type=int, default=cfg.steps, help="training steps")
     _data_options(p)
     p.set_defaults(run=run)
+    return p
 
 
 def add_commands(commands) -> None:
@@ -231,11 +233,14 @@ def add_commands(commands) -> None:
     _trained_apart(commands, "judge", "train the independent style judge that eval measures likeness with",
                    "Train a writer-identification encoder on IAM-OnDB's training lines, apart from the "
                    "handwriting model, for eval to judge style likeness.", JudgeConfig(), "eval uses", _judge)
-    _trained_apart(commands, "reader", "train the stroke reader the writer picks each word's most legible "
-                                       "version with",
-                   "Train a small online handwriting recogniser on words cut from IAM-OnDB's training lines; the "
-                   "writer writes a few versions of each word and keeps the one it reads best.", ReaderConfig(),
-                   "the daemon loads", _reader)
+    r = _trained_apart(commands, "reader", "train the stroke reader the writer picks each word's most legible "
+                                           "version with",
+                       "Train a small online handwriting recogniser on words cut from IAM-OnDB's training lines; "
+                       "the writer writes a few versions of each word and keeps the one it reads best.",
+                       ReaderConfig(), "the daemon loads", _reader)
+    r.add_argument("--composed-words", type=int, default=ReaderConfig.composed_words, metavar="N",
+                   help="also read N words of digits, dates, prices and capitals composed from characters cut out "
+                        f"of the training words (default {ReaderConfig.composed_words})")
 
     b = commands.add_parser("bench", help="measure training and sampling speed and memory",
                             description="Print training points/s, sampling seconds per 40-character line "

@@ -132,6 +132,9 @@ class ReaderConfig:
     width: int = 160
     lr: float = 2e-3
     valid_words: int = 2000
+    # Words of digits and capitals composed from characters cut out of the training words
+    # (model/data/composed.py): the data holds too few for a reader to tell a 4 from an l.
+    composed_words: int = 0
     seed: int = 0
     path: str = str(Path(__file__).parent / "weights" / "reader.pt")
 

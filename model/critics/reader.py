@@ -17,6 +17,7 @@ from .cer import cer
 from ..page.charset import CHARS
 from ..config import LINE_HEIGHT, ReaderConfig
 from ..data.iamondb import Line
+from ..data.composed import composed_words
 from ..data.segments import with_words
 
 BLANK = 0
@@ -104,6 +105,7 @@ def train_reader(train: list[Line], valid: list[Line], cfg: ReaderConfig) -> tup
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
     words, held = _words(train), _words(valid)[: cfg.valid_words]
+    words += composed_words(words, cfg.composed_words, cfg.seed) if cfg.composed_words else []
     print(f"reader: {len(words)} training words, {len(held)} validation words")
     reader = Reader(cfg.width)
     optimizer = torch.optim.AdamW(reader.parameters(), lr=cfg.lr, weight_decay=1e-4)
