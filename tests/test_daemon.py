@@ -245,8 +245,9 @@ def test_forty_connections_at_once_are_bounded_in_all_not_only_each(weights):
             sockets.append(socket)
             if k == 0:   # the model busy with the first, the rest queue
                 until(daemon.endpoint, lambda i: i["writing"])
-        started = time.monotonic()
-        assert Client(daemon.endpoint).ping(timeout=5) and time.monotonic() - started < 1.0
+        # Answered while forty connections wait (a ping behind them would wait minutes);
+        # how fast, on a loaded machine, is the benchmark's to say (bench-daemon).
+        assert Client(daemon.endpoint).ping(timeout=5)
         replies = [json.loads(s.recv()) for s in sockets[1:] if s.poll(120_000)]
         for s in sockets:
             s.close()
