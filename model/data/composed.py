@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .iamondb import Line
-from .segments import clean_gaps
+from .segments import clean_gaps, join_words
 from .strokes import LINE_HEIGHT, lean, to_offsets
 
 # Gaps between a word's characters narrower than this are taken for touching ink.
@@ -163,12 +163,8 @@ def compose(text: str, glyphs: dict[str, list[Glyph]], rng: np.random.Generator)
         pool = own or glyphs[c]
         chosen.append(pool[rng.integers(len(pool))])
     seen_gaps = [g.gap for g in chosen if g.gap >= 0] or [g.gap for gs in glyphs.values() for g in gs if g.gap >= 0]
-    strokes, x = [], 0.0
-    for g in chosen:
-        placed = [s + np.array([x, 0], np.float32) for s in g.strokes]
-        strokes += placed
-        x += _width(g.strokes) + float(rng.choice(seen_gaps))
-    return form, to_offsets(strokes)
+    gaps = [float(rng.choice(seen_gaps)) for _ in chosen]   # one after each, as drawn before: the last unused
+    return form, join_words([to_offsets(g.strokes) for g in chosen], gaps[:-1])
 
 
 def _digits(rng, n):
@@ -208,8 +204,7 @@ def capitalised(glyphs: dict[str, list[Glyph]], tails: list[Tail], rng: np.rando
     own = [t for t in tails if t.form == glyph.form] or tails
     tail = own[rng.integers(len(own))]
     gap = glyph.gap if glyph.gap >= 0 else 1.0
-    shift = np.array([_width(glyph.strokes) + gap, 0], np.float32)
-    return glyph.char + tail.text, glyph.form, to_offsets([*glyph.strokes, *(s + shift for s in tail.strokes)])
+    return glyph.char + tail.text, glyph.form, join_words([to_offsets(glyph.strokes), to_offsets(tail.strokes)], [gap])
 
 
 # Of the composed words, this share are capitalised names; the rest figure_word's kinds.
