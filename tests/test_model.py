@@ -282,6 +282,22 @@ def test_figures_and_capitals_are_composed_from_characters_cut_out_of_real_words
         composed_words(words[2:], 5, seed=1)
 
 
+def test_digits_are_drawn_for_some_writers_as_tall_as_their_capitals_and_a_four_closed_or_open():
+    words = [Line(f"z{k:02d}-000-01#0", f"z{k:02d}-000", "Quiz", to_offsets(_glyph_strokes(0) + [np.array([[4, 0], [10, 1]], np.float32)]))
+             for k in range(40)]
+    drawn = drawn_glyphs(cut_glyphs(words), np.random.default_rng(0))
+    assert all(len(drawn[d]) == len(drawn["4"]) for d in "0123456789")
+    assert 10 <= len({g.form for g in drawn["4"]}) <= 30   # a share of the writers, not all
+    for digit in "0123456789":
+        for g in drawn[digit]:
+            ink = np.concatenate(g.strokes)
+            assert np.ptp(ink[:, 1]) == pytest.approx(0.9 * 8.0, abs=1.5) and ink[:, 0].min() == 0
+            assert max(np.abs(np.diff(s, axis=0)).max() for s in g.strokes) < 4   # steps no longer than the data's
+    # A four's cross-bar runs right of its upright, so it cannot read as an l.
+    fours = [np.concatenate(g.strokes) for g in drawn["4"]]
+    assert all(np.ptp(f[:, 0]) > 0.4 * np.ptp(f[:, 1]) for f in fours)
+
+
 def test_a_request_is_written_word_by_word_with_the_writers_spacing():
     torch.manual_seed(0)
     writer = Writer(HandwritingModel(preset("tiny")))

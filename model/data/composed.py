@@ -99,30 +99,62 @@ def cut_glyphs(words: list[Line], tails: list[Tail] | None = None) -> dict[str, 
     return dict(out)
 
 
-def _drawn(points: list[list[tuple[float, float]]], base: float, height: float, lean: float, rng) -> list[np.ndarray]:
-    """Strokes through `points` (x, y in a unit box, y down), `height` tall standing on y =
-    `base`, leaning `lean` (dx per dy) and a little unsteady, as a hand draws straight lines."""
+def _through(points: np.ndarray, smooth: bool) -> np.ndarray:
+    """A stroke through control points: straight between them, or a Catmull-Rom curve."""
+    if not smooth or len(points) < 3:
+        return points
+    p = np.concatenate([points[:1], points, points[-1:]])
+    t = np.linspace(0, 1, 6, endpoint=False)[:, None]
+    out = [0.5 * (2 * p[k] + (p[k + 1] - p[k - 1]) * t + (2 * p[k - 1] - 5 * p[k] + 4 * p[k + 1] - p[k + 2]) * t ** 2
+                  + (3 * p[k] - p[k - 1] - 3 * p[k + 1] + p[k + 2]) * t ** 3) for k in range(1, len(p) - 2)]
+    return np.concatenate([*out, points[-1:]])
+
+
+def _drawn(shape: list[tuple[bool, list[tuple[float, float]]]], base: float, height: float, lean: float,
+           width: float, rng) -> list[np.ndarray]:
+    """Strokes through a shape's control points (x, y in a unit box, y down; straight or
+    curved), `height` tall and `width` of that wide, standing on y = `base`, leaning `lean`
+    (dx per dy) and a little unsteady, as a hand draws them."""
     strokes = []
-    for stroke in points:
-        p = np.array(stroke, np.float32) + rng.normal(0, 0.03, (len(stroke), 2)).astype(np.float32)
+    for smooth, stroke in shape:
+        p = _through(np.array(stroke, np.float32) + rng.normal(0, 0.03, (len(stroke), 2)).astype(np.float32), smooth)
         y = base - (1 - p[:, 1]) * height
-        x = p[:, 0] * height * 0.75 + lean * (y - base)
+        x = p[:, 0] * height * width + lean * (y - base)
         # As the data's strokes are: no step longer than a few units.
-        n = max(2, int(np.ceil(np.hypot(np.diff(x), np.diff(y)).sum() / 3)))
+        n = max(2, int(np.ceil(np.hypot(np.diff(x), np.diff(y)).max(initial=0) / 3)))
         t = np.linspace(0, len(p) - 1, n * (len(p) - 1) + 1)
         strokes.append(np.column_stack([np.interp(t, np.arange(len(p)), x), np.interp(t, np.arange(len(p)), y)]).astype(np.float32))
     return _at_left(strokes)
 
 
+LINE, CURVE = False, True
 # Capitals and marks the data holds a handful of (Q, X and Z: under ten of each), drawn
 # from straight lines in a writer's height and slant; Q is their own O with a tail.
-DRAWN = {"X": [[(0, 0), (1, 1)], [(1, 0), (0, 1)]], "Z": [[(0, 0), (1, 0), (0, 1), (1, 1)]],
-         "/": [[(0.8, -0.1), (0.1, 1.05)]]}
+DRAWN = {"X": [(LINE, [(0, 0), (1, 1)]), (LINE, [(1, 0), (0, 1)])], "Z": [(LINE, [(0, 0), (1, 0), (0, 1), (1, 1)])],
+         "/": [(LINE, [(0.8, -0.1), (0.1, 1.05)])]}
+# Digits as a hand writes them, for a share of the writers: the data holds under a hundred
+# of each, most fours open (read as an l) and few eights, too few to learn them from.
+DIGITS = {
+    "0": [[(CURVE, [(0.6, 0), (0.15, 0.15), (0.05, 0.6), (0.4, 1), (0.9, 0.7), (0.9, 0.2), (0.6, 0)])]],
+    "1": [[(LINE, [(0.2, 0.25), (0.6, 0), (0.6, 1)])], [(LINE, [(0.55, 0), (0.5, 1)])]],
+    "2": [[(CURVE, [(0.1, 0.25), (0.45, 0), (0.85, 0.2), (0.7, 0.5), (0.05, 1)]), (LINE, [(0.05, 1), (0.95, 1)])]],
+    "3": [[(CURVE, [(0.1, 0.12), (0.5, 0), (0.85, 0.2), (0.4, 0.47)]), (CURVE, [(0.4, 0.47), (0.9, 0.7), (0.5, 1), (0.05, 0.85)])]],
+    "4": [[(LINE, [(0.65, 0), (0, 0.68), (1, 0.68)]), (LINE, [(0.7, 0.25), (0.7, 1)])],
+          [(LINE, [(0.15, 0), (0.05, 0.62), (0.95, 0.62)]), (LINE, [(0.72, 0.15), (0.7, 1)])]],
+    "5": [[(LINE, [(0.2, 0), (0.15, 0.45)]), (CURVE, [(0.15, 0.45), (0.6, 0.38), (0.9, 0.68), (0.55, 1), (0.05, 0.88)]),
+           (LINE, [(0.2, 0), (0.9, 0)])]],
+    "6": [[(CURVE, [(0.8, 0), (0.35, 0.2), (0.1, 0.65), (0.35, 1), (0.8, 0.9), (0.8, 0.6), (0.45, 0.5), (0.12, 0.7)])]],
+    "7": [[(LINE, [(0, 0), (1, 0), (0.35, 1)])], [(LINE, [(0, 0.05), (1, 0), (0.4, 1)]), (LINE, [(0.3, 0.5), (0.85, 0.5)])]],
+    "8": [[(CURVE, [(0.8, 0.12), (0.45, 0), (0.15, 0.2), (0.5, 0.5), (0.9, 0.78), (0.5, 1), (0.1, 0.78), (0.5, 0.5), (0.85, 0.2)])]],
+    "9": [[(CURVE, [(0.85, 0.2), (0.5, 0), (0.12, 0.2), (0.3, 0.48), (0.85, 0.25)]), (LINE, [(0.85, 0.15), (0.8, 1)])]],
+}
+DIGIT_WRITERS = 0.5   # the share of writers with capitals apart who get drawn digits too
 
 
 def drawn_glyphs(glyphs: dict[str, list[Glyph]], rng: np.random.Generator) -> dict[str, list[Glyph]]:
     """X, Z and / drawn for every writer with capitals apart, at the height and slant of
-    theirs, and Q from each of their O's: `glyphs` with these added."""
+    theirs, digits for a share of them, and Q from each of their O's: `glyphs` with these
+    added."""
     out = {c: list(g) for c, g in glyphs.items()}
     by_form = defaultdict(list)
     for c, gs in glyphs.items():
@@ -136,7 +168,12 @@ def drawn_glyphs(glyphs: dict[str, list[Glyph]], rng: np.random.Generator) -> di
         slope = float(np.median([lean(g.strokes) for g in capitals]))
         gap = float(np.median([g.gap for g in capitals if g.gap >= 0] or [1.0]))
         for c, shape in DRAWN.items():
-            out.setdefault(c, []).append(Glyph(c, form, _drawn(shape, base, height, slope, rng), gap))
+            out.setdefault(c, []).append(Glyph(c, form, _drawn(shape, base, height, slope, 0.75, rng), gap))
+        if rng.random() < DIGIT_WRITERS:
+            width = rng.uniform(0.5, 0.7)
+            for c, shapes in DIGITS.items():
+                shape = shapes[rng.integers(len(shapes))]
+                out.setdefault(c, []).append(Glyph(c, form, _drawn(shape, base, 0.9 * height, slope, width, rng), gap))
         for o in [g for g in capitals if g.char == "O"]:
             ink = np.concatenate(o.strokes)
             right, bottom = float(ink[:, 0].max()), float(ink[:, 1].max())
