@@ -282,11 +282,11 @@ def test_figures_and_capitals_are_composed_from_characters_cut_out_of_real_words
         composed_words(words[2:], 5, seed=1)
 
 
-def test_digits_are_drawn_for_some_writers_as_tall_as_their_capitals_and_a_four_closed_or_open():
+def test_digits_and_printed_capitals_are_drawn_for_some_writers_as_tall_as_their_capitals():
     words = [Line(f"z{k:02d}-000-01#0", f"z{k:02d}-000", "Quiz", to_offsets(_glyph_strokes(0) + [np.array([[4, 0], [10, 1]], np.float32)]))
              for k in range(40)]
     drawn = drawn_glyphs(cut_glyphs(words), np.random.default_rng(0))
-    assert all(len(drawn[d]) == len(drawn["4"]) for d in "0123456789")
+    assert all(len(drawn[c]) == len(drawn["4"]) for c in "0123456789AMN")   # and capitals printed
     assert 10 <= len({g.form for g in drawn["4"]}) <= 30   # a share of the writers, not all
     for digit in "0123456789":
         for g in drawn[digit]:

@@ -148,13 +148,43 @@ DIGITS = {
     "8": [[(CURVE, [(0.8, 0.12), (0.45, 0), (0.15, 0.2), (0.5, 0.5), (0.9, 0.78), (0.5, 1), (0.1, 0.78), (0.5, 0.5), (0.85, 0.2)])]],
     "9": [[(CURVE, [(0.85, 0.2), (0.5, 0), (0.12, 0.2), (0.3, 0.48), (0.85, 0.25)]), (LINE, [(0.85, 0.15), (0.8, 1)])]],
 }
-DIGIT_WRITERS = 0.5   # the share of writers with capitals apart who get drawn digits too
+# Capitals printed as most hands print them, for the same writers: the data's capitals cut
+# apart are few for most letters, and its A, M and N often half of a word's ligature.
+PRINTED = {
+    "A": [(LINE, [(0, 1), (0.5, 0), (1, 1)]), (LINE, [(0.22, 0.6), (0.78, 0.6)])],
+    "B": [(LINE, [(0.1, 1), (0.1, 0)]), (CURVE, [(0.1, 0), (0.75, 0.05), (0.7, 0.42), (0.1, 0.48)]),
+          (CURVE, [(0.1, 0.48), (0.9, 0.55), (0.85, 0.95), (0.1, 1)])],
+    "C": [(CURVE, [(0.9, 0.15), (0.5, 0), (0.1, 0.3), (0.15, 0.8), (0.55, 1), (0.9, 0.85)])],
+    "D": [(LINE, [(0.1, 1), (0.1, 0)]), (CURVE, [(0.1, 0), (0.75, 0.12), (0.9, 0.55), (0.6, 0.95), (0.1, 1)])],
+    "E": [(LINE, [(0.9, 0), (0.1, 0), (0.1, 1), (0.9, 1)]), (LINE, [(0.1, 0.5), (0.7, 0.5)])],
+    "F": [(LINE, [(0.9, 0), (0.1, 0), (0.1, 1)]), (LINE, [(0.1, 0.5), (0.7, 0.5)])],
+    "G": [(CURVE, [(0.9, 0.15), (0.5, 0), (0.1, 0.3), (0.15, 0.8), (0.55, 1), (0.9, 0.8), (0.9, 0.55)]),
+          (LINE, [(0.55, 0.55), (0.95, 0.55)])],
+    "H": [(LINE, [(0.1, 0), (0.1, 1)]), (LINE, [(0.9, 0), (0.9, 1)]), (LINE, [(0.1, 0.5), (0.9, 0.5)])],
+    "I": [(LINE, [(0.5, 0), (0.5, 1)])],
+    "J": [(CURVE, [(0.8, 0), (0.8, 0.7), (0.5, 1), (0.1, 0.8)])],
+    "K": [(LINE, [(0.1, 0), (0.1, 1)]), (LINE, [(0.9, 0), (0.15, 0.55), (0.9, 1)])],
+    "L": [(LINE, [(0.1, 0), (0.1, 1), (0.9, 1)])],
+    "M": [(LINE, [(0, 1), (0.1, 0), (0.5, 0.7), (0.9, 0), (1, 1)])],
+    "N": [(LINE, [(0.1, 1), (0.1, 0), (0.9, 1), (0.9, 0)])],
+    "O": [(CURVE, [(0.5, 0), (0.1, 0.2), (0.05, 0.65), (0.45, 1), (0.9, 0.75), (0.9, 0.2), (0.5, 0)])],
+    "P": [(LINE, [(0.1, 1), (0.1, 0)]), (CURVE, [(0.1, 0), (0.8, 0.08), (0.8, 0.45), (0.1, 0.52)])],
+    "R": [(LINE, [(0.1, 1), (0.1, 0)]), (CURVE, [(0.1, 0), (0.8, 0.08), (0.8, 0.45), (0.1, 0.52)]),
+          (LINE, [(0.4, 0.52), (0.9, 1)])],
+    "S": [(CURVE, [(0.85, 0.12), (0.45, 0), (0.15, 0.25), (0.5, 0.5), (0.85, 0.75), (0.5, 1), (0.1, 0.88)])],
+    "T": [(LINE, [(0, 0), (1, 0)]), (LINE, [(0.5, 0), (0.5, 1)])],
+    "U": [(CURVE, [(0.1, 0), (0.1, 0.7), (0.5, 1), (0.9, 0.7), (0.9, 0)])],
+    "V": [(LINE, [(0, 0), (0.5, 1), (1, 0)])],
+    "W": [(LINE, [(0, 0), (0.25, 1), (0.5, 0.3), (0.75, 1), (1, 0)])],
+    "Y": [(LINE, [(0, 0), (0.5, 0.5), (1, 0)]), (LINE, [(0.5, 0.5), (0.5, 1)])],
+}
+DRAWN_WRITERS = 0.5   # the share of writers with capitals apart who get drawn digits and printed capitals too
 
 
 def drawn_glyphs(glyphs: dict[str, list[Glyph]], rng: np.random.Generator) -> dict[str, list[Glyph]]:
     """X, Z and / drawn for every writer with capitals apart, at the height and slant of
-    theirs, digits for a share of them, and Q from each of their O's: `glyphs` with these
-    added."""
+    theirs, digits and printed capitals for a share of them, and Q from each of their O's:
+    `glyphs` with these added."""
     out = {c: list(g) for c, g in glyphs.items()}
     by_form = defaultdict(list)
     for c, gs in glyphs.items():
@@ -169,11 +199,14 @@ def drawn_glyphs(glyphs: dict[str, list[Glyph]], rng: np.random.Generator) -> di
         gap = float(np.median([g.gap for g in capitals if g.gap >= 0] or [1.0]))
         for c, shape in DRAWN.items():
             out.setdefault(c, []).append(Glyph(c, form, _drawn(shape, base, height, slope, 0.75, rng), gap))
-        if rng.random() < DIGIT_WRITERS:
+        if rng.random() < DRAWN_WRITERS:
             width = rng.uniform(0.5, 0.7)
             for c, shapes in DIGITS.items():
                 shape = shapes[rng.integers(len(shapes))]
                 out.setdefault(c, []).append(Glyph(c, form, _drawn(shape, base, 0.9 * height, slope, width, rng), gap))
+            for c, shape in PRINTED.items():
+                wide = 1.0 if c in WIDE else width + 0.15
+                out.setdefault(c, []).append(Glyph(c, form, _drawn(shape, base, height, slope, wide, rng), gap))
         for o in [g for g in capitals if g.char == "O"]:
             ink = np.concatenate(o.strokes)
             right, bottom = float(ink[:, 0].max()), float(ink[:, 1].max())
