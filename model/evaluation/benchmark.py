@@ -1,11 +1,13 @@
-"""Speed and memory of each preset: training points/s, and the time to write one line, a
-paragraph of ten and a two-page letter of sixty, each as one request."""
+"""Speed and memory of each preset: training points/s, and the time to write one line (in
+the model's own hand and in the hand of a picture), a paragraph of ten and a two-page
+letter of sixty, each as one request."""
 import resource
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from ..samples.batches import Collator
 from ..net.checkpoint import SHIPPED, load_model, pick_device
@@ -16,7 +18,8 @@ from ..net.network import HandwritingModel
 from ..critics.reader import load_reader
 from ..net.sampling import SampleConfig
 from ..data.strokes import to_offsets
-from ..write.writer import Task, Writer
+from ..style.references import scanned
+from ..write.writer import Task, Writer, WrittenLine
 
 LINE = "The church clock was striking seven. He went"   # 44 characters
 # Ten lines of a letter, 40-50 characters each.
@@ -66,13 +69,16 @@ def train_rate(model: HandwritingModel, steps: int, device) -> float:
     return points / seconds
 
 
-def write_time(writer: Writer, lines: list[str], trained: bool, versions: int = 1) -> tuple[float, int]:
-    """Seconds to write `lines` as one request, and the points written."""
+def write_time(writer: Writer, lines: list[str], trained: bool, versions: int = 1,
+               picture: Image.Image | None = None) -> tuple[float, list[WrittenLine]]:
+    """Seconds to write `lines` as one request (in the hand of `picture`, read as part of
+    the request, where one is given), and the lines written."""
     # Untrained weights stop at random: hold them to the length of real words.
     cfg = SampleConfig(seed=0, max_points_per_char=14 if trained else POINTS_PER_CHAR, versions=versions)
     started = time.perf_counter()
-    out = writer.write([Task(lines, None, cfg)])[0]
-    return time.perf_counter() - started, sum(len(l.offsets) for l in out)
+    hand = writer.style([picture]) if picture is not None else None
+    out = writer.write([Task(lines, hand, cfg)])[0]
+    return time.perf_counter() - started, out
 
 
 def main(presets: list[str], train_steps: int = 3, device: str | None = None, threads: int | None = None) -> None:
@@ -80,7 +86,7 @@ def main(presets: list[str], train_steps: int = 3, device: str | None = None, th
         torch.set_num_threads(threads)
     device = pick_device(device)
     print(f"device: {device}, torch threads: {torch.get_num_threads()}")
-    print(f"{'preset':8} {'versions':>8} {'params':>8} {'train pts/s':>12} {'line s':>7} {'10 lines s':>11} "
+    print(f"{'preset':8} {'versions':>8} {'params':>8} {'train pts/s':>12} {'line s':>7} {'styled s':>9} {'styled/line':>10} {'10 lines s':>11} "
           f"{'60 lines s':>11} {'pts/s':>7}")
     for name in presets:
         trained = name == "default" and SHIPPED.exists()
@@ -94,11 +100,17 @@ def main(presets: list[str], train_steps: int = 3, device: str | None = None, th
         for versions, reader in runs:
             writer = Writer(model, reader=reader)
             write_time(writer, PARAGRAPH[:1], trained, versions)  # warm-up: first calls allocate
-            one, _ = write_time(writer, [LINE], trained, versions)
+            one, written = write_time(writer, [LINE], trained, versions)
+            # A styled line: the picture's style read and the line written, as a request
+            # with a picture costs (the picture: a scan of the line just written, which
+            # only trained weights write as handwriting).
+            styled = (write_time(writer, [LINE], trained, versions, scanned(written[0].offsets, np.random.default_rng(0)))[0]
+                      if trained else float("nan"))
             ten, _ = write_time(writer, PARAGRAPH, trained, versions)
-            sixty, points = write_time(writer, PARAGRAPH * 6, trained, versions)
+            sixty, letter = write_time(writer, PARAGRAPH * 6, trained, versions)
+            points = sum(len(l.offsets) for l in letter)
             print(f"{name + ('*' if trained else ''):8} {versions:>8} {params:7.2f}M {rate:12.0f} {one:7.2f} "
-                  f"{ten:11.2f} {sixty:11.2f} {points / sixty:7.0f}")
+                  f"{styled:9.2f} {styled / one:9.2f}x {ten:11.2f} {sixty:11.2f} {points / sixty:7.0f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MiB" + (
         f"; peak GPU memory: {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB" if device.type == "cuda" else ""))
