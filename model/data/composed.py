@@ -13,7 +13,8 @@ import numpy as np
 
 from .iamondb import Line
 from .segments import clean_gaps, join_words
-from .strokes import LINE_HEIGHT, lean, to_offsets
+from ..config import DataConfig
+from .strokes import LINE_HEIGHT, lean, simplify, to_offsets
 
 # Gaps between a word's characters narrower than this are taken for touching ink.
 CUT_GAP = 0.02 * LINE_HEIGHT
@@ -119,11 +120,11 @@ def _drawn(shape: list[tuple[bool, list[tuple[float, float]]]], base: float, hei
     for smooth, stroke in shape:
         p = _through(np.array(stroke, np.float32) + rng.normal(0, 0.03, (len(stroke), 2)).astype(np.float32), smooth)
         y = base - (1 - p[:, 1]) * height
-        x = p[:, 0] * height * width + lean * (y - base)
-        # As the data's strokes are: no step longer than a few units.
-        n = max(2, int(np.ceil(np.hypot(np.diff(x), np.diff(y)).max(initial=0) / 3)))
-        t = np.linspace(0, len(p) - 1, n * (len(p) - 1) + 1)
-        strokes.append(np.column_stack([np.interp(t, np.arange(len(p)), x), np.interp(t, np.arange(len(p)), y)]).astype(np.float32))
+        strokes.append(np.column_stack([p[:, 0] * height * width + lean * (y - base), y]).astype(np.float32))
+    # As the data's strokes are simplified: as many points a character as the model writes
+    # (a curve sampled densely taught it digits of 50-100 points, which its length guard cut).
+    data = DataConfig()
+    strokes = simplify(strokes, data.epsilon, data.max_step)
     return _at_left(strokes)
 
 
