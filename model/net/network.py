@@ -132,8 +132,9 @@ class DecoderLayer(nn.Module):
         return x.view(b, s, self.heads, d // self.heads).transpose(1, 2)
 
     def memory(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # Contiguous once here, not copied by every decoding step's products.
         k, v = self.kv(content).chunk(2, dim=-1)
-        return self._split(k), self._split(v)
+        return self._split(k).contiguous(), self._split(v).contiguous()
 
     def _read(self, x, reading, memory, content_mask):
         """Cross-attention over the text, held near the reading position: what it adds to x,

@@ -50,6 +50,13 @@ def per_line(cfg: SampleConfig, lines: int) -> list[SampleConfig]:
     return [replace(cfg, seed=None if cfg.seed is None else cfg.seed + i) for i in range(lines)]
 
 
+def _kept(buffer: torch.Tensor, keep: torch.Tensor, filled: int) -> torch.Tensor:
+    """A key/value buffer's rows `keep`, as large as before: only its `filled` steps copied."""
+    out = buffer.new_empty(int(keep.sum()), *buffer.shape[1:])
+    out[:, :, :filled] = buffer[keep, :, :filled]
+    return out
+
+
 @torch.no_grad()
 def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | None = None,
              cfg: SampleConfig | list[SampleConfig] = SampleConfig(),
@@ -125,8 +132,10 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         done |= newly | (step + 1 >= limit)
         strokes[alive, step], at[alive, step] = point, reading
         pen_at = pen_at + point[:, :2]
-        inputs.append(with_position(point[:, None], pen_at[:, None]))
         reading = torch.minimum(reading + advance[:, -1].clamp(0, 1), (n_chars - 1).float())
+        if cache is not None:   # the past is in the cache: only the newest input is read
+            inputs, readings = [], []
+        inputs.append(with_position(point[:, None], pen_at[:, None]))
         readings.append(reading[:, None])
         if done.all():
             break
@@ -141,7 +150,7 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
                        "offset": None if context["offset"] is None else context["offset"][keep],
                        "memory": [(k[keep], v[keep]) for k, v in context["memory"]]}
             for layer in cache or []:
-                layer.update(k=layer["k"][keep], v=layer["v"][keep])
+                layer.update(k=_kept(layer["k"], keep, layer["n"]), v=_kept(layer["v"], keep, layer["n"]))
     out = []
     for row, read, n in zip(strokes.cpu().numpy(), at.cpu().numpy(), length.tolist()):
         row = row[:n].copy()
