@@ -31,8 +31,8 @@ def _eval(args) -> int:
     from inkscribe.model.config import EvalConfig
     from inkscribe.model.evaluation.evaluate import evaluate
 
-    cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, hands_dir=args.hands,
-                     seeds=tuple(args.seeds), data=_data(args))
+    cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, style_groups=args.style_groups,
+                     hands_dir=args.hands, seeds=tuple(args.seeds), data=_data(args))
     figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
     print((Path(args.out) / "report.md").read_text())
     return 0 if figures else 1
@@ -222,7 +222,9 @@ def add_commands(commands) -> None:
     e.add_argument("--name", help="what to call the model in the report")
     e.add_argument("--out", default=ev.out_dir, help="folder for report.md and samples.png")
     e.add_argument("--lines", type=int, default=ev.lines, help="validation lines read back by both judges")
-    e.add_argument("--writers", type=int, default=ev.writers, help="validation writers for the style measures")
+    e.add_argument("--writers", type=int, default=ev.writers, help="validation writers the style's retrieval picks among")
+    e.add_argument("--style-groups", type=int, default=ev.style_groups,
+                   help="groups of that many writers the style measures average over")
     e.add_argument("--seeds", type=int, nargs="+", default=list(ev.seeds),
                    help="sampling seeds; figures that depend on sampling are averaged over them")
     _data_options(e)

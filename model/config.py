@@ -159,7 +159,8 @@ class DistilConfig:
 class EvalConfig:
     out_dir: str = "runs/eval"
     lines: int = 100           # validation lines written and read back by tesseract (one per writer)
-    writers: int = 20          # validation writers for the style measures
+    writers: int = 20          # validation writers the style's retrieval picks among
+    style_groups: int = 4      # groups of them the style measures average over
     paragraphs: int = 12       # validation writers whose four lines are written as one request
     bias: float = 2.0
     temperature: float = 1.0

@@ -82,7 +82,8 @@ def test_the_style_judge_is_trained_apart_and_tells_writers_by_their_real_lines(
 def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     torch.manual_seed(0)
     lines = synthetic.data_lines(12)
-    cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=3, hands_dir=str(tmp_path / "hands"), accents=False)
+    cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=2, style_groups=2, hands_dir=str(tmp_path / "hands"),
+                     accents=False)
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
     for measure in ["validation NLL", "tesseract CER", "recogniser CER", "complete lines", "style retrieval", "slant correlation", "size ratio",
@@ -96,4 +97,5 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     assert figures["retrieval_real"] is not None and figures["seconds_per_line"] > 0
     assert (tmp_path / "samples.png").stat().st_size > 10_000 and (tmp_path / "figures.png").stat().st_size > 10_000
     assert figures["lines"] == 4
-    assert sorted(p.name for p in (tmp_path / "hands").iterdir()) == [f"hand-{k}.png" for k in (1, 2, 3)]
+    assert figures["style_writers"] == 4 and "mean over 4 writers in groups of 2" in report   # likeness over every group
+    assert sorted(p.name for p in (tmp_path / "hands").iterdir()) == [f"hand-{k}.png" for k in (1, 2, 3, 4)]
