@@ -10,7 +10,7 @@ import synthetic
 from inkscribe.model.config import EvalConfig, JudgeConfig, preset
 from inkscribe.model.data.iamondb import Line
 from inkscribe.model.critics.judge import load_judge, retrieval, save_judge, train_judge
-from inkscribe.model.evaluation.evaluate import (_size_spread, cer, evaluate, gap_per_height, size_ratio, slant, words_found,
+from inkscribe.model.evaluation.evaluate import (_size_spread, cer, evaluate, gap_per_height, joined, size_ratio, slant, words_found,
                                       x_height)
 from inkscribe.model.net.network import HandwritingModel
 from inkscribe.model.data.strokes import normalise, to_offsets, to_strokes
@@ -86,7 +86,8 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
                      accents=False)
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
-    for measure in ["validation NLL", "tesseract CER", "recogniser CER", "complete lines", "style retrieval", "slant correlation", "size ratio",
+    for measure in ["validation NLL", "tesseract CER", "recogniser CER", "complete lines", "style retrieval", "slant correlation", "size ratio", "joined (letters per pen-down stroke)",
+                    "word gap over ink height correlation",
                     "word gap over ink height", "size spread across a paragraph", "ink height, model / real",
                     "seconds for a 44-character line", "Digits and capitals", "Style from the pictures people have", "phone photo", "character line ends by itself"]:
         assert measure in report
@@ -99,3 +100,9 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     assert figures["lines"] == 4
     assert figures["style_writers"] == 4 and "mean over 4 writers in groups of 2" in report   # likeness over every group
     assert sorted(p.name for p in (tmp_path / "hands").iterdir()) == [f"hand-{k}.png" for k in (1, 2, 3, 4)]
+
+
+def test_a_joined_hand_measures_more_letters_per_stroke_than_a_printed_one():
+    printed = to_offsets([np.array([[3 * k, 0], [3 * k + 1, -2]], np.float32) for k in range(5)])
+    cursive = to_offsets([np.array([[x, -(x % 2)] for x in range(15)], np.float32)])
+    assert joined(printed, "hello") == 1 and joined(cursive, "hello") == 5

@@ -121,6 +121,17 @@ def gap_per_height(offsets: np.ndarray, text: str) -> float | None:
     return None if gaps is None or not len(gaps) else float(np.median(gaps)) / max(ink_height(offsets), 1e-6)
 
 
+def joined(offsets: np.ndarray, text: str) -> float:
+    """How joined a hand is: letters per pen-down stroke (about 1 printed, more where letters run together)."""
+    return sum(c.isalnum() for c in text) / max(1, len(to_strokes(offsets)))
+
+
+def _pearson_known(a, b) -> float:
+    """The correlation over the pairs where both are known."""
+    pairs = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+    return _pearson(*zip(*pairs)) if len(pairs) > 2 else 0.0
+
+
 def _pearson(a, b) -> float:
     return float(np.corrcoef(a, b)[0, 1]) if np.std(a) > 0 and np.std(b) > 0 else 0.0
 
@@ -372,6 +383,8 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     real_slant = [slant(lines[i].offsets) for i in refs]
     real_width = [width_per_char(lines[i].offsets, lines[i].text) for i in refs]
     real_size = [size_ratio(lines[i].offsets) for i in refs]
+    real_joined = [joined(lines[i].offsets, lines[i].text) for i in refs]
+    real_gap = [gap_per_height(lines[i].offsets, lines[i].text) for i in refs]
     figures.update({
         "writers": cfg.writers,
         "style_writers": len(refs),
@@ -386,6 +399,10 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
         "width_r_plain": _pearson(real_width, [width_per_char(o, t) for o, t in zip(plain, target_texts)]),
         "size_r_styled": _pearson(real_size, [size_ratio(o) for o in styled]),
         "size_r_plain": _pearson(real_size, [size_ratio(o) for o in plain]),
+        "joined_r_styled": _pearson(real_joined, [joined(o, t) for o, t in zip(styled, target_texts)]),
+        "joined_r_plain": _pearson(real_joined, [joined(o, t) for o, t in zip(plain, target_texts)]),
+        "gap_r_styled": _pearson_known(real_gap, [gap_per_height(o, t) for o, t in zip(styled, target_texts)]),
+        "gap_r_plain": _pearson_known(real_gap, [gap_per_height(o, t) for o, t in zip(plain, target_texts)]),
     })
 
     # Style from the pictures people have: the same writers' lines as phone photos, pencil,
@@ -523,6 +540,10 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"{_f(f['width_r_styled'], 2)} / {_f(f['width_r_plain'], 2)} |",
         f"| size ratio (x-height over ink height) correlation with the reference writer: styled / no style | "
         f"{_f(f['size_r_styled'], 2)} / {_f(f['size_r_plain'], 2)} |",
+        f"| joined (letters per pen-down stroke) correlation with the reference writer: styled / no style | "
+        f"{_f(f['joined_r_styled'], 2)} / {_f(f['joined_r_plain'], 2)} |",
+        f"| word gap over ink height correlation with the reference writer: styled / no style | "
+        f"{_f(f['gap_r_styled'], 2)} / {_f(f['gap_r_plain'], 2)} |",
         f"| seconds for a 44-character line (alone, this machine) | {_f(f['seconds_per_line'], 2)} |",
         f"| a {f['long_line'][0]}-character line ends by itself | {'yes' if f['long_line'][1] else 'no'} |",
         *([] if not f.get("accents") else [
