@@ -22,8 +22,6 @@ from ..net.sampling import SampleConfig, generate, guard, pad_chars, per_line
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
 
 
-
-
 @dataclass
 class WrittenLine:
     text: str
