@@ -256,7 +256,14 @@ def test_forty_connections_at_once_are_bounded_in_all_not_only_each(weights):
         assert refused and all("from all its clients" in r["error"]["message"] for r in refused)
         grew = Client(daemon.endpoint).info()["peak_rss_mb"] - before
         print(f"peak resident memory grew {grew:.0f} MiB")
-        assert grew < 300
+        # What the limits allow in all: every connection's one message in transit, the
+        # queue's bytes and one request's pictures decoded, with a quarter more for the
+        # allocator (measured: 70-320 MiB from run to run on a loaded machine). Held
+        # without a bound in all, the 39 requests' messages, parsed and decoded, would
+        # take about 16 MiB each (an estimate), some 600 MiB.
+        limits = protocol.Limits()
+        allowed = 1.25 * (40 * limits.message_bytes + limits.queued_bytes + 4 * limits.image_bytes) / 2**20
+        assert grew < allowed
     finally:
         daemon.stop()
 
