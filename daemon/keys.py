@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import zmq
-import zmq.auth
 
 KEYS_VARIABLE = "INKSCRIBE_KEYS"
 ALLOWED = "clients"
@@ -29,6 +28,8 @@ def make_keys(folder: str | Path) -> None:
         (folder / ALLOWED).mkdir(parents=True, exist_ok=True)
         for name in ("server", "client"):
             if not (folder / f"{name}.key_secret").exists():
+                import zmq.auth   # here: not every command that knows of keys makes or reads them
+
                 zmq.auth.create_certificates(folder, name)
         shutil.copy(folder / "client.key", folder / ALLOWED / "client.key")
     finally:
@@ -38,6 +39,8 @@ def make_keys(folder: str | Path) -> None:
 
 
 def _load(path: Path, secret: bool) -> tuple[bytes, bytes | None]:
+    import zmq.auth
+
     try:
         return zmq.auth.load_certificate(path)
     except (OSError, ValueError) as e:
