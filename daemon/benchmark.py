@@ -1,9 +1,13 @@
-"""Daemon figures: request overhead, seconds per line, lines/s under concurrent clients, memory,
-and the heaviest request the limits allow."""
+"""Daemon figures: request overhead, whole `inkscribe write` processes, seconds per line,
+lines/s under concurrent clients, memory, and the heaviest request the limits allow."""
 import io
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 from . import protocol
 from .client import Client
@@ -17,6 +21,23 @@ def ping_round_trip(client: Client, n: int = 200) -> float:
         started = time.perf_counter()
         client.ping()
         times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def whole_process(endpoint: str, lines: list[str], runs: int = 7) -> float:
+    """Median seconds of a whole `inkscribe write` process writing `lines` into an SVG file
+    through the daemon at `endpoint`, as a script that writes one file per call pays them."""
+    command = Path(sys.executable).with_name("inkscribe")
+    command = [str(command)] if command.exists() else [sys.executable, "-m", "inkscribe.daemon.cli"]
+    times = []
+    with tempfile.TemporaryDirectory() as folder:
+        text = Path(folder, "text.txt")
+        text.write_text("\n".join(lines), encoding="utf-8")
+        for k in range(runs):
+            started = time.perf_counter()
+            subprocess.run([*command, "write", "--file", str(text), "-o", str(Path(folder, "out.svg")),
+                            "--endpoint", endpoint, "--seed", str(k)], check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
     return statistics.median(times)
 
 
@@ -99,6 +120,11 @@ def main(endpoint: str, requests: int = 3, heaviest: bool = False) -> None:
     info = client.info()
     print(f"daemon at {endpoint}: {info['model']['parameters'] / 1e6:.1f}M parameters on {info['device']}")
     print(f"ping round trip (median of 200): {ping_round_trip(client) * 1000:.2f} ms")
+    # Whole processes, the way a script calls the command: its own cost apart (one letter),
+    # then a line and a paragraph of ten.
+    for what, lines in (("one letter", ["a"]), (f"a {len(LINE)}-character line", [LINE]),
+                        ("a 10-line paragraph", [LINE] * 10)):
+        print(f"inkscribe write, {what}, whole process (median of 7): {whole_process(endpoint, lines):.3f} s")
     print(f"{'clients':>7} {'lines/s':>8} {'s/request':>10}")
     for clients in (1, 4, 8):
         rate, latency = lines_per_second(endpoint, clients, requests)
