@@ -8,6 +8,11 @@ DIGITS = [
     "Order number 55-3081-276", "Meet at 10:45 on Platform 9", "Tel. 0161 496 0734", "Page 38 of 212",
     "Total: 1,845.20 in May", "Zip code 90210", "See you on 21 June at 8:15", "Gate 17, seat 23C",
     "Mon 2 Oct, 3.30 pm", "PIN 4096, code 7731", "The year 1066 and 1815", "Kitchen 3.6 m by 4.2 m",
+    "Ring 07700 900461 tonight", "Invoice 2024-0417 due 30/06", "Flat 6, 48 Mill Lane", "It was 4.75 plus 1.20 post",
+    "Train at 16:52 from Platform 4", "Postcode EH1 3QR", "Ref. 83912, box 7", "Sat 9 Nov 2024",
+    "Call 0131 496 0281 or 0208", "Pay 345.60 by 12 April", "Room 219, floor 2", "Born 24.08.1949",
+    "Seats 14A and 14B", "Bus 73 at 9.40 am", "Account 40-47-84 11290", "Size 38, 2 pairs",
+    "Open 8:30 to 17:45", "Lot 5 sold for 1,290", "PO Box 4482, LS6 2QD", "Week 47, day 3",
 ]
 CAPITALS = [
     "NEW YORK, PARIS AND TOKYO", "Dear Mr Quentin Zhao", "Mrs Olivia Jackson", "FRAGILE - HANDLE WITH CARE",
@@ -15,4 +20,9 @@ CAPITALS = [
     "URGENT: REPLY BY FRIDAY", "Dr Victor Ngata", "HAPPY BIRTHDAY, GEORGE", "Lake Zurich, Switzerland",
     "THANK YOU SO MUCH", "Uncle Ivan and Aunt Beatrix", "PRIVATE AND CONFIDENTIAL", "Oxford, Kent and Wales",
     "MERRY CHRISTMAS", "Jules Verne Avenue", "TOP SECRET", "With love, Katherine",
+    "PLEASE DO NOT DISTURB", "Dear Professor Quigley", "LONDON AND BRISTOL", "Best wishes, Zoe and Max",
+    "SALE ENDS SUNDAY", "Mr and Mrs Fitzgerald", "KEEP OUT OF REACH", "Yours truly, Wendy Park",
+    "BY HAND, URGENT", "Dear Dr Ortega", "Vienna, Austria", "GRAND OPENING TODAY",
+    "Hello Joaquin and Bettina", "EXIT ONLY", "Love from Granny Ruth", "QUIET PLEASE",
+    "Mayor Helen Kowalski", "WELCOME HOME, JACK", "Cambridge CB2 1TN", "HANDLE WITH EXTRA CARE",
 ]
