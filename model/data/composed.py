@@ -152,11 +152,11 @@ DIGITS = {
 # The share of writers with capitals apart who get drawn digits too. At half, with capitals
 # printed as well, the same few shapes pulled every hand towards print (docs/experiments.md).
 DRAWN_WRITERS = 0.25
-# Drawn for every writer with capitals apart all the same: the data's fours are open and few,
-# and a model that learnt them writes a four both judges read as an L.
-ALWAYS_DRAWN = set("4")
-# A four narrower than this, leaning, has its cross-bar barely past its upright: an l again.
-FOUR_WIDTH = 0.6
+# Digits drawn for every writer with capitals apart all the same, each at least this wide
+# (of its height): the data's fours are open and few, and a model that learnt them writes a
+# four both judges read as an L; a narrower one, leaning, has its cross-bar barely past its
+# upright, an l again.
+ALWAYS_DRAWN = {"4": 0.6}
 ODD_WIDTH = set("1IJ") | WIDE | MARKS   # no guide to how wide the rest stand
 
 
@@ -195,7 +195,7 @@ def drawn_glyphs(glyphs: dict[str, list[Glyph]], rng: np.random.Generator) -> di
         width = _digit_width(own[form]) or rng.uniform(0.5, 0.7)
         for c in drawn:
             shape = DIGITS[c][rng.integers(len(DIGITS[c]))]
-            wide = max(width, FOUR_WIDTH) if c == "4" else width
+            wide = max(width, ALWAYS_DRAWN.get(c, 0.0))
             out.setdefault(c, []).append(Glyph(c, form, _drawn(shape, base, 0.9 * height, slope, wide, rng), gap))
         for o in [g for g in capitals if g.char == "O"]:
             ink = np.concatenate(o.strokes)
