@@ -22,6 +22,9 @@ class ModelConfig:
     style_dim: int = 128      # width of each style head (writer, glyph)
     mixtures: int = 20
     dropout: float = 0.1
+    # Style also as this many tokens that every decoder layer attends to (SDT's style memory),
+    # beside the vector at the decoder's input; 0: the vector alone.
+    style_tokens: int = 0
 
     @property
     def gmm_outputs(self) -> int:  # pi, mu x/y, sigma x/y, rho per component, + pen
@@ -85,6 +88,11 @@ class TrainConfig:
     # Up to this share of a sample's own earlier points hidden from the later ones (a rate
     # drawn per sample): the hand must then be read from the prompt and the style as well.
     history_dropout: float = 0.0
+    # A new run's network with style tokens (ModelConfig.style_tokens), learnt from its first step.
+    style_tokens: int = 0
+    # Weight of a contrastive writer loss on the style encoder: half of a sample's style tiles
+    # must pick out the other half among the batch's, so that the style carries who wrote.
+    writer_contrast: float = 0.0
     init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
     # Words the model wrote and the reader chose (`inkscribe distil`), trained on beside the real ones.
     extra_words: str | None = None

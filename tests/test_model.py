@@ -188,9 +188,10 @@ def test_hidden_history_is_not_read_by_later_points_and_training_hides_some(line
         assert torch.allclose(a[:, 3], b[:, 3], atol=1e-5) == same
 
 
-def test_cached_and_uncached_sampling_agree():
+@pytest.mark.parametrize("tokens", [0, 4])
+def test_cached_and_uncached_sampling_agree(tokens):
     torch.manual_seed(0)
-    model = HandwritingModel(preset("tiny"))
+    model = HandwritingModel(preset("tiny", style_tokens=tokens))
     texts = ["hello", "a longer line"]
     model.eval()
     style = model.style(torch.rand(2, 2, 1, 64, 64), 2)
@@ -333,6 +334,26 @@ def _tiny_run(tmp_path, lines, steps, resume=False):
     train(cfg, resume=resume, data={"train": lines, "valid": lines[:2]})
     with open(tmp_path / "run" / "log.csv") as f:
         return [r["loss"] for r in csv.DictReader(f)]
+
+
+def test_a_network_with_style_tokens_trains_them_with_its_writer_loss_and_writes_in_them(tmp_path, lines):
+    cfg = TrainConfig(preset="tiny", out_dir=str(tmp_path / "run"), steps=2, eval_every=2, valid_batches=1,
+                      batch_points=600, warmup=1, style_tokens=4, writer_contrast=0.5, style_dropout=0.0)
+    train(cfg, data={"train": lines, "valid": lines[:2]})
+    with open(tmp_path / "run" / "log.csv") as f:
+        assert all(float(r["writer"]) > 0 for r in csv.DictReader(f))
+    from inkscribe.daemon.cli import main
+    assert main(["export", str(tmp_path / "run" / "checkpoint.pt"), "-o", str(tmp_path / "w.pt")]) == 0
+    writer = Writer(load_model(tmp_path / "w.pt", "cpu"))
+    hand = writer.style([render(lines[0].offsets, 4)])
+    assert hand.embedding.shape == (5, 32)
+    cfg = SampleConfig(seed=1, max_points_per_char=3)
+    (styled,), = writer.write([Task(["hi there"], hand, cfg)])
+    # The tokens alone (the vector kept) change what is written: every layer reads them.
+    other = hand.embedding.clone()
+    other[1:] = torch.randn_like(other[1:]) * 3
+    (retokened,), = writer.write([Task(["hi there"], Hand(other, hand.word_gap), cfg)])
+    assert styled.offsets.shape != retokened.offsets.shape or not np.allclose(styled.offsets, retokened.offsets)
 
 
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path, lines):

@@ -143,6 +143,7 @@ def _mean(values) -> float | None:
 
 def _retrieval(queries: torch.Tensor, bank: torch.Tensor) -> float:
     """Share of queries whose nearest bank entry (cosine) is their own writer's (same row)."""
+    queries, bank = queries.flatten(1), bank.flatten(1)   # styles with tokens: all of them at once
     similar = torch.nn.functional.normalize(queries, dim=1) @ torch.nn.functional.normalize(bank, dim=1).T
     return float((similar.argmax(1) == torch.arange(len(queries), device=queries.device)).float().mean())
 

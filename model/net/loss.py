@@ -27,8 +27,9 @@ def prompt_of_batch(batch: dict) -> tuple | None:
             batch["prompt_offset"])
 
 
-def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
-    """Per-point mean of each term (nats), over the batch's real points."""
+def losses(model: HandwritingModel, batch: dict, writer_contrast: bool = False) -> dict[str, torch.Tensor]:
+    """Per-point mean of each term (nats), over the batch's real points; with `writer_contrast`,
+    also the style encoder's contrastive writer loss where the batch has style images."""
     params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"],
                                                 prompt_of_batch(batch), batch.get("history_keep"))
     mask = batch["mask"]
@@ -43,4 +44,6 @@ def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
                                                    pos_weight=torch.tensor(20.0)) * mask).sum() / n,
         "align": guided_attention(attention, batch["align"], mask),
         "progress": PROGRESS_WEIGHT * ((advance - batch["advance"]) ** 2 * mask).sum() / n,
+        **({"writer": getattr(model, "module", model).style.writer_contrast(batch["images"])}
+           if writer_contrast and batch["images"] is not None else {}),
     }

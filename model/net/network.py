@@ -69,7 +69,10 @@ class ContentEncoder(nn.Module):
 
 
 class StyleEncoder(nn.Module):
-    """CNN over N reference images -> writer (global) and glyph (local) style, fused into d_model."""
+    """CNN over N reference images -> writer (global) and glyph (local) style, fused into d_model;
+    with `style_tokens`, also that many tokens pooled from the images' cells by learnt queries.
+
+    A style is [B, d_model] (the vector alone) or [B, 1 + tokens, d_model] (the vector first)."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -83,20 +86,39 @@ class StyleEncoder(nn.Module):
         self.glyph_head = nn.Linear(widths[-1], cfg.style_dim)
         self.fuse_writer = nn.Linear(cfg.style_dim, cfg.d_model)
         self.fuse_glyph = nn.Linear(cfg.style_dim, cfg.d_model)
+        if cfg.style_tokens:
+            self.token_queries = nn.Parameter(torch.randn(cfg.style_tokens, widths[-1]) / math.sqrt(widths[-1]))
+            self.token_head = nn.Linear(widths[-1], cfg.d_model)
         # Used when no reference is given, and in training now and then, so that
         # the model also writes well without one.
-        self.no_style = nn.Parameter(torch.zeros(cfg.d_model))
+        self.no_style = nn.Parameter(torch.zeros(1 + cfg.style_tokens, cfg.d_model) if cfg.style_tokens
+                                     else torch.zeros(cfg.d_model))
 
-    def heads(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """[B, N, 1, 64, 64] -> writer [B, style_dim], glyph [B, style_dim]."""
-        b, n = images.shape[:2]
+    def _cells(self, images: torch.Tensor) -> torch.Tensor:
+        """[B, N, 1, 64, 64] -> every image's 4x4 cells [B, N*16, C]."""
+        b = images.shape[0]
         feats = self.backbone(images.flatten(0, 1))                      # [B*N, C, 4, 4]
-        feats = feats.flatten(2).transpose(1, 2).reshape(b, -1, feats.shape[1])  # [B, N*16, C]
+        return feats.flatten(2).transpose(1, 2).reshape(b, -1, feats.shape[1])
+
+    def _heads(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         writer = self.writer_head(feats.mean(1))
         # Glyph head: attention pooling picks out the distinctive local shapes.
         weights = torch.softmax(feats @ self.glyph_query / math.sqrt(feats.shape[-1]), dim=1)
         glyph = self.glyph_head((weights[..., None] * feats).sum(1))
         return writer, glyph
+
+    def heads(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """[B, N, 1, 64, 64] -> writer [B, style_dim], glyph [B, style_dim]."""
+        return self._heads(self._cells(images))
+
+    def writer_contrast(self, images: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
+        """InfoNCE over the batch: the writer head of the first half of each sample's tiles
+        should pick out the second half's (the same writer) among all the samples'."""
+        half = images.shape[1] // 2
+        a, b = (F.normalize(self.heads(part)[0], dim=-1) for part in (images[:, :half], images[:, half:]))
+        logits = a @ b.T / temperature
+        target = torch.arange(len(a), device=a.device)
+        return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 
     def toward(self, embedding: torch.Tensor, strength: float) -> torch.Tensor:
         """A style `strength` of the way from the model's own hand to `embedding` (1: as read;
@@ -105,9 +127,19 @@ class StyleEncoder(nn.Module):
 
     def forward(self, images: torch.Tensor | None, batch: int) -> torch.Tensor:
         if images is None or images.shape[1] == 0:
-            return self.no_style.expand(batch, -1)
-        writer, glyph = self.heads(images)
-        return self.fuse_writer(writer) + self.fuse_glyph(glyph)
+            return self.no_style.expand(batch, *self.no_style.shape)
+        feats = self._cells(images)
+        writer, glyph = self._heads(feats)
+        vector = self.fuse_writer(writer) + self.fuse_glyph(glyph)
+        if self.no_style.dim() == 1:
+            return vector
+        weights = torch.softmax(feats @ self.token_queries.T / math.sqrt(feats.shape[-1]), dim=1)   # [B, cells, T]
+        return torch.cat([vector[:, None], self.token_head(weights.transpose(1, 2) @ feats)], 1)
+
+
+def style_vector(style: torch.Tensor) -> torch.Tensor:
+    """The vector [B, d_model] of a style, with or without tokens."""
+    return style if style.dim() == 2 else style[:, 0]
 
 
 class DecoderLayer(nn.Module):
@@ -122,6 +154,11 @@ class DecoderLayer(nn.Module):
         self.kv = nn.Linear(d, 2 * d)
         self.cross_out = nn.Linear(d, d)
         self.ff = nn.Sequential(nn.Linear(d, cfg.ff), nn.GELU(), nn.Linear(cfg.ff, d))
+        if cfg.style_tokens:
+            self.norm4 = nn.LayerNorm(d)
+            self.style_q = nn.Linear(d, d)
+            self.style_kv = nn.Linear(d, 2 * d)
+            self.style_out = nn.Linear(d, d)
         self.drop = nn.Dropout(cfg.dropout)
         # Cross-attention starts out focused on the reading position: a Gaussian prior
         # over characters, narrow for some heads and wide for others, its width learnt.
@@ -134,6 +171,10 @@ class DecoderLayer(nn.Module):
     def memory(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # Contiguous once here, not copied by every decoding step's products.
         k, v = self.kv(content).chunk(2, dim=-1)
+        return self._split(k).contiguous(), self._split(v).contiguous()
+
+    def style_memory(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        k, v = self.style_kv(tokens).chunk(2, dim=-1)
         return self._split(k).contiguous(), self._split(v).contiguous()
 
     def _read(self, x, reading, memory, content_mask):
@@ -149,7 +190,8 @@ class DecoderLayer(nn.Module):
         weights = torch.softmax(scores, dim=-1)
         return self.drop(self.cross_out((weights @ mv).transpose(1, 2).reshape(b, s, d))), weights.mean(1)
 
-    def forward(self, x, reading, memory, content_mask, cache=None, prompt=0, key_mask=None, prompt_text=None):
+    def forward(self, x, reading, memory, content_mask, cache=None, prompt=0, key_mask=None, prompt_text=None,
+                style_memory=None):
         """reading: [B, S] reading positions of the points after the prompt; content_mask:
         [B, S or 1, L] bool, True where a character may be attended.
 
@@ -159,6 +201,7 @@ class DecoderLayer(nn.Module):
         the left). cache: None for a full causal pass, or a dict {"capacity": most steps}
         that comes to hold this layer's past keys and values, extended in place (incremental
         decoding); a "prefix" entry (keys, values, for a batch of 1 or B) is attended before them.
+        style_memory: this layer's keys and values of the style tokens (`style_memory`), or None.
         Returns the new x and the head-averaged cross-attention [B, S, L] of the points after
         the prompt (None where there are none).
         """
@@ -201,6 +244,10 @@ class DecoderLayer(nn.Module):
             added, weights = self._read(x, reading, memory, content_mask)
             x = x + added
         x = torch.cat([before, x], 1) if prompt else x
+        if style_memory is not None:
+            q = self._split(self.style_q(self.norm4(x)))
+            attn = F.scaled_dot_product_attention(q, *style_memory)
+            x = x + self.drop(self.style_out(attn.transpose(1, 2).reshape(b, x.shape[1], d)))
         x = x + self.drop(self.ff(self.norm3(x)))
         return x, weights
 
@@ -239,7 +286,14 @@ class HandwritingModel(nn.Module):
         computed once per writer and shared by many lines. offset: [B] characters the text
         is read after (a prompt's, and a space), or None.
         """
-        return {"style": style, "memory": self._memory(chars, offset), "chars_mask": chars != PAD, "offset": offset}
+        return {"style": style_vector(style), "memory": self._memory(chars, offset), "chars_mask": chars != PAD,
+                "offset": offset, "style_memory": self._style_memory(style)}
+
+    def _style_memory(self, style: torch.Tensor) -> list | None:
+        """Each layer's keys and values of the style tokens (None for a style without them)."""
+        if style.dim() == 2:
+            return None
+        return [layer.style_memory(style[:, 1:]) for layer in self.layers]
 
     def _memory(self, chars, offset=None):
         """Each layer's keys and values of the text, for cross-attention."""
@@ -250,7 +304,7 @@ class HandwritingModel(nn.Module):
 
     def _prompt_in(self, prompt: dict, style: torch.Tensor) -> torch.Tensor:
         return (self.point_in(prompt["points"]) + sinusoid(prompt["reading"], self.cfg.d_model) + self.prompt_mark
-                + style[:, None])
+                + style_vector(style)[:, None])
 
     def read_prompt(self, chars: torch.Tensor, points: torch.Tensor, reading: torch.Tensor,
                     mask: torch.Tensor | None = None) -> dict:
@@ -295,7 +349,8 @@ class HandwritingModel(nn.Module):
         attention = []
         for i, layer in enumerate(self.layers):
             x, a = layer(x, reading, context["memory"][i], mask, None if cache is None else cache[i], p, key_mask,
-                         self._text_of(prompt, i) if p else None)
+                         self._text_of(prompt, i) if p else None,
+                         None if context.get("style_memory") is None else context["style_memory"][i])
             attention.append(a)
         x = self.norm(x[:, p:])
         return self.gmm(x), self.end(x).squeeze(-1), self.progress(x).squeeze(-1), torch.stack(attention)
@@ -306,10 +361,12 @@ class HandwritingModel(nn.Module):
         once, then attended by every row written after it (`cache[i]["prefix"]`)."""
         x = self._prompt_in(prompt, style)
         p = prompt["points"].shape[1]
+        style_memory = self._style_memory(style)
         out = []
         for i, layer in enumerate(self.layers):
             cache = {"capacity": p}
-            x, _ = layer(x, None, None, None, cache, p, None, self._text_of(prompt, i))
+            x, _ = layer(x, None, None, None, cache, p, None, self._text_of(prompt, i),
+                         None if style_memory is None else style_memory[i])
             out.append((cache["k"], cache["v"]))
         return out
 

@@ -148,7 +148,8 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
             inputs, readings, windows = ([t[keep] for t in ts] for ts in (inputs, readings, windows))
             context = {"style": context["style"][keep], "chars_mask": context["chars_mask"][keep],
                        "offset": None if context["offset"] is None else context["offset"][keep],
-                       "memory": [(k[keep], v[keep]) for k, v in context["memory"]]}
+                       **{name: None if context[name] is None else [(k[keep], v[keep]) for k, v in context[name]]
+                          for name in ("memory", "style_memory")}}
             for layer in cache or []:
                 layer.update(k=_kept(layer["k"], keep, layer["n"]), v=_kept(layer["v"], keep, layer["n"]))
     out = []

@@ -28,7 +28,7 @@ from ..net.sampling import SampleConfig
 from ..evaluation.sheet import loss_curve, sample_sheet
 from ..write.writer import Hand, Task, Writer
 
-LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "progress", "points_per_s",
+LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "progress", "writer", "points_per_s",
               "valid_stroke", "valid_pen", "valid_line_nll", "elapsed_s"]
 
 
@@ -133,7 +133,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
                              prompt_points=cfg.prompt_points)
 
     torch.manual_seed(cfg.seed)
-    model = HandwritingModel(preset(cfg.preset)).to(device)
+    model = HandwritingModel(preset(cfg.preset, style_tokens=cfg.style_tokens)).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, elapsed = 0, 0.0
     if resume and ckpt_path.exists():
@@ -182,8 +182,9 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
         lr = cfg.lr_at(step, elapsed)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        terms = losses(trainable, batch)
-        loss = sum(terms.values()) + (cfg.align_weight - 1) * terms["align"]
+        terms = losses(trainable, batch, writer_contrast=cfg.writer_contrast > 0)
+        weights = {"align": cfg.align_weight, "writer": cfg.writer_contrast}
+        loss = sum(weights.get(name, 1.0) * term for name, term in terms.items())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
