@@ -263,6 +263,7 @@ class Daemon:
                 return {"ok": True, "version": P.VERSION, "op": "pong"}
             if op == "info":
                 return {"ok": True, "version": P.VERSION, **self.info, "queued": len(self.jobs), "writing": self.writing,
+                        "decoding": self.writer.decoding,
                         "limits": self.cfg.limits.__dict__, "peak_rss_mb": peak_rss_mb(), "pid": os.getpid(),
                         "idle_exit_s": self.cfg.idle_exit_s}
             if self.stopping.is_set():

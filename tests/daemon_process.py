@@ -33,10 +33,11 @@ class DaemonProcess:
         # products, and the extension's comparison references hold everywhere.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint", self.endpoint,
-             "--checkpoint", str(weights), "--device", "cpu", *args], env={**os.environ, "OMP_NUM_THREADS": "1"},
+             "--checkpoint", str(weights), "--device", "cpu", *args],
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         client = Client(self.endpoint)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + (300 if "--compile" in args else 60)
         while not client.ping(timeout=0.5):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"daemon did not start: {self.process.stdout.read()}")

@@ -4,6 +4,7 @@ import io
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -87,6 +88,27 @@ def test_round_trip_writes_each_line_as_svg_paths(client):
     assert words[0]["strokes"][0] == 0 and words[0]["strokes"][1] == words[1]["strokes"][0]
     assert words[1]["strokes"][1] == len(lines[0]["strokes"])
     assert words[0]["x"][0] == lines[0]["bbox"][0] and words[0]["x"][1] < words[1]["x"][0]
+
+
+def test_a_daemon_told_to_compile_its_decoding_step_writes_what_an_uncompiled_one_does(weights, client):
+    process = DaemonProcess(weights, None, "--compile")
+    try:
+        compiled = Client(process.endpoint, timeout=60)
+        decoding = compiled.info()["decoding"]
+        if shutil.which("g++") or shutil.which("c++"):
+            assert decoding == "compiled"
+        else:   # no C++ compiler: the daemon says why and writes as it would have
+            assert decoding.startswith("uncompiled: ")
+        assert client.info()["decoding"] == "uncompiled"
+        for text, seed in (("an early word", 4), ("hello world", 1), ("x", 2)):
+            ours = compiled.write(text, seed=seed)["lines"][0]
+            theirs = client.write(text, seed=seed)["lines"][0]
+            assert len(ours["strokes"]) == len(theirs["strokes"])
+            for a, b in zip(ours["strokes"], theirs["strokes"]):
+                np.testing.assert_allclose(a, b, atol=0.05)   # px: float rounding apart
+    finally:
+        said = process.stop()
+    assert "compiled in" in said or "could not be compiled" in said
 
 
 def test_same_seed_writes_the_same_strokes(client):
