@@ -498,6 +498,7 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         "| measure | value |", "| --- | --- |",
         f"| validation NLL, nats per point (strokes + pen) | {_f(f['valid_stroke'] + f['valid_pen'])} |",
         f"| validation NLL, nats per line | {_f(f['valid_line_nll'], 1)} |",
+        f"| how much the strokes read the style: their NLL with another writer's pictures, less with their own's, nats per point | {_f(f['valid_style_gain'])} |",
         f"| tesseract CER, real people's lines | {_f(f['cer_real'])} |",
         f"| tesseract CER, model's lines (same texts, writer's style from a scan-like picture) | "
         f"{_spread(f, 'cer_model')} |",

@@ -29,7 +29,7 @@ from ..evaluation.sheet import loss_curve, sample_sheet
 from ..write.writer import Hand, Task, Writer
 
 LOG_FIELDS = ["step", "epoch", "lr", "loss", "stroke", "pen", "end", "align", "progress", "writer", "points_per_s",
-              "valid_stroke", "valid_pen", "valid_line_nll", "elapsed_s"]
+              "valid_stroke", "valid_pen", "valid_line_nll", "valid_style_gain", "elapsed_s"]
 
 
 class StepBatches(torch.utils.data.Dataset):
