@@ -36,7 +36,7 @@ class WrittenLine:
 class Hand:
     """A writer: what the style encoder makes of their pictures, how far apart they set
     words, and, where their pen strokes are known, a few words of them as a prompt."""
-    embedding: torch.Tensor      # [d_model]
+    embedding: torch.Tensor      # [d_model], or [1 + tokens, d_model] for weights with style tokens
     word_gap: float = WORD_SPACE
     prompt: tuple[np.ndarray, str] | None = None   # offsets in data units and what they say, read before every word
 
