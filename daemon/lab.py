@@ -33,6 +33,7 @@ def _eval(args) -> int:
     from inkscribe.model.evaluation.evaluate import evaluate
 
     cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, style_groups=args.style_groups,
+                     versions=args.versions,
                      hands_dir=args.hands, seeds=tuple(args.seeds), data=_data(args))
     figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
     print((Path(args.out) / "report.md").read_text())
@@ -235,6 +236,9 @@ def add_commands(commands) -> None:
     e.add_argument("--seeds", type=int, nargs="+", default=list(ev.seeds),
                    help="sampling seeds; figures that depend on sampling are averaged over them")
     _data_options(e)
+    e.add_argument("--versions", type=int, default=ev.versions,
+                   help=f"versions of each word, the reader keeping the one it reads best (default {ev.versions}, "
+                        "as the daemon writes)")
     e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
     e.add_argument("--hands", metavar="DIR", help="also write the extension's built-in hands (PNG) into DIR")
     e.set_defaults(run=_eval)

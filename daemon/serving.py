@@ -97,7 +97,8 @@ def _serve(args) -> int:
 
 def _compile(writer) -> None:
     """The decoding step compiled before the daemon answers. Not on a thread while it answers:
-    compiling holds Python's lock for seconds at a time, and a line took 4-12 s instead of 0.5."""
+    compiling takes the cores and Python's lock for seconds at a time, and lines written
+    meanwhile took ten times as long (docs/performance.md)."""
     started = time.perf_counter()
     try:
         writer.compile()
@@ -240,7 +241,7 @@ def add_commands(commands) -> None:
     d.add_argument("--threads", type=int, default=THREADS, help=THREADS_HELP)
     d.add_argument("--compile", action="store_true",
                    help="compile the decoding step before answering (a minute or so, and a C++ compiler), then "
-                        "write a line about 1.3x as fast; for a daemon that runs long")
+                        "write lines faster; for a daemon that runs long")
     d.add_argument("--detach", action="store_true", help="run in the background; log in the runtime folder")
     d.add_argument("--idle-exit", type=float, default=0, metavar="SECONDS",
                    help="exit after this long without a write (default 0: never; a daemon that "

@@ -83,10 +83,11 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     torch.manual_seed(0)
     lines = synthetic.data_lines(12)
     cfg = EvalConfig(out_dir=str(tmp_path), lines=4, writers=2, style_groups=2, hands_dir=str(tmp_path / "hands"),
-                     accents=False)
+                     accents=False, versions=2)
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
-    for measure in ["validation NLL", "tesseract CER", "recogniser CER", "complete lines", "style retrieval", "slant correlation", "size ratio", "joined (letters per pen-down stroke)",
+    assert "2 versions of each word" in report
+    for measure in ["validation NLL", "how much the strokes read the style", "tesseract CER", "recogniser CER", "complete lines", "style retrieval", "slant correlation", "size ratio", "joined (letters per pen-down stroke)",
                     "word gap over ink height correlation",
                     "word gap over ink height", "size spread across a paragraph", "ink height, model / real",
                     "seconds for a 44-character line", "Digits and capitals", "Style from the pictures people have", "phone photo", "character line ends by itself"]:

@@ -299,7 +299,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     data = data or iamondb.load(cfg.data)
     valid = Collator(data["valid"], references=4)
     lines = valid.lines
-    figures = {"name": name, "seeds": list(cfg.seeds)}
+    figures = {"name": name, "seeds": list(cfg.seeds), "versions": cfg.versions}
 
     # Likelihood of real held-out lines, with style from another line of their writer.
     figures.update(validate(model, valid, replace(TrainConfig(), valid_batches=cfg.nll_batches), device))
@@ -494,7 +494,9 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"# Evaluation: {f['name']}", "",
         f"All on IAM-OnDB `testset_v` (writers never seen in training). Figures that depend on sampling are "
         f"means over seeds {seeds}, with their range in brackets. Legibility is read from each written line's "
-        f"path data at the shipped defaults, drawn with the default pen, as a user gets it.", "",
+        f"path data at the shipped defaults, drawn with the default pen, as a user gets it; "
+        f"{f['versions']} version{'s' if f['versions'] != 1 else ''} of each word, the reader keeping the one it "
+        f"reads best.", "",
         "| measure | value |", "| --- | --- |",
         f"| validation NLL, nats per point (strokes + pen) | {_f(f['valid_stroke'] + f['valid_pen'])} |",
         f"| validation NLL, nats per line | {_f(f['valid_line_nll'], 1)} |",

@@ -172,8 +172,8 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
 
 def compiled_decode(model: HandwritingModel) -> Callable:
     """`model.decode` compiled by torch.compile (inductor: the step's many small operations
-    fused into a few C++ kernels, about 1.5x as fast on a CPU). It compiles on its first
-    calls, which takes tens of seconds and a C++ compiler."""
+    fused into a few C++ kernels). It compiles on its first calls, which takes tens of
+    seconds and a C++ compiler (docs/performance.md has what it gains)."""
     return torch.compile(model.decode, dynamic=True)
 
 
