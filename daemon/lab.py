@@ -102,7 +102,7 @@ def _export(args) -> int:
 def _bench(args) -> int:
     from inkscribe.model.evaluation.benchmark import main as bench
 
-    bench(args.presets, args.train_steps, args.device, args.threads)
+    bench(args.presets, args.train_steps, args.device, args.threads, args.compile)
     return 0
 
 
@@ -262,6 +262,9 @@ def add_commands(commands) -> None:
     b.add_argument("--train-steps", type=int, default=3, help="training steps to time per preset")
     b.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
     b.add_argument("--threads", type=int, default=THREADS, help=THREADS_HELP)
+    b.add_argument("--compile", action="store_true",
+                   help="also time the shipped weights with the decoding step compiled, as 'inkscribe daemon "
+                        "--compile' writes (compiling takes a minute or so)")
     b.set_defaults(run=_bench)
 
     bd = commands.add_parser("bench-daemon", help="measure a running daemon: overhead, lines/s, memory",
