@@ -90,8 +90,9 @@ class TrainConfig:
     history_dropout: float = 0.0
     # A new run's network with style tokens (ModelConfig.style_tokens), learnt from its first step.
     style_tokens: int = 0
-    # Weight of a contrastive writer loss on the style encoder: half of a sample's style tiles
-    # must pick out the other half among the batch's, so that the style carries who wrote.
+    # Weight of a contrastive writer loss on the style encoder: the style tiles of one of a
+    # sample's writer's lines must pick out those of another of their lines among the batch's,
+    # so that the style carries who wrote.
     writer_contrast: float = 0.0
     init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
     # Words the model wrote and the reader chose (`inkscribe distil`), trained on beside the real ones.

@@ -113,7 +113,7 @@ class StyleEncoder(nn.Module):
 
     def writer_contrast(self, images: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
         """InfoNCE over the batch: the writer head of the first half of each sample's tiles
-        should pick out the second half's (the same writer) among all the samples'."""
+        should pick out the second half's (the same writer, another line) among all the samples'."""
         half = images.shape[1] // 2
         a, b = (F.normalize(self.heads(part)[0], dim=-1) for part in (images[:, :half], images[:, half:]))
         logits = a @ b.T / temperature

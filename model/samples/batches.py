@@ -56,8 +56,13 @@ class Collator:
 
     def __init__(self, lines: list[Line], references: int, reading_drift: float = 0.0,
                  whole_lines: list[Line] | None = None, prompts: float = 0.0, prompt_points: int = 0,
-                 history_dropout: float = 0.0):
+                 history_dropout: float = 0.0, tile_lines: int = 1):
         self.lines = lines
+        # Style tiles from this many of the writer's other lines, each rendered as a scan of
+        # its own, in equal shares (the first share from the first line): a contrastive
+        # writer loss between shares of one rendering would tell them apart by the pen and
+        # grain the rendering drew at random, not by the hand.
+        self.tile_lines = tile_lines
         self.history_dropout = history_dropout
         self.references = references
         self.reading_drift = reading_drift
@@ -70,10 +75,16 @@ class Collator:
         line = self.lines[index]
         same_form = self.by_form[line.form]
         mates = [m for m in same_form if m.id != source_line(line.id)] or same_form
-        tiles = tiles_from_image(scanned(mates[rng.integers(len(mates))].offsets, rng), self.references, rng)
+        share = self.references // self.tile_lines
+        return np.concatenate([self._tiles(mates[rng.integers(len(mates))], share, rng)
+                               for _ in range(self.tile_lines)])
+
+    @staticmethod
+    def _tiles(line: Line, n: int, rng: np.random.Generator) -> np.ndarray:
+        tiles = tiles_from_image(scanned(line.offsets, rng), n, rng)
         if len(tiles) == 0:
-            return np.zeros((self.references, IMAGE_SIZE, IMAGE_SIZE), np.float32)
-        return tiles[np.arange(self.references) % len(tiles)]
+            return np.zeros((n, IMAGE_SIZE, IMAGE_SIZE), np.float32)
+        return tiles[np.arange(n) % len(tiles)]
 
     def prompt(self, index: int, rng: np.random.Generator) -> tuple[np.ndarray, str] | None:
         """A few words of another of the writer's lines and what they say (None if they

@@ -127,7 +127,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     composed = composed_words(with_words(data["train"])[len(data["train"]):], cfg.composed_words, cfg.seed) if cfg.composed_words else []
     train_lines = train_lines + extra + composed
     train_collate = Collator(train_lines, cfg.references, cfg.reading_drift, whole_lines=data["train"],
-                             prompts=cfg.prompts, prompt_points=cfg.prompt_points, history_dropout=cfg.history_dropout)
+                             prompts=cfg.prompts, prompt_points=cfg.prompt_points, history_dropout=cfg.history_dropout,
+                             tile_lines=2 if cfg.writer_contrast else 1)
     # A run that trains with prompts is validated with one before every line.
     valid_collate = Collator(data["valid"], cfg.references, prompts=float(cfg.prompts > 0),
                              prompt_points=cfg.prompt_points)
