@@ -98,9 +98,9 @@ def main(presets: list[str], train_steps: int = 3, device: str | None = None, th
         # The shipped weights as the daemon runs them (several versions of each word, the
         # reader keeping the most legible) and at their fastest (one version).
         # With `compile`, the latter again with the decoding step compiled (`inkscribe daemon --compile`).
-        reader = load_reader(Path(ReaderConfig.path)) if trained else None
-        runs = [(1, None, False)] + ([(SampleConfig.versions, reader, False)] if trained else [])
-        runs += [(SampleConfig.versions, reader, True)] if trained and compile else []
+        shipped_reader = load_reader(Path(ReaderConfig.path)) if trained else None
+        runs = [(1, None, False)] + ([(SampleConfig.versions, shipped_reader, False)] if trained else [])
+        runs += [(SampleConfig.versions, shipped_reader, True)] if trained and compile else []
         for versions, reader, compiled in runs:
             writer = Writer(model, reader=reader)
             if compiled:

@@ -168,14 +168,16 @@ class DecoderLayer(nn.Module):
         b, s, d = x.shape
         return x.view(b, s, self.heads, d // self.heads).transpose(1, 2)
 
-    def memory(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _keys_values(self, project: nn.Linear, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # Contiguous once here, not copied by every decoding step's products.
-        k, v = self.kv(content).chunk(2, dim=-1)
+        k, v = project(x).chunk(2, dim=-1)
         return self._split(k).contiguous(), self._split(v).contiguous()
 
+    def memory(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._keys_values(self.kv, content)
+
     def style_memory(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        k, v = self.style_kv(tokens).chunk(2, dim=-1)
-        return self._split(k).contiguous(), self._split(v).contiguous()
+        return self._keys_values(self.style_kv, tokens)
 
     def _read(self, x, reading, memory, content_mask):
         """Cross-attention over the text, held near the reading position: what it adds to x,
