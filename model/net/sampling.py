@@ -57,11 +57,60 @@ def _kept(buffer: torch.Tensor, keep: torch.Tensor, filled: int) -> torch.Tensor
     return out
 
 
+def window_at(reading: torch.Tensor, index: torch.Tensor, back: int, ahead: int) -> torch.Tensor:
+    """[B, 1, L]: which characters cross-attention may see from each row's reading position."""
+    base = reading.round()[:, None]
+    return ((index >= base - back) & (index <= base + ahead))[:, None]
+
+
+def draw(params: torch.Tensor, end: torch.Tensor, advance: torch.Tensor, temperature: torch.Tensor,
+         bias: torch.Tensor, uniform: torch.Tensor, normal: torch.Tensor, reading: torch.Tensor,
+         n_chars: torch.Tensor, pen_at: torch.Tensor, index: torch.Tensor, back: int, ahead: int) -> tuple:
+    """One step's point from the decoder's outputs, and what the next step starts from: (point,
+    whether it ends its word, reading position, pen position, next input, next window)."""
+    point = gmm.sample(gmm.split(params, temperature, bias), uniform, normal)
+    finished = (torch.sigmoid(end) > 0.5) & (reading >= n_chars - 1.5)
+    point = torch.cat([point[:, :2], torch.where(finished[:, None], 1.0, point[:, 2:])], 1)
+    pen_at = pen_at + point[:, :2]
+    reading = torch.minimum(reading + advance.clamp(0, 1), (n_chars - 1).float())
+    return (point, finished, reading, pen_at, with_position(point[:, None], pen_at[:, None]),
+            window_at(reading, index, back, ahead))
+
+
+@dataclass
+class Steps:
+    """How a writing step is computed: the decoder's step (`model.decode`) and the point drawn
+    from it (`draw`), each as it is or compiled."""
+    decode: Callable
+    draw: Callable
+
+    @classmethod
+    def eager(cls, model: HandwritingModel) -> "Steps":
+        return cls(model.decode, draw)
+
+    @classmethod
+    def compiled(cls, model: HandwritingModel) -> "Steps":
+        """Both compiled by torch.compile (inductor: a step's many small operations fused into
+        a few C++ kernels). They compile on their first calls, which takes tens of seconds and
+        a C++ compiler (docs/performance.md has what it gains)."""
+        return cls(torch.compile(model.decode, dynamic=True), torch.compile(draw, dynamic=True))
+
+    def without_recompiling(self) -> "Steps":
+        """The same steps, run eagerly where their compiled code does not fit a call instead
+        of compiling again in the middle of someone's request."""
+        def eager_on_recompile(compiled: Callable) -> Callable:
+            def run(*args, **kwargs):
+                with torch.compiler.set_stance("eager_on_recompile"):
+                    return compiled(*args, **kwargs)
+            return run
+        return Steps(eager_on_recompile(self.decode), eager_on_recompile(self.draw))
+
+
 @torch.no_grad()
 def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | None = None,
              cfg: SampleConfig | list[SampleConfig] = SampleConfig(),
              positions: list | None = None, stop: Callable[[], bool] | None = None,
-             prefix: dict | None = None, decode: Callable | None = None) -> list[np.ndarray]:
+             prefix: dict | None = None, steps: "Steps | None" = None) -> list[np.ndarray]:
     """Offsets [n_i, 3] for each text, all lines sampled as one batch; if a list is given
     as `positions`, each text's reading position (the character being written) at each of
     its points is appended to it. `stop`, asked before every step, raises Interrupted once it
@@ -73,10 +122,11 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     batched with. The window and guard settings of the first apply to all.
 
     prefix: a prompt of the writer's strokes read before every line ({"kv": `model.prefix`,
-    "offset": characters read, "pen": where the pen goes on from}). decode: `model.decode`
-    or a compiled version of it (`compiled_decode`).
+    "offset": characters read, "pen": where the pen goes on from}). steps: how each step is
+    computed (default `Steps.eager(model)`; `Steps.compiled` is faster).
     """
     model.eval()
+    steps = steps or Steps.eager(model)
     rows = cfg if isinstance(cfg, list) else per_line(cfg, len(texts))
     first = rows[0]
     device = next(model.parameters()).device
@@ -96,9 +146,9 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         uniform[k, :n] = torch.rand(n, 2, generator=g, device=device)
         normal[k, :n] = torch.randn(n, 2, generator=g, device=device)
     index = torch.arange(width, device=device)
-    steps = int(limit.max())
-    strokes = torch.zeros(batch, steps, 3, device=device)
-    at = torch.zeros(batch, steps, device=device)   # each point is drawn reading the character before its step
+    n_steps = int(limit.max())
+    strokes = torch.zeros(batch, n_steps, 3, device=device)
+    at = torch.zeros(batch, n_steps, device=device)   # each point is drawn reading the character before its step
     length = limit.clone()
 
     alive = torch.arange(batch, device=device)      # the lines still being written
@@ -108,7 +158,7 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         raise ValueError("a prompt's prefix needs the key/value cache")
     # The cache's buffers made here, not by the first step: a compiled step then has one shape to fit.
     heads, d = model.cfg.heads, model.cfg.d_model
-    cache = [{"capacity": steps + 1, "n": 0, **{name: torch.empty(batch, heads, steps + 1, d // heads, device=device)
+    cache = [{"capacity": n_steps + 1, "n": 0, **{name: torch.empty(batch, heads, n_steps + 1, d // heads, device=device)
                                                 for name in ("k", "v")}}
              for _ in model.layers] if first.use_cache else None
     for layer, kv in zip(cache or [], prefix["kv"] if prefix else []):
@@ -118,32 +168,29 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         pen_at += torch.tensor(prefix["pen"], dtype=torch.float32, device=device)
     inputs = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])]
     readings, windows = [reading[:, None]], []
-    for step in range(steps):
+    window = window_at(reading, index, first.window_back, first.window_ahead)
+    for step in range(n_steps):
         if stop is not None and stop():
             raise Interrupted
-        base = reading.round()[:, None]
-        window = ((index >= base - first.window_back) & (index <= base + first.window_ahead))[:, None]
         if cache is not None:
             # The reading position copied, not a view of `reading` as it is until words leave
             # the batch: a compiled step is specialised on which of the two it is given.
-            params, end, advance, _ = (decode or model.decode)(inputs[-1], readings[-1].clone(), context, window,
-                                                               cache)
+            params, end, advance, _ = steps.decode(inputs[-1], readings[-1].clone(), context, window, cache)
         else:
             windows.append(window)
             params, end, advance, _ = model.decode(torch.cat(inputs, 1), torch.cat(readings, 1), context,
                                                    torch.cat(windows, 1))
-        point = gmm.sample(gmm.split(params[:, -1], temperature, bias), uniform[:, step], normal[:, step])
-        finished = (torch.sigmoid(end[:, -1]) > 0.5) & (reading >= n_chars - 1.5)
-        point[:, 2] = torch.where(finished, 1.0, point[:, 2])
+        at[alive, step] = reading
+        point, finished, reading, pen_at, newest, window = steps.draw(
+            params[:, -1], end[:, -1], advance[:, -1], temperature, bias, uniform[:, step], normal[:, step],
+            reading, n_chars, pen_at, index, first.window_back, first.window_ahead)
         newly = finished & ~done
         length[alive] = torch.where(newly, step + 1, length[alive])
         done |= newly | (step + 1 >= limit)
-        strokes[alive, step], at[alive, step] = point, reading
-        pen_at = pen_at + point[:, :2]
-        reading = torch.minimum(reading + advance[:, -1].clamp(0, 1), (n_chars - 1).float())
+        strokes[alive, step] = point
         if cache is not None:   # the past is in the cache: only the newest input is read
             inputs, readings = [], []
-        inputs.append(with_position(point[:, None], pen_at[:, None]))
+        inputs.append(newest)
         readings.append(reading[:, None])
         if done.all():
             break
@@ -154,6 +201,7 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
             alive, reading, done, n_chars, limit = alive[keep], reading[keep], done[keep], n_chars[keep], limit[keep]
             temperature, bias, uniform, normal, pen_at = (t[keep] for t in (temperature, bias, uniform, normal, pen_at))
             inputs, readings, windows = ([t[keep] for t in ts] for ts in (inputs, readings, windows))
+            window = window[keep]
             context = {"style": context["style"][keep], "chars_mask": context["chars_mask"][keep],
                        "offset": None if context["offset"] is None else context["offset"][keep],
                        **{name: None if context[name] is None else [(k[keep], v[keep]) for k, v in context[name]]
@@ -168,19 +216,3 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         if positions is not None:
             positions.append(read[:n])
     return out
-
-
-def compiled_decode(model: HandwritingModel) -> Callable:
-    """`model.decode` compiled by torch.compile (inductor: the step's many small operations
-    fused into a few C++ kernels). It compiles on its first calls, which takes tens of
-    seconds and a C++ compiler (docs/performance.md has what it gains)."""
-    return torch.compile(model.decode, dynamic=True)
-
-
-def without_recompiling(decode: Callable) -> Callable:
-    """A compiled decode that runs eagerly where its compiled code does not fit the call,
-    instead of compiling again in the middle of someone's request."""
-    def step(*args, **kwargs):
-        with torch.compiler.set_stance("eager_on_recompile"):
-            return decode(*args, **kwargs)
-    return step

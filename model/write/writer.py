@@ -17,7 +17,7 @@ from .paths import path_data, strokes_of
 from ..style.references import pick_tiles, read_writing, word_gap
 from ..data.segments import WORD_SPACE, from_left, join_words, prompt_continues, prompt_from, spacing, words_of
 from ..data.strokes import normalise as normalise_ink, simplify, to_offsets
-from ..net.sampling import SampleConfig, compiled_decode, generate, guard, pad_chars, per_line, without_recompiling
+from ..net.sampling import SampleConfig, Steps, generate, guard, pad_chars, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
 
@@ -124,22 +124,22 @@ class Writer:
         # Free-running, a model writes smaller than the lines it learnt from; its weights
         # say by how much to scale its words back (one scale for all: sizes stay consistent).
         self.ink_scale = getattr(model, "card", {}).get("ink_scale", 1.0)
-        self.decode = model.decode   # or its compiled version, once `compile` has made it
+        self.steps = Steps.eager(model)   # or compiled, once `compile` has made them
         self.decoding = "uncompiled"   # "compiled" once `compile` has compiled it, or "uncompiled: why not"
 
     def compile(self) -> None:
-        """Compile the decoding step, write once with it in the shapes requests take (a word
+        """Compile the writing step, write once with it in the shapes requests take (a word
         alone, a line of words in several versions), then write with it."""
         try:
-            decode = compiled_decode(self.model)
+            steps = Steps.compiled(self.model)
             trial = Writer(self.model, self.max_points, self.reader)
-            trial.decode = decode
+            trial.steps = steps
             trial.write([Task(["a"], sample=SampleConfig(versions=1, seed=0))])
             trial.write([Task(["The quick brown fox jumps over a lazy dog"], sample=SampleConfig(seed=0))])
         except Exception as e:
             self.decoding = f"uncompiled: {type(e).__name__}: {(str(e).strip().splitlines() or [''])[0][:200]}"
             raise
-        self.decode = without_recompiling(decode)
+        self.steps = steps.without_recompiling()
         self.decoding = "compiled"
 
     @property
@@ -208,7 +208,7 @@ class Writer:
             words = [split_marks(normalise(j.text)) for j in chunk]   # as the model reads them: œ as oe
             positions = []
             written = generate(self.model, [plain for plain, _ in words], torch.stack([j.style for j in chunk]),
-                               [j.sample for j in chunk], positions, stop, prefixes.get(key), self.decode)
+                               [j.sample for j in chunk], positions, stop, prefixes.get(key), self.steps)
             scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
                       else np.zeros(len(chunk)))
             for j, o, (plain, marks), read, score in zip(chunk, written, words, positions, scores):
