@@ -33,7 +33,7 @@ def _eval(args) -> int:
     from inkscribe.model.evaluation.evaluate import evaluate
 
     cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, style_groups=args.style_groups,
-                     versions=args.versions,
+                     versions=args.versions, compile=args.compile,
                      hands_dir=args.hands, seeds=tuple(args.seeds), data=_data(args))
     figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
     print((Path(args.out) / "report.md").read_text())
@@ -239,6 +239,8 @@ def add_commands(commands) -> None:
     e.add_argument("--versions", type=int, default=ev.versions,
                    help=f"versions of each word, the reader keeping the one it reads best (default {ev.versions}, "
                         "as the daemon writes)")
+    e.add_argument("--compile", nargs="?", const="float32", choices=["float32", "bfloat16"],
+                   help="write with the writing step compiled, as 'inkscribe daemon --compile' does")
     e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
     e.add_argument("--hands", metavar="DIR", help="also write the extension's built-in hands (PNG) into DIR")
     e.set_defaults(run=_eval)
@@ -264,7 +266,7 @@ def add_commands(commands) -> None:
     b.add_argument("--threads", type=int, default=THREADS, help=THREADS_HELP)
     b.add_argument("--compile", action="store_true",
                    help="also time the shipped weights with the decoding step compiled, as 'inkscribe daemon "
-                        "--compile' writes (compiling takes a minute or so)")
+                        "--compile' writes, in float32 and (where native) bfloat16 (compiling takes a minute or so)")
     b.set_defaults(run=_bench)
 
     bd = commands.add_parser("bench-daemon", help="measure a running daemon: overhead, lines/s, memory",

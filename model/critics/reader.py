@@ -18,6 +18,7 @@ from ..page.charset import CHARS
 from ..config import LINE_HEIGHT, ReaderConfig
 from ..data.iamondb import Line
 from ..data.composed import composed_words
+from ..net.precision import autocast_bfloat16, native_bfloat16
 from ..data.segments import with_words
 
 BLANK = 0
@@ -48,11 +49,15 @@ class Reader(nn.Module):
                                       nn.Conv1d(width, width, 5, padding=2), nn.ReLU())
         self.recur = nn.LSTM(width, width, num_layers=2, batch_first=True, bidirectional=True)
         self.classify = nn.Linear(2 * width, len(CHARS) + 1)
+        # Reading in bfloat16: set where it is native (`load_reader`); training stays in float32.
+        self.bfloat16 = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, T, 4] features -> [B, T, classes] log-probabilities."""
-        h = self.convolve(x.transpose(1, 2)).transpose(1, 2)
-        return self.classify(self.recur(h)[0]).log_softmax(-1)
+        with autocast_bfloat16(self.bfloat16 and not self.training):
+            h = self.convolve(x.transpose(1, 2)).transpose(1, 2)
+            scores = self.classify(self.recur(h)[0])
+        return scores.float().log_softmax(-1)
 
 
 def _batch(words: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -136,12 +141,15 @@ def save_reader(reader: Reader, path: Path, card: dict) -> None:
     torch.save({"state": state, "width": reader.classify.in_features // 2, "card": card}, path)
 
 
-def load_reader(path: Path) -> Reader | None:
-    """The shipped reader, or None where there is none (the writer then keeps every word's first version)."""
+def load_reader(path: Path, bfloat16: bool | None = None) -> Reader | None:
+    """The shipped reader, or None where there is none (the writer then keeps every word's first version).
+    bfloat16: whether it reads in bfloat16 (default: where the CPU computes it natively, which
+    reads several times as fast; docs/performance.md has what it does to legibility)."""
     if not path.exists():
         return None
     saved = torch.load(path, map_location="cpu", weights_only=True)
     reader = Reader(saved["width"])
     reader.load_state_dict({k: v.float() for k, v in saved["state"].items()})
     reader.card = saved["card"]
+    reader.bfloat16 = native_bfloat16("cpu") if bfloat16 is None else bfloat16
     return reader.eval()

@@ -294,12 +294,14 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     device = next(model.parameters()).device
     model.eval()
     writer = Writer(model, reader=load_reader(Path(cfg.reader)))
+    if cfg.compile:
+        writer.compile(cfg.compile == "bfloat16")
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = data or iamondb.load(cfg.data)
     valid = Collator(data["valid"], references=4)
     lines = valid.lines
-    figures = {"name": name, "seeds": list(cfg.seeds), "versions": cfg.versions}
+    figures = {"name": name, "seeds": list(cfg.seeds), "versions": cfg.versions, "decoding": writer.decoding}
 
     # Likelihood of real held-out lines, with style from another line of their writer.
     figures.update(validate(model, valid, replace(TrainConfig(), valid_batches=cfg.nll_batches), device))
@@ -496,7 +498,7 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"means over seeds {seeds}, with their range in brackets. Legibility is read from each written line's "
         f"path data at the shipped defaults, drawn with the default pen, as a user gets it; "
         f"{f['versions']} version{'s' if f['versions'] != 1 else ''} of each word, the reader keeping the one it "
-        f"reads best.", "",
+        f"reads best; writing step {f.get('decoding', 'uncompiled')}.", "",
         "| measure | value |", "| --- | --- |",
         f"| validation NLL, nats per point (strokes + pen) | {_f(f['valid_stroke'] + f['valid_pen'])} |",
         f"| validation NLL, nats per line | {_f(f['valid_line_nll'], 1)} |",
