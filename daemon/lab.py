@@ -239,7 +239,7 @@ def add_commands(commands) -> None:
     e.add_argument("--versions", type=int, default=ev.versions,
                    help=f"versions of each word, the reader keeping the one it reads best (default {ev.versions}, "
                         "as the daemon writes)")
-    e.add_argument("--compile", nargs="?", const="float32", choices=["float32", "bfloat16"],
+    e.add_argument("--compile", action="store_true",
                    help="write with the writing step compiled, as 'inkscribe daemon --compile' does")
     e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
     e.add_argument("--hands", metavar="DIR", help="also write the extension's built-in hands (PNG) into DIR")
@@ -266,7 +266,7 @@ def add_commands(commands) -> None:
     b.add_argument("--threads", type=int, default=THREADS, help=THREADS_HELP)
     b.add_argument("--compile", action="store_true",
                    help="also time the shipped weights with the decoding step compiled, as 'inkscribe daemon "
-                        "--compile' writes, in float32 and (where native) bfloat16 (compiling takes a minute or so)")
+                        "--compile' writes (compiling takes a minute or so)")
     b.set_defaults(run=_bench)
 
     bd = commands.add_parser("bench-daemon", help="measure a running daemon: overhead, lines/s, memory",

@@ -77,7 +77,7 @@ def _serve(args) -> int:
     info = model_info(model, device)
     writer = Writer(model, reader=None if args.reader == "none" else load_reader(Path(args.reader)))
     if args.compile:
-        _compile(writer, args.compile == "bfloat16")
+        _compile(writer)
     started = time.perf_counter()
     # The first write allocates what later ones reuse; one version of each word is enough for that.
     writer.write([Task(["The quick brown fox jumps over a lazy dog"], sample=SampleConfig(versions=1))])
@@ -95,20 +95,17 @@ def _serve(args) -> int:
     return 0
 
 
-def _compile(writer, bfloat16: bool) -> None:
+def _compile(writer) -> None:
     """The decoding step compiled before the daemon answers. Not on a thread while it answers:
     compiling takes the cores and Python's lock for seconds at a time, and lines written
     meanwhile took ten times as long (docs/performance.md)."""
     started = time.perf_counter()
     try:
-        writer.compile(bfloat16)
+        writer.compile()
     except Exception:   # no C++ compiler, a platform inductor lacks: writing stays as fast as it was
         print(f"inkscribe daemon: the decoding step could not be compiled; writing stays {writer.decoding}", flush=True)
         return
-    if bfloat16 and not writer.decoding.endswith("bfloat16"):
-        print("inkscribe daemon: this CPU does not compute bfloat16 natively; compiled in float32", flush=True)
-    print(f"inkscribe daemon: decoding step compiled in {time.perf_counter() - started:.0f} s ({writer.decoding})",
-          flush=True)
+    print(f"inkscribe daemon: decoding step compiled in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def _our_daemon(pid) -> str | None:
@@ -242,10 +239,9 @@ def add_commands(commands) -> None:
                    help=f"CurveZMQ key folder from 'inkscribe keys': only clients holding a key get in "
                         f"(default: ${KEYS_VARIABLE})")
     d.add_argument("--threads", type=int, default=THREADS, help=THREADS_HELP)
-    d.add_argument("--compile", nargs="?", const="float32", choices=["float32", "bfloat16"],
+    d.add_argument("--compile", action="store_true",
                    help="compile the decoding step before answering (a minute or so, and a C++ compiler), then "
-                        "write lines faster; for a daemon that runs long. '--compile bfloat16': faster still for "
-                        "long requests where the CPU computes bfloat16 natively, and reads a little worse")
+                        "write lines faster; for a daemon that runs long")
     d.add_argument("--detach", action="store_true", help="run in the background; log in the runtime folder")
     d.add_argument("--idle-exit", type=float, default=0, metavar="SECONDS",
                    help="exit after this long without a write (default 0: never; a daemon that "

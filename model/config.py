@@ -181,7 +181,7 @@ class EvalConfig:
     judge: str = JudgeConfig.path   # the independent style judge's weights (`inkscribe judge` trains them)
     versions: int = 8          # versions of each word, as the daemon writes them by default
     reader: str = ReaderConfig.path   # what picks among them (missing: the first is kept)
-    compile: str | None = None   # "float32" or "bfloat16": write as `inkscribe daemon --compile` does
+    compile: bool = False      # write as `inkscribe daemon --compile` does
     data: DataConfig = field(default_factory=DataConfig)
 
 

@@ -16,7 +16,6 @@ from ..data.iamondb import Line
 from ..net.loss import losses
 from ..net.network import HandwritingModel
 from ..critics.reader import load_reader
-from ..net.precision import native_bfloat16
 from ..net.sampling import SampleConfig
 from ..data.strokes import to_offsets
 from ..style.references import scanned
@@ -88,7 +87,7 @@ def main(presets: list[str], train_steps: int = 3, device: str | None = None, th
         torch.set_num_threads(threads)
     device = pick_device(device)
     print(f"device: {device}, torch threads: {torch.get_num_threads()}")
-    print(f"{'preset':8} {'versions':>8} {'step':>18} {'params':>8} {'train pts/s':>12} {'line s':>7} {'styled s':>9} {'styled/line':>10} {'10 lines s':>11} "
+    print(f"{'preset':8} {'versions':>8} {'step':>10} {'params':>8} {'train pts/s':>12} {'line s':>7} {'styled s':>9} {'styled/line':>10} {'10 lines s':>11} "
           f"{'60 lines s':>11} {'pts/s':>7}")
     for name in presets:
         trained = name == "default" and SHIPPED.exists()
@@ -98,16 +97,14 @@ def main(presets: list[str], train_steps: int = 3, device: str | None = None, th
         rate = train_rate(HandwritingModel(PRESETS[name]).to(device), train_steps, device)
         # The shipped weights as the daemon runs them (several versions of each word, the
         # reader keeping the most legible) and at their fastest (one version).
-        # With `compile`, the latter again with the decoding step compiled (`inkscribe daemon
-        # --compile`), in float32 and, where the CPU computes it natively, in bfloat16.
+        # With `compile`, the latter again with the decoding step compiled (`inkscribe daemon --compile`).
         shipped_reader = load_reader(Path(ReaderConfig.path)) if trained else None
-        runs = [(1, None, None)] + ([(SampleConfig.versions, shipped_reader, None)] if trained else [])
-        runs += ([(SampleConfig.versions, shipped_reader, p) for p in ("float32", "bfloat16")[:1 + native_bfloat16(device)]]
-                 if trained and compile else [])
+        runs = [(1, None, False)] + ([(SampleConfig.versions, shipped_reader, False)] if trained else [])
+        runs += [(SampleConfig.versions, shipped_reader, True)] if trained and compile else []
         for versions, reader, compiled in runs:
             writer = Writer(model, reader=reader)
             if compiled:
-                writer.compile(compiled == "bfloat16")
+                writer.compile()
             write_time(writer, PARAGRAPH[:1], trained, versions)  # warm-up: first calls allocate
             one, written = write_time(writer, [LINE], trained, versions)
             # A styled line: the picture's style read and the line written, as a request
@@ -118,7 +115,7 @@ def main(presets: list[str], train_steps: int = 3, device: str | None = None, th
             ten, _ = write_time(writer, PARAGRAPH, trained, versions)
             sixty, letter = write_time(writer, PARAGRAPH * 6, trained, versions)
             points = sum(len(l.offsets) for l in letter)
-            print(f"{name + ('*' if trained else ''):8} {versions:>8} {writer.decoding[:18]:>18} {params:7.2f}M {rate:12.0f} {one:7.2f} "
+            print(f"{name + ('*' if trained else ''):8} {versions:>8} {writer.decoding[:10]:>10} {params:7.2f}M {rate:12.0f} {one:7.2f} "
                   f"{styled:9.2f} {styled / one:9.2f}x {ten:11.2f} {sixty:11.2f} {points / sixty:7.0f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MiB" + (

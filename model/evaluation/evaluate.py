@@ -295,7 +295,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     model.eval()
     writer = Writer(model, reader=load_reader(Path(cfg.reader)))
     if cfg.compile:
-        writer.compile(cfg.compile == "bfloat16")
+        writer.compile()
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = data or iamondb.load(cfg.data)

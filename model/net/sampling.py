@@ -14,7 +14,6 @@ import torch
 from . import gmm
 from ..page.charset import PAD, encode, normalise
 from .network import HandwritingModel, with_position
-from .precision import autocast_bfloat16
 
 
 @dataclass
@@ -90,20 +89,11 @@ class Steps:
         return cls(model.decode, draw)
 
     @classmethod
-    def compiled(cls, model: HandwritingModel, bfloat16: bool = False) -> "Steps":
+    def compiled(cls, model: HandwritingModel) -> "Steps":
         """Both compiled by torch.compile (inductor: a step's many small operations fused into
         a few C++ kernels). They compile on their first calls, which takes tens of seconds and
-        a C++ compiler (docs/performance.md has what it gains). bfloat16: the decoder's
-        products in bfloat16, its weights cast once as constants of the compiled code (which
-        then no longer follows changes to them); the point is drawn in float32."""
-        decode = model.decode
-        if bfloat16:
-            def decode(*args, **kwargs):
-                with autocast_bfloat16(True):
-                    params, end, advance, attention = model.decode(*args, **kwargs)
-                return params.float(), end.float(), advance.float(), attention
-        return cls(torch.compile(decode, dynamic=True, options={"freezing": bfloat16}),
-                   torch.compile(draw, dynamic=True))
+        a C++ compiler (docs/performance.md has what it gains)."""
+        return cls(torch.compile(model.decode, dynamic=True), torch.compile(draw, dynamic=True))
 
     def without_recompiling(self) -> "Steps":
         """The same steps, run eagerly where their compiled code does not fit a call instead

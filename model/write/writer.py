@@ -17,7 +17,6 @@ from .paths import path_data, strokes_of
 from ..style.references import pick_tiles, read_writing, word_gap
 from ..data.segments import WORD_SPACE, from_left, join_words, prompt_continues, prompt_from, spacing, words_of
 from ..data.strokes import normalise as normalise_ink, simplify, to_offsets
-from ..net.precision import native_bfloat16
 from ..net.sampling import SampleConfig, Steps, generate, guard, pad_chars, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
@@ -126,17 +125,13 @@ class Writer:
         # say by how much to scale its words back (one scale for all: sizes stay consistent).
         self.ink_scale = getattr(model, "card", {}).get("ink_scale", 1.0)
         self.steps = Steps.eager(model)   # or compiled, once `compile` has made them
-        self.decoding = "uncompiled"   # "compiled" (or "compiled, bfloat16") once `compile` has, or "uncompiled: why not"
+        self.decoding = "uncompiled"   # "compiled" once `compile` has compiled it, or "uncompiled: why not"
 
-    def compile(self, bfloat16: bool = False) -> None:
+    def compile(self) -> None:
         """Compile the writing step, write once with it in the shapes requests take (a word
-        alone, a line of words in several versions), then write with it. bfloat16: the
-        decoder's products in bfloat16, where the CPU computes it natively (elsewhere float32):
-        faster for long requests, but it reads a little worse (docs/performance.md) and does
-        not write what the float32 step writes, point for point."""
-        bfloat16 = bfloat16 and native_bfloat16(self.device)
+        alone, a line of words in several versions), then write with it."""
         try:
-            steps = Steps.compiled(self.model, bfloat16)
+            steps = Steps.compiled(self.model)
             trial = Writer(self.model, self.max_points, self.reader)
             trial.steps = steps
             trial.write([Task(["a"], sample=SampleConfig(versions=1, seed=0))])
@@ -145,7 +140,7 @@ class Writer:
             self.decoding = f"uncompiled: {type(e).__name__}: {(str(e).strip().splitlines() or [''])[0][:200]}"
             raise
         self.steps = steps.without_recompiling()
-        self.decoding = "compiled, bfloat16" if bfloat16 else "compiled"
+        self.decoding = "compiled"
 
     @property
     def prompts(self) -> bool:
