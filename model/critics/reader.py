@@ -18,7 +18,6 @@ from ..page.charset import CHARS
 from ..config import LINE_HEIGHT, ReaderConfig
 from ..data.iamondb import Line
 from ..data.composed import composed_words
-from ..net.precision import autocast_bfloat16, native_bfloat16
 from ..data.segments import with_words
 
 BLANK = 0
@@ -42,6 +41,13 @@ def distorted(offsets: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def _native_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX-512 BF16, AMX): there the LSTM reads
+    several times as fast in it; elsewhere bfloat16 is emulated, and slower."""
+    probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)   # private, hence the guard
+    return bool(probe is not None and probe())
+
+
 class Reader(nn.Module):
     def __init__(self, width: int = 160):
         super().__init__()
@@ -54,7 +60,7 @@ class Reader(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, T, 4] features -> [B, T, classes] log-probabilities."""
-        with autocast_bfloat16(self.bfloat16 and not self.training):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16 and not self.training):
             h = self.convolve(x.transpose(1, 2)).transpose(1, 2)
             scores = self.classify(self.recur(h)[0])
         return scores.float().log_softmax(-1)
@@ -151,5 +157,5 @@ def load_reader(path: Path, bfloat16: bool | None = None) -> Reader | None:
     reader = Reader(saved["width"])
     reader.load_state_dict({k: v.float() for k, v in saved["state"].items()})
     reader.card = saved["card"]
-    reader.bfloat16 = native_bfloat16("cpu") if bfloat16 is None else bfloat16
+    reader.bfloat16 = _native_bfloat16() if bfloat16 is None else bfloat16
     return reader.eval()

@@ -498,7 +498,7 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"means over seeds {seeds}, with their range in brackets. Legibility is read from each written line's "
         f"path data at the shipped defaults, drawn with the default pen, as a user gets it; "
         f"{f['versions']} version{'s' if f['versions'] != 1 else ''} of each word, the reader keeping the one it "
-        f"reads best; writing step {f.get('decoding', 'uncompiled')}.", "",
+        f"reads best; writing step {f['decoding']}.", "",
         "| measure | value |", "| --- | --- |",
         f"| validation NLL, nats per point (strokes + pen) | {_f(f['valid_stroke'] + f['valid_pen'])} |",
         f"| validation NLL, nats per line | {_f(f['valid_line_nll'], 1)} |",
