@@ -1,5 +1,7 @@
 """Daemon figures: request overhead, whole `inkscribe write` processes, seconds per line,
-lines/s under concurrent clients, memory, and the heaviest request the limits allow."""
+lines/s under concurrent clients, memory, and the heaviest request the limits allow; and
+the speed issue's figures against daemons this benchmark starts itself."""
+import contextlib
 import io
 import statistics
 import subprocess
@@ -9,10 +11,11 @@ import threading
 import time
 from pathlib import Path
 
+from inkscribe.model.evaluation.benchmark_texts import LINE, PARAGRAPH
+
 from . import protocol
 from .client import Client
-
-LINE = "The quick brown fox jumps over a lazy do"   # 40 characters
+from .speed_goals import SpeedGoals
 
 
 def ping_round_trip(client: Client, n: int = 200) -> float:
@@ -24,24 +27,27 @@ def ping_round_trip(client: Client, n: int = 200) -> float:
     return statistics.median(times)
 
 
-def whole_process(endpoint: str, lines: list[str], runs: int = 7) -> float:
-    """Median seconds of a whole `inkscribe write` process writing `lines` into an SVG file
-    through the daemon at `endpoint`, as a script that writes one file per call pays them."""
+def whole_processes(calls: list[tuple[str, tuple[str, ...]]], lines: list[str], runs: int = 7) -> list[float]:
+    """Median seconds of whole `inkscribe write` processes writing `lines` into an SVG file,
+    as a script that writes one file per call pays them, for each (daemon endpoint, the
+    command's options) in `calls`. The calls take turns run by run, so that a load that
+    comes and goes falls on all of them alike."""
     command = Path(sys.executable).with_name("inkscribe")
     command = [str(command)] if command.exists() else [sys.executable, "-m", "inkscribe.daemon.cli"]
-    times = []
+    times = [[] for _ in calls]
     with tempfile.TemporaryDirectory() as folder:
         text = Path(folder, "text.txt")
         text.write_text("\n".join(lines), encoding="utf-8")
         for k in range(runs):
-            started = time.perf_counter()
-            subprocess.run([*command, "write", "--file", str(text), "-o", str(Path(folder, "out.svg")),
-                            "--endpoint", endpoint, "--seed", str(k)], check=True, capture_output=True)
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
+            for (endpoint, options), taken in zip(calls, times):
+                started = time.perf_counter()
+                subprocess.run([*command, "write", "--file", str(text), "-o", str(Path(folder, "out.svg")),
+                                "--endpoint", endpoint, "--seed", str(k), *options], check=True, capture_output=True)
+                taken.append(time.perf_counter() - started)
+    return [statistics.median(t) for t in times]
 
 
-def lines_per_second(endpoint: str, clients: int, requests: int) -> tuple[float, float]:
+def lines_per_second(endpoint: str, clients: int, requests: int, versions: int | None = None) -> tuple[float, float]:
     """(lines/s, mean seconds per request) with `clients` threads each writing `requests` lines."""
     latencies = []
 
@@ -49,7 +55,7 @@ def lines_per_second(endpoint: str, clients: int, requests: int) -> tuple[float,
         client = Client(endpoint, timeout=600)
         for k in range(requests):
             started = time.perf_counter()
-            client.write(LINE, seed=1000 * i + k)
+            client.write(LINE, seed=1000 * i + k, versions=versions)
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -123,8 +129,8 @@ def main(endpoint: str, requests: int = 3, heaviest: bool = False) -> None:
     # Whole processes, the way a script calls the command: its own cost apart (one letter),
     # then a line and a paragraph of ten.
     for what, lines in (("one letter", ["a"]), (f"a {len(LINE)}-character line", [LINE]),
-                        ("a 10-line paragraph", [LINE] * 10)):
-        print(f"inkscribe write, {what}, whole process (median of 7): {whole_process(endpoint, lines):.3f} s")
+                        ("a 10-line paragraph", PARAGRAPH)):
+        print(f"inkscribe write, {what}, whole process (median of 7): {whole_processes([(endpoint, ())], lines)[0]:.3f} s")
     print(f"{'clients':>7} {'lines/s':>8} {'s/request':>10}")
     for clients in (1, 4, 8):
         rate, latency = lines_per_second(endpoint, clients, requests)
@@ -139,3 +145,91 @@ def main(endpoint: str, requests: int = 3, heaviest: bool = False) -> None:
         print(f"heaviest request: {limits.images} pictures of {limits.image_pixels / 1e6:.0f} MP in {pictures:.1f} s; "
               f"{limits.lines} lines of {limits.line_chars} characters in {lines:.1f} s; "
               f"daemon peak resident memory {client.info()['peak_rss_mb']:.0f} MiB")
+
+
+@contextlib.contextmanager
+def daemon_started(folder: str, name: str, options: tuple[str, ...] = (), wait: float = 900.0):
+    """A real daemon process on a socket in `folder`, stopped on leaving: its endpoint."""
+    endpoint = f"ipc://{folder}/{name}.sock"
+    log = Path(folder, f"{name}.log")
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint", endpoint,
+                                    *options], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        client, deadline = Client(endpoint), time.monotonic() + wait
+        while not client.ping(timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the {name} daemon did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def _style_picture(endpoint: str, path: Path) -> None:
+    """A picture of a line the daemon wrote, as a style: its path data drawn as a viewer would."""
+    from inkscribe.model.evaluation.drawing import draw
+
+    reply = Client(endpoint, timeout=600).write(LINE, seed=0)
+    draw([d for line in reply["lines"] for d in line["paths"]], 2.0, 4.0).save(path)
+
+
+def against_goals(goals: SpeedGoals, versions: tuple[int, ...], compile: bool, threads: int,
+                  device: str | None, runs: int = 7, requests: int = 3, checkpoint: str | None = None) -> None:
+    """The speed issue's figures in one run: whole `inkscribe write` processes (a line, a
+    10-line paragraph) at each number of versions, against a default daemon and, with
+    `compile`, one with its writing step compiled, taking turns; a styled line against an
+    unstyled one; 8 concurrent clients; and where the daemon writes on a GPU, a wide batch
+    and a line's latency. Prints each beside its goal. `checkpoint`: the daemons' weights
+    (default: shipped)."""
+    options = ("--threads", str(threads), *(("--device", device) if device else ()),
+               *(("--checkpoint", checkpoint) if checkpoint else ()))
+    shown = ("default", "compiled") if compile else ("default",)
+    rows = []   # (figure, measured, unit, compared, goal, met)
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        endpoints = [stack.enter_context(daemon_started(folder, name, options + (("--compile",) if name == "compiled"
+                                                                                 else ()))) for name in shown]
+        info = Client(endpoints[0]).info()
+        alone = whole_processes([(endpoint, ()) for endpoint in endpoints], ["a"], runs)
+        print(f"\nWhole processes against daemons started here ({', '.join(shown)}; {info['device']}, "
+              f"{threads} thread{'s' if threads > 1 else ''}), median of {runs}, the daemons taking turns:")
+        print(f"the command's own cost: 'inkscribe write a' takes {', '.join(f'{t:.3f} s' for t in alone)} "
+              f"({', '.join(shown)})")
+        for v in versions:
+            for what, lines, peer, goal in (("a line", [LINE], goals.peer_line_s, goals.line),
+                                            ("a 10-line paragraph", PARAGRAPH, goals.peer_paragraph_s,
+                                             goals.paragraph)):
+                calls = [(endpoint, ("--versions", str(v))) for endpoint in endpoints]
+                for name, t in zip(shown, whole_processes(calls, lines, runs)):
+                    rows.append((f"{what}, {v} version{'s' if v > 1 else ''}, {name} daemon", t, "s", f"{t / peer:.2f}x the peer",
+                                 f"<= {goal}x", t / peer <= goal))
+        picture = Path(folder, "style.png")
+        _style_picture(endpoints[0], picture)
+        for name, endpoint in zip(shown, endpoints):
+            plain, styled = whole_processes([(endpoint, ()), (endpoint, ("--style", str(picture)))], [LINE], runs)
+            rows.append((f"a styled line, {name} daemon", styled, "s", f"{styled / plain:.2f}x unstyled",
+                         f"<= {goals.styled}x", styled / plain <= goals.styled))
+            rate, _ = lines_per_second(endpoint, 8, requests)
+            rows.append((f"8 concurrent clients, {name} daemon", rate, "lines/s", "", f">= {goals.clients_lines_per_s:g}",
+                         rate >= goals.clients_lines_per_s))
+        if str(info["device"]).startswith("cuda"):
+            client = Client(endpoints[-1], timeout=600)
+            latencies = []
+            for k in range(runs):
+                started = time.perf_counter()
+                client.write(LINE, seed=k)
+                latencies.append(time.perf_counter() - started)
+            line = statistics.median(latencies)
+            batch = [LINE] * protocol.Limits().lines
+            started = time.perf_counter()
+            client.write(batch, seed=0)
+            rate = len(batch) / (time.perf_counter() - started)
+            rows += [("a line's request on the GPU", line, "s", "", f"<= {goals.gpu_line_s}", line <= goals.gpu_line_s),
+                     (f"{len(batch)} lines as one request on the GPU", rate, "lines/s", "",
+                      f">= {goals.gpu_batch_lines_per_s:g}", rate >= goals.gpu_batch_lines_per_s)]
+    print(f"{'figure':48} {'measured':>17} {'':18} {'goal':>9}  met")
+    for figure, value, unit, compared, goal, met in rows:
+        print(f"{figure:48} {value:9.3f} {unit:7} {compared:18} {goal:>9}  {'yes' if met else 'no'}")
+    if not str(info["device"]).startswith("cuda"):
+        print("(the GPU goals need a daemon on a GPU: --device cuda where one is present)")

@@ -102,7 +102,14 @@ def _export(args) -> int:
 def _bench(args) -> int:
     from inkscribe.model.evaluation.benchmark import main as bench
 
+    from .benchmark import against_goals
+    from .speed_goals import SpeedGoals
+
     bench(args.presets, args.train_steps, args.device, args.threads, args.compile)
+    if args.versions:
+        against_goals(SpeedGoals(peer_line_s=args.peer_line, peer_paragraph_s=args.peer_paragraph),
+                      tuple(args.versions), args.compile, args.threads, args.device, args.runs,
+                      checkpoint=args.checkpoint)
     return 0
 
 
@@ -257,10 +264,27 @@ def add_commands(commands) -> None:
                    help="also read N words of digits, dates, prices and capitals composed from characters cut out "
                         f"of the training words (default {ReaderConfig.composed_words})")
 
-    b = commands.add_parser("bench", help="measure training and sampling speed and memory",
-                            description="Print training points/s, sampling seconds per 40-character line "
-                                        "(batch 1 and 8), and peak memory, for each preset.")
+    from .speed_goals import LEGIBLE_VERSIONS, SpeedGoals
+    from .protocol import WriteRequest
+
+    b = commands.add_parser("bench", help="measure training and sampling speed and memory, and the speed goals",
+                            description="Print, for each preset in-process, training points/s, the seconds to "
+                                        "write a line, a styled line, a paragraph and a letter, and peak memory; "
+                                        "then, against daemons this command starts, whole 'inkscribe write' "
+                                        "processes, a styled line, 8 concurrent clients and (on a GPU) a wide "
+                                        "batch, each beside the speed issue's goal.")
     b.add_argument("presets", nargs="*", default=["default", "large"], help="presets to measure")
+    b.add_argument("--versions", type=int, nargs="*", default=[WriteRequest.versions, LEGIBLE_VERSIONS],
+                   help=f"versions of each word the whole processes are timed at (default: the shipped "
+                        f"{WriteRequest.versions}, and {LEGIBLE_VERSIONS}, the fewest that meet the legibility "
+                        f"goal); none: no daemons")
+    b.add_argument("--peer-line", type=float, default=SpeedGoals.peer_line_s,
+                   help="seconds the peer (calligrapher.ai's LSTM, a new process) takes for a line here "
+                        f"(default {SpeedGoals.peer_line_s}, as the speed issue measured it)")
+    b.add_argument("--peer-paragraph", type=float, default=SpeedGoals.peer_paragraph_s,
+                   help=f"the same for a 10-line paragraph (default {SpeedGoals.peer_paragraph_s})")
+    b.add_argument("--runs", type=int, default=7, help="whole processes timed for each figure (their median)")
+    b.add_argument("--checkpoint", help="weights for the daemons it starts (default: shipped)")
     b.add_argument("--train-steps", type=int, default=3, help="training steps to time per preset")
     b.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
     b.add_argument("--threads", type=int, default=THREADS, help=THREADS_HELP)

@@ -907,3 +907,17 @@ def test_a_line_sent_behind_a_long_request_waits_for_a_piece_of_it_not_all(daemo
                                                         versions=1)
     assert again["lines"][0]["points"] == long_one["lines"][36]["points"]
     assert np.allclose(again["lines"][0]["strokes"][0], long_one["lines"][36]["strokes"][0], atol=0.05)
+
+
+def test_the_benchmark_prints_each_speed_goal_beside_what_it_measured(capsys):
+    from inkscribe.daemon.benchmark import against_goals
+    from inkscribe.daemon.speed_goals import SpeedGoals
+
+    # The shipped weights: a picture of what untrained ones write holds no handwriting to read.
+    against_goals(SpeedGoals(), (1,), False, 1, "cpu", runs=1, requests=1)
+    out = capsys.readouterr().out
+    for figure in ("a line, 1 version,", "a 10-line paragraph, 1 version,", "a styled line,", "8 concurrent clients,"):
+        row = next((r for r in out.splitlines() if r.startswith(figure)), None)
+        assert row is not None, f"no {figure!r} row in:\n{out}"
+        assert re.search(r" \d+\.\d{3} (s|lines/s) ", row) and row.split()[-1] in ("yes", "no"), row
+    assert "the GPU goals need a daemon on a GPU" in out

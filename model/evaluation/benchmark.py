@@ -20,21 +20,8 @@ from ..net.sampling import SampleConfig
 from ..data.strokes import to_offsets
 from ..style.references import scanned
 from ..write.writer import Task, Writer, WrittenLine
+from .benchmark_texts import LINE, PARAGRAPH
 
-LINE = "The church clock was striking seven. He went"   # 44 characters
-# Ten lines of a letter, 40-50 characters each.
-PARAGRAPH = [
-    "Dear Margaret, thank you so much for the kind",
-    "letter and the photographs of the garden. The",
-    "roses look wonderful this year, and I was glad",
-    "to hear that the new greenhouse is finished at",
-    "last. We had a quiet week here: the children",
-    "went back to school on Monday, and the rain has",
-    "not stopped since. I have been reading in the",
-    "evenings and writing a little every morning.",
-    "Do let me know when you are next in town, and",
-    "we will have lunch by the river. With love, Jo",
-]
 POINTS_PER_CHAR = 7                                 # IAM-OnDB after simplification
 
 
