@@ -202,8 +202,8 @@ def against_goals(goals: SpeedGoals, versions: tuple[int, ...], compile: bool, t
                                              goals.paragraph)):
                 calls = [(endpoint, ("--versions", str(v))) for endpoint in endpoints]
                 for name, t in zip(shown, whole_processes(calls, lines, runs)):
-                    rows.append((f"{what}, {v} version{'s' if v > 1 else ''}, {name} daemon", t, "s", f"{t / peer:.2f}x the peer",
-                                 f"<= {goal}x", t / peer <= goal))
+                    rows.append((f"{what}, {v} version{'s' if v > 1 else ''}, {name} daemon", t, "s",
+                                 f"{t / peer:.2f}x the peer", f"<= {goal}x", t / peer <= goal))
         picture = Path(folder, "style.png")
         _style_picture(endpoints[0], picture)
         for name, endpoint in zip(shown, endpoints):
