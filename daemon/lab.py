@@ -289,8 +289,8 @@ def add_commands(commands) -> None:
     b.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
     b.add_argument("--threads", type=int, default=THREADS, help=THREADS_HELP)
     b.add_argument("--compile", action="store_true",
-                   help="also time the shipped weights with the decoding step compiled, as 'inkscribe daemon "
-                        "--compile' writes (compiling takes a minute or so)")
+                   help="also time the shipped weights with the decoding step compiled, in-process and as a "
+                        "daemon started with --compile beside the default one (compiling takes a minute or so)")
     b.set_defaults(run=_bench)
 
     bd = commands.add_parser("bench-daemon", help="measure a running daemon: overhead, lines/s, memory",
