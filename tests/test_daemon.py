@@ -279,12 +279,13 @@ def test_forty_connections_at_once_are_bounded_in_all_not_only_each(weights):
         grew = Client(daemon.endpoint).info()["peak_rss_mb"] - before
         print(f"peak resident memory grew {grew:.0f} MiB")
         # What the limits allow in all: every connection's one message in transit, the
-        # queue's bytes and one request's pictures decoded, with a quarter more for the
-        # allocator (measured: 70-320 MiB from run to run on a loaded machine). Held
-        # without a bound in all, the 39 requests' messages, parsed and decoded, would
-        # take about 16 MiB each (an estimate), some 600 MiB.
+        # queue's bytes and one request's pictures decoded, with half as much again for the
+        # allocator (measured: 70-380 MiB from run to run; a quarter more failed a clean
+        # clone's suite at 380.5 MiB). Held without a bound in all, the 39 requests'
+        # messages, parsed and decoded, would take about 16 MiB each (an estimate), some
+        # 600 MiB: still over this.
         limits = protocol.Limits()
-        allowed = 1.25 * (40 * limits.message_bytes + limits.queued_bytes + 4 * limits.image_bytes) / 2**20
+        allowed = 1.5 * (40 * limits.message_bytes + limits.queued_bytes + 4 * limits.image_bytes) / 2**20
         assert grew < allowed
     finally:
         daemon.stop()
