@@ -47,7 +47,7 @@ def whole_processes(calls: list[tuple[str, tuple[str, ...]]], lines: list[str], 
     return [statistics.median(t) for t in times]
 
 
-def lines_per_second(endpoint: str, clients: int, requests: int, versions: int | None = None) -> tuple[float, float]:
+def lines_per_second(endpoint: str, clients: int, requests: int) -> tuple[float, float]:
     """(lines/s, mean seconds per request) with `clients` threads each writing `requests` lines."""
     latencies = []
 
@@ -55,7 +55,7 @@ def lines_per_second(endpoint: str, clients: int, requests: int, versions: int |
         client = Client(endpoint, timeout=600)
         for k in range(requests):
             started = time.perf_counter()
-            client.write(LINE, seed=1000 * i + k, versions=versions)
+            client.write(LINE, seed=1000 * i + k)
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -190,9 +190,10 @@ def against_goals(goals: SpeedGoals, versions: tuple[int, ...], compile: bool, t
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
         endpoints = [stack.enter_context(daemon_started(folder, name, options + (("--compile",) if name == "compiled"
                                                                                  else ()))) for name in shown]
-        info = Client(endpoints[0]).info()
+        device = Client(endpoints[0]).info()["device"]
+        on_gpu = str(device).startswith("cuda")
         alone = whole_processes([(endpoint, ()) for endpoint in endpoints], ["a"], runs)
-        print(f"\nWhole processes against daemons started here ({', '.join(shown)}; {info['device']}, "
+        print(f"\nWhole processes against daemons started here ({', '.join(shown)}; {device}, "
               f"{threads} thread{'s' if threads > 1 else ''}), median of {runs}, the daemons taking turns:")
         print(f"the command's own cost: 'inkscribe write a' takes {', '.join(f'{t:.3f} s' for t in alone)} "
               f"({', '.join(shown)})")
@@ -213,7 +214,7 @@ def against_goals(goals: SpeedGoals, versions: tuple[int, ...], compile: bool, t
             rate, _ = lines_per_second(endpoint, 8, requests)
             rows.append((f"8 concurrent clients, {name} daemon", rate, "lines/s", "", f">= {goals.clients_lines_per_s:g}",
                          rate >= goals.clients_lines_per_s))
-        if str(info["device"]).startswith("cuda"):
+        if on_gpu:
             client = Client(endpoints[-1], timeout=600)
             latencies = []
             for k in range(runs):
@@ -231,5 +232,5 @@ def against_goals(goals: SpeedGoals, versions: tuple[int, ...], compile: bool, t
     print(f"{'figure':48} {'measured':>17} {'':18} {'goal':>9}  met")
     for figure, value, unit, compared, goal, met in rows:
         print(f"{figure:48} {value:9.3f} {unit:7} {compared:18} {goal:>9}  {'yes' if met else 'no'}")
-    if not str(info["device"]).startswith("cuda"):
+    if not on_gpu:
         print("(the GPU goals need a daemon on a GPU: --device cuda where one is present)")

@@ -4,7 +4,7 @@ line reads the defaults."""
 from dataclasses import dataclass
 
 # The fewest versions of each word whose eval meets the legibility issue's bars
-# (docs/performance.md): the speed goals hold at the shipped default and at this.
+# (docs/performance.md): the speed goals are measured at the shipped default and at this.
 LEGIBLE_VERSIONS = 6
 
 
