@@ -100,6 +100,8 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
     assert (tmp_path / "samples.png").stat().st_size > 10_000 and (tmp_path / "figures.png").stat().st_size > 10_000
     assert figures["lines"] == 4
     assert figures["style_writers"] == 4 and "mean over 4 writers in groups of 2" in report   # likeness over every group
+    low, high = figures["slant_r_styled_range"]   # likeness at every seed, as legibility: the two differ
+    assert low < high and f"{figures['slant_r_styled']:.2f} ({low:.2f}–{high:.2f})" in report
     assert sorted(p.name for p in (tmp_path / "hands").iterdir()) == [f"hand-{k}.png" for k in (1, 2, 3, 4)]
 
 

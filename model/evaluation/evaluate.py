@@ -210,6 +210,57 @@ PARAGRAPH_LINES = 4
 LONG_LINE = 300   # characters: the longest line a request may hold
 
 
+def _averaged(per_seed: list[dict]) -> dict:
+    """Each figure's mean over the seeds, and its range as `key_range` (None where a judge
+    was missing)."""
+    out = {}
+    for key in per_seed[0]:
+        values = [f[key] for f in per_seed]
+        out[key] = None if None in values else float(np.mean(values))
+        out[key + "_range"] = None if None in values else (float(min(values)), float(max(values)))
+    return out
+
+
+def _likeness(writer: Writer, lines: list, pairs: list, hands: dict[str, list[Hand]], sample: SampleConfig,
+              judge, group: int) -> tuple[dict, list, list]:
+    """For each (form, [reference, target, bank]) writer: the target's text written in the hand
+    read from the reference (each of `hands`' kinds) and with none, judged against the bank
+    lines by `judge`, an encoder trained apart from the model on real lines only; the slant, width, size, joins and spacing of the picture-styled lines against the
+    reference's. Also the styled and plain lines written, for the sample sheet."""
+    refs, targets, banks = ([idx[k] for _, idx in pairs] for k in range(3))
+    texts = [lines[i].text for i in targets]
+    styled_lines = [l for (l,) in writer.write([Task([t], h, sample) for t, h in zip(texts, hands["styled"])])]
+    plain_lines = [l for (l,) in writer.write([Task([t], None, sample) for t in texts])]
+    drawn = [written_offsets(l) for (l,) in writer.write([Task([t], h, sample)
+                                                          for t, h in zip(texts, hands["drawn"])])]
+    styled, plain = [written_offsets(l) for l in styled_lines], [written_offsets(l) for l in plain_lines]
+
+    def retrieval(offsets):
+        """Top-1 among each group of `group` writers, averaged over the groups: one group of 20
+        swings by a writer or two, 0.05 to 0.1, from run to run."""
+        groups = [slice(a, a + group) for a in range(0, len(offsets) - group + 1, group)] or [slice(None)]
+        return float(np.mean([judged_retrieval(judge, offsets[g], [lines[i].offsets for i in banks[g]])
+                              for g in groups]))
+
+    real = {"slant": [slant(lines[i].offsets) for i in refs],
+            "width": [width_per_char(lines[i].offsets, lines[i].text) for i in refs],
+            "size": [size_ratio(lines[i].offsets) for i in refs],
+            "joined": [joined(lines[i].offsets, lines[i].text) for i in refs],
+            "gap": [gap_per_height(lines[i].offsets, lines[i].text) for i in refs]}
+    figures = {"retrieval_real": retrieval([lines[i].offsets for i in targets]),
+               "retrieval_styled": retrieval(styled), "retrieval_plain": retrieval(plain),
+               "retrieval_drawn": retrieval(drawn)}
+    for kind, written in (("styled", styled), ("plain", plain)):
+        figures.update({
+            f"slant_r_{kind}": _pearson(real["slant"], [slant(o) for o in written]),
+            f"width_r_{kind}": _pearson(real["width"], [width_per_char(o, t) for o, t in zip(written, texts)]),
+            f"size_r_{kind}": _pearson(real["size"], [size_ratio(o) for o in written]),
+            f"joined_r_{kind}": _pearson(real["joined"], [joined(o, t) for o, t in zip(written, texts)]),
+            f"gap_r_{kind}": _pearson_known(real["gap"], [gap_per_height(o, t) for o, t in zip(written, texts)]),
+        })
+    return figures, styled_lines, plain_lines
+
+
 def _accents(writer: Writer, seeds: tuple[int, ...], cfg: EvalConfig, english: list[str]) -> dict | None:
     """Sentences with accented letters in the model's own hand, read by tesseract's French
     and German models: written with their marks, and written plain (é as e), both read
@@ -336,10 +387,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
                          "complete_own": own["complete"]})
         rows, written = rows or r, written or w
     figures["lines"] = len(picks)
-    for key in per_seed[0]:
-        values = [f[key] for f in per_seed]
-        figures[key] = None if None in values else float(np.mean(values))
-        figures[key + "_range"] = None if None in values else (float(min(values)), float(max(values)))
+    figures.update(_averaged(per_seed))
     sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=cfg.seeds[0], versions=cfg.versions)
 
     # Size across a paragraph: four lines of a writer as one request, in that writer's hand.
@@ -357,56 +405,25 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     # Style: given one of writer w's lines, does writing another text in w's style land
     # nearer a third line of w's than the other writers' third lines? (Against the line the
     # style came from, writing that copies it would look like the writer without being so.)
+    # Once per seed, as legibility is: one seed's figure swings by as much as it moves.
     pairs = [(f, by_form[f]) for f in forms if len(by_form[f]) >= 3][: cfg.writers * cfg.style_groups]
     refs = [idx[0] for _, idx in pairs]
-    targets = [idx[1] for _, idx in pairs]
-    banks = [idx[2] for _, idx in pairs]
-    target_texts = [lines[i].text for i in targets]
-    ref_pictures = [_clean(lines[i].offsets) for i in refs]
-    ref_hands = [writer.style([p]) for p in ref_pictures]
-    styled_lines = [l for (l,) in writer.write([Task([t], h, sample) for t, h in zip(target_texts, ref_hands)])]
-    plain_lines = [l for (l,) in writer.write([Task([t], None, sample) for t in target_texts])]
+    target_texts = [lines[idx[1]].text for _, idx in pairs]
+    ref_hands = [writer.style([_clean(lines[i].offsets)]) for i in refs]
     # The same writers' real pen strokes, as a tablet gives them: a picture of them and, for
     # weights that read one, a prompt.
     drawn_hands = [writer.style([drawing(to_strokes(lines[i].offsets))], strokes=to_strokes(lines[i].offsets))
                    for i in refs]
-    drawn = [written_offsets(l) for (l,) in writer.write([Task([t], h, sample)
-                                                          for t, h in zip(target_texts, drawn_hands)])]
-    styled, plain = [written_offsets(l) for l in styled_lines], [written_offsets(l) for l in plain_lines]
-    # Judged by an encoder trained apart from the model, on real lines only.
     judge = load_judge(Path(cfg.judge))
-
-    def retrieval(offsets):
-        """Top-1 among each group of `cfg.writers`, averaged over the groups: one group of 20
-        swings by a writer or two, 0.05 to 0.1, from run to run."""
-        groups = [slice(a, a + cfg.writers) for a in range(0, len(offsets) - cfg.writers + 1, cfg.writers)] or [slice(None)]
-        return float(np.mean([judged_retrieval(judge, offsets[g], [lines[i].offsets for i in banks[g]])
-                              for g in groups]))
-
-    real_slant = [slant(lines[i].offsets) for i in refs]
-    real_width = [width_per_char(lines[i].offsets, lines[i].text) for i in refs]
-    real_size = [size_ratio(lines[i].offsets) for i in refs]
-    real_joined = [joined(lines[i].offsets, lines[i].text) for i in refs]
-    real_gap = [gap_per_height(lines[i].offsets, lines[i].text) for i in refs]
-    figures.update({
-        "writers": cfg.writers,
-        "style_writers": len(refs),
-        "retrieval_real": retrieval([lines[i].offsets for i in targets]),
-        "retrieval_styled": retrieval(styled),
-        "retrieval_plain": retrieval(plain),
-        "retrieval_drawn": retrieval(drawn),
-        "prompted": writer.prompts,
-        "slant_r_styled": _pearson(real_slant, [slant(o) for o in styled]),
-        "slant_r_plain": _pearson(real_slant, [slant(o) for o in plain]),
-        "width_r_styled": _pearson(real_width, [width_per_char(o, t) for o, t in zip(styled, target_texts)]),
-        "width_r_plain": _pearson(real_width, [width_per_char(o, t) for o, t in zip(plain, target_texts)]),
-        "size_r_styled": _pearson(real_size, [size_ratio(o) for o in styled]),
-        "size_r_plain": _pearson(real_size, [size_ratio(o) for o in plain]),
-        "joined_r_styled": _pearson(real_joined, [joined(o, t) for o, t in zip(styled, target_texts)]),
-        "joined_r_plain": _pearson(real_joined, [joined(o, t) for o, t in zip(plain, target_texts)]),
-        "gap_r_styled": _pearson_known(real_gap, [gap_per_height(o, t) for o, t in zip(styled, target_texts)]),
-        "gap_r_plain": _pearson_known(real_gap, [gap_per_height(o, t) for o, t in zip(plain, target_texts)]),
-    })
+    per_seed, styled_lines, plain_lines = [], None, None
+    for seed in cfg.seeds:
+        seeded = replace(sample, seed=seed)
+        f, styled, plain = _likeness(writer, lines, pairs, {"styled": ref_hands, "drawn": drawn_hands}, seeded,
+                                     judge, cfg.writers)
+        per_seed.append(f)
+        styled_lines, plain_lines = styled_lines or styled, plain_lines or plain
+    figures.update(_averaged(per_seed))
+    figures.update({"writers": cfg.writers, "style_writers": len(refs), "prompted": writer.prompts})
 
     # Style from the pictures people have: the same writers' lines as phone photos, pencil,
     # ruled paper, pages..., against clean renderings of other lines of theirs.
@@ -535,21 +552,21 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"of {f['writers']}), by the independent judge (an encoder trained "
         f"apart, on real lines), against a third line of each writer's: their real line / styled from another "
         f"line / no style "
-        f"(chance {1 / max(1, f['writers']):.2f}) | {_f(f['retrieval_real'], 2)} / {_f(f['retrieval_styled'], 2)} / "
-        f"{_f(f['retrieval_plain'], 2)} |",
+        f"(chance {1 / max(1, f['writers']):.2f}) | {_f(f['retrieval_real'], 2)} / {_spread(f, 'retrieval_styled', 2)} / "
+        f"{_spread(f, 'retrieval_plain', 2)} |",
         f"| style retrieval from the writer's pen strokes (a picture of them"
         f"{' and a prompt of them' if f['prompted'] else '; these weights read no prompt'}) | "
-        f"{_f(f['retrieval_drawn'], 2)} |",
+        f"{_spread(f, 'retrieval_drawn', 2)} |",
         f"| slant correlation with the reference writer: styled / no style | "
-        f"{_f(f['slant_r_styled'], 2)} / {_f(f['slant_r_plain'], 2)} |",
+        f"{_spread(f, 'slant_r_styled', 2)} / {_spread(f, 'slant_r_plain', 2)} |",
         f"| letter width correlation with the reference writer: styled / no style | "
-        f"{_f(f['width_r_styled'], 2)} / {_f(f['width_r_plain'], 2)} |",
+        f"{_spread(f, 'width_r_styled', 2)} / {_spread(f, 'width_r_plain', 2)} |",
         f"| size ratio (x-height over ink height) correlation with the reference writer: styled / no style | "
-        f"{_f(f['size_r_styled'], 2)} / {_f(f['size_r_plain'], 2)} |",
+        f"{_spread(f, 'size_r_styled', 2)} / {_spread(f, 'size_r_plain', 2)} |",
         f"| joined (letters per pen-down stroke) correlation with the reference writer: styled / no style | "
-        f"{_f(f['joined_r_styled'], 2)} / {_f(f['joined_r_plain'], 2)} |",
+        f"{_spread(f, 'joined_r_styled', 2)} / {_spread(f, 'joined_r_plain', 2)} |",
         f"| word gap over ink height correlation with the reference writer: styled / no style | "
-        f"{_f(f['gap_r_styled'], 2)} / {_f(f['gap_r_plain'], 2)} |",
+        f"{_spread(f, 'gap_r_styled', 2)} / {_spread(f, 'gap_r_plain', 2)} |",
         f"| seconds for a 44-character line (alone, this machine) | {_f(f['seconds_per_line'], 2)} |",
         f"| a {f['long_line'][0]}-character line ends by itself | {'yes' if f['long_line'][1] else 'no'} |",
         *([] if not f.get("accents") else [
