@@ -221,43 +221,37 @@ def _averaged(per_seed: list[dict]) -> dict:
     return out
 
 
-def _likeness(writer: Writer, lines: list, pairs: list, hands: dict[str, list[Hand]], sample: SampleConfig,
-              judge, group: int) -> tuple[dict, list, list]:
-    """For each (form, [reference, target, bank]) writer: the target's text written in the hand
-    read from the reference (each of `hands`' kinds) and with none, judged against the bank
-    lines by `judge`, an encoder trained apart from the model on real lines only; the slant, width, size, joins and spacing of the picture-styled lines against the
-    reference's. Also the styled and plain lines written, for the sample sheet."""
-    refs, targets, banks = ([idx[k] for _, idx in pairs] for k in range(3))
-    texts = [lines[i].text for i in targets]
+def _retrieval_in_groups(judge, offsets: list[np.ndarray], bank: list[np.ndarray], group: int) -> float:
+    """Top-1 of each line among its group of `group` writers' bank lines, averaged over the
+    groups: one group of 20 swings by a writer or two, 0.05 to 0.1, from run to run."""
+    groups = [slice(a, a + group) for a in range(0, len(offsets) - group + 1, group)] or [slice(None)]
+    return float(np.mean([judged_retrieval(judge, offsets[g], bank[g]) for g in groups]))
+
+
+LIKENESS_MEASURES = {
+    "slant": lambda offsets, text: slant(offsets), "width": width_per_char,
+    "size": lambda offsets, text: size_ratio(offsets), "joined": joined, "gap": gap_per_height,
+}
+
+
+def _likeness(writer: Writer, texts: list[str], hands: dict[str, list[Hand]], sample: SampleConfig,
+              judge, bank: list[np.ndarray], real: dict[str, list], group: int) -> tuple[dict, list, list]:
+    """Each text written in the hand read from its writer's reference (each of `hands`' kinds)
+    and with none, judged against that writer's bank line by `judge`, an encoder trained apart
+    from the model on real lines only; and each of LIKENESS_MEASURES of the picture-styled and
+    plain lines against `real`, the references' own. Also the styled and plain lines written,
+    for the sample sheet."""
     styled_lines = [l for (l,) in writer.write([Task([t], h, sample) for t, h in zip(texts, hands["styled"])])]
     plain_lines = [l for (l,) in writer.write([Task([t], None, sample) for t in texts])]
     drawn = [written_offsets(l) for (l,) in writer.write([Task([t], h, sample)
                                                           for t, h in zip(texts, hands["drawn"])])]
     styled, plain = [written_offsets(l) for l in styled_lines], [written_offsets(l) for l in plain_lines]
-
-    def retrieval(offsets):
-        """Top-1 among each group of `group` writers, averaged over the groups: one group of 20
-        swings by a writer or two, 0.05 to 0.1, from run to run."""
-        groups = [slice(a, a + group) for a in range(0, len(offsets) - group + 1, group)] or [slice(None)]
-        return float(np.mean([judged_retrieval(judge, offsets[g], [lines[i].offsets for i in banks[g]])
-                              for g in groups]))
-
-    real = {"slant": [slant(lines[i].offsets) for i in refs],
-            "width": [width_per_char(lines[i].offsets, lines[i].text) for i in refs],
-            "size": [size_ratio(lines[i].offsets) for i in refs],
-            "joined": [joined(lines[i].offsets, lines[i].text) for i in refs],
-            "gap": [gap_per_height(lines[i].offsets, lines[i].text) for i in refs]}
-    figures = {"retrieval_real": retrieval([lines[i].offsets for i in targets]),
-               "retrieval_styled": retrieval(styled), "retrieval_plain": retrieval(plain),
-               "retrieval_drawn": retrieval(drawn)}
+    figures = {f"retrieval_{kind}": _retrieval_in_groups(judge, written, bank, group)
+               for kind, written in (("styled", styled), ("plain", plain), ("drawn", drawn))}
     for kind, written in (("styled", styled), ("plain", plain)):
-        figures.update({
-            f"slant_r_{kind}": _pearson(real["slant"], [slant(o) for o in written]),
-            f"width_r_{kind}": _pearson(real["width"], [width_per_char(o, t) for o, t in zip(written, texts)]),
-            f"size_r_{kind}": _pearson(real["size"], [size_ratio(o) for o in written]),
-            f"joined_r_{kind}": _pearson(real["joined"], [joined(o, t) for o, t in zip(written, texts)]),
-            f"gap_r_{kind}": _pearson_known(real["gap"], [gap_per_height(o, t) for o, t in zip(written, texts)]),
-        })
+        for name, measure in LIKENESS_MEASURES.items():
+            pearson = _pearson_known if name == "gap" else _pearson
+            figures[f"{name}_r_{kind}"] = pearson(real[name], [measure(o, t) for o, t in zip(written, texts)])
     return figures, styled_lines, plain_lines
 
 
@@ -407,23 +401,27 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     # style came from, writing that copies it would look like the writer without being so.)
     # Once per seed, as legibility is: one seed's figure swings by as much as it moves.
     pairs = [(f, by_form[f]) for f in forms if len(by_form[f]) >= 3][: cfg.writers * cfg.style_groups]
-    refs = [idx[0] for _, idx in pairs]
-    target_texts = [lines[idx[1]].text for _, idx in pairs]
+    refs, targets, banks = ([idx[k] for _, idx in pairs] for k in range(3))
+    target_texts = [lines[i].text for i in targets]
     ref_hands = [writer.style([_clean(lines[i].offsets)]) for i in refs]
     # The same writers' real pen strokes, as a tablet gives them: a picture of them and, for
     # weights that read one, a prompt.
     drawn_hands = [writer.style([drawing(to_strokes(lines[i].offsets))], strokes=to_strokes(lines[i].offsets))
                    for i in refs]
     judge = load_judge(Path(cfg.judge))
+    bank = [lines[i].offsets for i in banks]
+    real = {name: [measure(lines[i].offsets, lines[i].text) for i in refs]
+            for name, measure in LIKENESS_MEASURES.items()}
     per_seed, styled_lines, plain_lines = [], None, None
     for seed in cfg.seeds:
-        seeded = replace(sample, seed=seed)
-        f, styled, plain = _likeness(writer, lines, pairs, {"styled": ref_hands, "drawn": drawn_hands}, seeded,
-                                     judge, cfg.writers)
+        f, styled, plain = _likeness(writer, target_texts, {"styled": ref_hands, "drawn": drawn_hands},
+                                     replace(sample, seed=seed), judge, bank, real, cfg.writers)
         per_seed.append(f)
         styled_lines, plain_lines = styled_lines or styled, plain_lines or plain
     figures.update(_averaged(per_seed))
-    figures.update({"writers": cfg.writers, "style_writers": len(refs), "prompted": writer.prompts})
+    figures.update({"writers": cfg.writers, "style_writers": len(refs), "prompted": writer.prompts,
+                    "retrieval_real": _retrieval_in_groups(judge, [lines[i].offsets for i in targets], bank,
+                                                           cfg.writers)})
 
     # Style from the pictures people have: the same writers' lines as phone photos, pencil,
     # ruled paper, pages..., against clean renderings of other lines of theirs.
