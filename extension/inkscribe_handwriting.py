@@ -43,9 +43,9 @@ import inkex  # noqa: E402
 from lxml import etree  # noqa: E402
 from inkex import Group, PathElement, Transform  # noqa: E402
 
-import inkscribe_drawn  # noqa: E402
 import inkscribe_text  # noqa: E402
 from inkscribe.daemon import protocol  # noqa: E402
+from inkscribe.model.page.drawn import drawn_paths, strokes_of  # noqa: E402
 from inkscribe.model.page import charset  # noqa: E402
 from inkscribe.model.page.plotter import plotted, polyline_data  # noqa: E402
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
@@ -190,8 +190,8 @@ class Handwriting(inkex.EffectExtension):
         """The handwriting drawn in the selection, as (pen strokes, filled outlines)."""
         if self.options.style_source != "drawn":
             return [], []
-        strokes, outlines = inkscribe_drawn.strokes_of(
-            inkscribe_drawn.drawn_paths(self.svg.selection.values(), skip=inkscribe_text.is_handwriting))
+        strokes, outlines = strokes_of(
+            drawn_paths(self.svg.selection.values(), skip=inkscribe_text.is_handwriting))
         if not strokes and not outlines:
             raise inkex.AbortExtension(
                 "Select some handwriting drawn with the pencil, pen or calligraphy tool together with the text: "

@@ -12,7 +12,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-FILES = ["inkscribe_handwriting.inx", "inkscribe_handwriting.py", "inkscribe_text.py", "inkscribe_drawn.py"]
+FILES = ["inkscribe_handwriting.inx", "inkscribe_handwriting.py", "inkscribe_text.py"]
 FOLDER = "inkscribe"
 MARKER = "inkscribe.json"
 

@@ -592,7 +592,7 @@ def test_letters_from_a_csv_file_are_checked_whole_before_any_is_written(tmp_pat
 
 
 def test_a_csv_value_cannot_lead_a_letter_out_of_its_folder(tmp_path):
-    from inkscribe.daemon.writing import _target
+    from inkscribe.daemon.cli.writing import _target
 
     assert _target("out/{name}/letter.svg", {"name": ".."}, 1) == "out/_/letter.svg"
     assert _target("out/{name}.svg", {"name": "../../etc/x"}, 1) == "out/etc_x.svg"
@@ -911,8 +911,8 @@ def test_a_line_sent_behind_a_long_request_waits_for_a_piece_of_it_not_all(daemo
 
 
 def test_the_benchmark_prints_each_speed_goal_beside_what_it_measured(capsys):
-    from inkscribe.daemon.benchmark import against_goals
-    from inkscribe.daemon.speed_goals import SpeedGoals
+    from inkscribe.daemon.cli.benchmark import against_goals
+    from inkscribe.daemon.cli.speed_goals import SpeedGoals
 
     # The shipped weights: a picture of what untrained ones write holds no handwriting to read.
     against_goals(SpeedGoals(), (1,), False, 1, "cpu", runs=1, requests=1)

@@ -1,4 +1,4 @@
-"""The folders' layers: imports run one way, as docs/architecture.md draws them."""
+"""The folders' layers: imports run one way, as the README's map draws them."""
 import ast
 import subprocess
 import sys
@@ -6,23 +6,41 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 # model/'s subpackages, lowest first: each may import only those before it.
-MODEL_LAYERS = ["config", "page", "net", "data", "style", "samples", "critics", "write", "evaluation", "training"]
+MODEL_LAYERS = ["seeds", "config", "page", "net", "data", "style", "samples", "critics", "write", "evaluation",
+                "training"]
+# The rooms above model/, and what each may import besides itself: the service (daemon/'s top)
+# the model; the commands (daemon/cli/) the service and the installer; the extension, which
+# runs without torch, the service's client side and the model's torch-free pages.
+ROOMS = {
+    "model": set(),
+    "daemon": {"model"},
+    "daemon.cli": {"model", "daemon", "install"},
+    "extension": {"daemon.protocol", "daemon.client", "daemon.pictures", "daemon.keys", "model.config",
+                  "model.seeds", "model.page"},
+    "install": set(),
+}
 
 
 def _imports(path: Path) -> set[str]:
-    """The inkscribe modules a file imports, as dotted names inside inkscribe ("model.net", ...)."""
+    """The inkscribe names a file imports, dotted inside inkscribe ("model.net.network.HandwritingModel", ...)."""
     package = path.relative_to(ROOT).parent.parts
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[:len(package) - node.level + 1]
-                found.add(".".join([*base, *(node.module.split(".") if node.module else [])]))
+                base = ".".join([*package[:len(package) - node.level + 1], *(node.module or "").split(".")])
             elif node.module and node.module.startswith("inkscribe."):
-                found.add(node.module.removeprefix("inkscribe."))
+                base = node.module.removeprefix("inkscribe.")
+            else:
+                continue
+            found |= {f"{base.strip('.')}.{a.name}" for a in node.names}
         elif isinstance(node, ast.Import):
             found |= {a.name.removeprefix("inkscribe.") for a in node.names if a.name.startswith("inkscribe.")}
     return found
+
+
+def _room(name: str) -> str:
+    return "daemon.cli" if name.startswith("daemon.cli") or name == "daemon.cli" else name.split(".")[0]
 
 
 def test_model_subpackages_import_only_the_layers_below_them():
@@ -40,9 +58,14 @@ def test_model_subpackages_import_only_the_layers_below_them():
     assert not crossings
 
 
-def test_the_daemon_imports_the_extension_only_for_reading_drawn_strokes():
-    crossings = [f"{path.relative_to(ROOT)} imports {n}" for path in sorted((ROOT / "daemon").rglob("*.py"))
-                 for n in _imports(path) if n.startswith("extension") and n != "extension.inkscribe_drawn"]
+def test_the_top_level_folders_import_one_way_model_then_service_then_commands():
+    crossings = []
+    for top in ("model", "daemon", "extension", "install"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            room = _room(".".join(path.relative_to(ROOT).with_suffix("").parts))
+            for name in _imports(path):
+                if _room(name) != room and not any(name == a or name.startswith(a + ".") for a in ROOMS[room]):
+                    crossings.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not crossings
 
 

@@ -1,9 +1,11 @@
 """The `inkscribe` command: write, serve, train, evaluate and measure. The commands live
-in writing.py (write), serving.py (daemon, keys, the extension) and lab.py (the rest)."""
+in writing.py (write), serving.py (daemon, keys, the extension) and lab.py (the rest); they
+use the service one folder up (the client, the protocol, the server) and the model."""
 import argparse
 import sys
 
-from . import lab, protocol, serving, writing
+from .. import protocol
+from . import lab, serving, writing
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +30,3 @@ def main(argv=None) -> int:
             return 1
     return args.run(args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -116,7 +116,7 @@ def _bench(args) -> int:
 def _bench_daemon(args) -> int:
     from .benchmark import main as bench
 
-    from .client import Client
+    from ..client import Client
 
     if not Client(args.endpoint).ping():
         print(f"inkscribe: no daemon answers at {args.endpoint}; start one with 'inkscribe daemon'", file=sys.stderr)
@@ -265,7 +265,7 @@ def add_commands(commands) -> None:
                         f"of the training words (default {ReaderConfig.composed_words})")
 
     from .speed_goals import LEGIBLE_VERSIONS, SpeedGoals
-    from .protocol import WriteRequest
+    from ..protocol import WriteRequest
 
     b = commands.add_parser("bench", help="measure training and sampling speed and memory, and the speed goals",
                             description="Print, for each preset in-process, training points/s, the seconds to "

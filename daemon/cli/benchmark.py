@@ -13,8 +13,8 @@ from pathlib import Path
 
 from inkscribe.model.evaluation.benchmark_texts import LINE, PARAGRAPH
 
-from . import protocol
-from .client import Client
+from .. import protocol
+from ..client import Client
 from .speed_goals import SpeedGoals
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from inkscribe.model.config import PathConfig
 
-from . import protocol
+from .. import protocol
 from .serving import AUTO_IDLE_EXIT_S, endpoint_help, start_detached
 
 
@@ -53,7 +53,7 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
     """--style files as (pictures, drawn strokes, drawn outlines): an SVG file is read as
     handwriting drawn in it (every path), an InkML file (.inkml) as its traces, anything
     else is sent as a picture."""
-    from .pictures import check_file
+    from ..pictures import check_file
 
     pictures, strokes, outlines = [], [], []
     for path in paths:
@@ -72,7 +72,7 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
             continue
         try:
             import inkex
-            from inkscribe.extension.inkscribe_drawn import drawn_paths, strokes_of
+            from inkscribe.model.page.drawn import drawn_paths, strokes_of
         except ImportError as e:
             raise ValueError(f"reading strokes from {path} needs inkex ({e}); install/setup.sh installs it") from None
         try:
@@ -89,7 +89,7 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
 def _write(args) -> int:
     from inkscribe.model.page.svg import standalone_svg
 
-    from .client import Client, DaemonError, DaemonUnavailable
+    from ..client import Client, DaemonError, DaemonUnavailable
     from inkscribe.model.page.letter import LetterConfig, write_letter
 
     letter = LetterConfig(page=args.page or "A5", margin=args.margin, size=args.size, line_spacing=args.line_spacing,

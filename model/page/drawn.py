@@ -1,6 +1,8 @@
-"""Handwriting drawn in a document (Inkscape's pencil, pen or calligraphy tool, a tablet),
-read as the pen paths it is: polylines in document coordinates, for the daemon to take
-as a style.
+"""Handwriting drawn in an SVG document (Inkscape's pencil, pen or calligraphy tool, a
+tablet), read as the pen paths it is: polylines in document coordinates. The extension reads
+the selection with it, and `inkscribe write --style` an SVG file.
+
+inkex serves here as an SVG library (paths, transforms, the style cascade); no Inkscape runs.
 """
 import inkex
 from inkex import bezier

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from inkscribe.model.config import ReaderConfig
 
-from . import protocol
-from .keys import KEYS_VARIABLE, default_keys, make_keys
+from .. import protocol
+from ..keys import KEYS_VARIABLE, default_keys, make_keys
 
 # Seconds a daemon started on demand (by `inkscribe write` or the extension) waits for
 # more work before it exits and gives its memory back.
@@ -30,7 +30,7 @@ def endpoint_help() -> str:
 
 
 def _serve(args) -> int:
-    from .client import Client
+    from ..client import Client
 
     if args.stop:
         return _stop(args.endpoint, args.keys)
@@ -53,7 +53,7 @@ def _serve(args) -> int:
     from inkscribe.model.net.sampling import SampleConfig
     from inkscribe.model.write.writer import Task, Writer
 
-    from .server import Daemon, ServerConfig, claim, model_info
+    from ..server import Daemon, ServerConfig, claim, model_info
 
     try:   # before the model loads: of two daemons started at once, one holds the endpoint
         frontend = claim(args.endpoint, protocol.Limits(), args.keys)
@@ -130,7 +130,7 @@ def _our_daemon(pid) -> str | None:
 
 def _stop(endpoint: str, keys: str | None = None, wait: float = 30.0) -> int:
     """End the daemon at `endpoint`: it finishes the batch in hand and refuses the rest."""
-    from .client import Client
+    from ..client import Client
 
     client = Client(endpoint, keys=keys)
     if not client.ping(timeout=1.0):
@@ -168,7 +168,7 @@ def _shown_endpoint() -> str:
 
 def start_detached(endpoint: str, argv: list[str], wait: float = 180.0) -> int:
     """Start `inkscribe daemon` in the background and wait until it answers."""
-    from .client import Client
+    from ..client import Client
 
     log = _log_path()
     log.parent.mkdir(parents=True, exist_ok=True)
