@@ -31,7 +31,7 @@ from PIL import Image, UnidentifiedImageError
 
 from inkscribe.model.page.charset import UnknownCharacterError, normalise
 from inkscribe.model.config import PathConfig
-from inkscribe.model.style.references import MAX_SIDE, drawing
+from inkscribe.model.style.references import MAX_SIDE
 from inkscribe.model.net.sampling import Interrupted, SampleConfig
 from inkscribe.model.write.writer import NoHandwritingFound, Task, Writer
 
@@ -357,12 +357,8 @@ class Daemon:
             # Its client has stopped waiting: not worth a moment of the model's time.
             raise P.ProtocolError(P.TIMEOUT, f"waited {waited:.0f} s in the queue; the limit is {limit:g} s")
         images = [decode_image(data, n + 1, self.cfg.limits) for n, data in enumerate(r.images)]
-        names = [f"image {n}" for n in range(1, len(images) + 1)]
-        if r.strokes or r.outlines:
-            images.append(drawing(r.strokes, r.outlines))
-            names.append("the drawn strokes")
         sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
-        return Task(r.lines, self.writer.style(images, names, r.style_strength, r.strokes),
+        return Task(r.lines, self.writer.hand(images, r.strokes, r.outlines, r.style_strength),
                     SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed,
                                  versions=versions_within(r, self.cfg.limits)),
                     [PathConfig(font_size=size, smoothing=r.smoothing) for size in sizes])

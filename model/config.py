@@ -22,9 +22,6 @@ class ModelConfig:
     style_dim: int = 128      # width of each style head (writer, glyph)
     mixtures: int = 20
     dropout: float = 0.1
-    # Style also as this many tokens that every decoder layer attends to (SDT's style memory),
-    # beside the vector at the decoder's input; 0: the vector alone.
-    style_tokens: int = 0
 
     @property
     def gmm_outputs(self) -> int:  # pi, mu x/y, sigma x/y, rho per component, + pen
@@ -81,19 +78,6 @@ class TrainConfig:
     # Capitals and digits are a few percent of the ink and most of what recognizers misread:
     # words holding one are trained this many times per epoch.
     rare_words: int = 1
-    # Share of samples prefixed by a prompt: a few words of another of their writer's lines,
-    # up to prompt_points points, as a user's strokes are read before writing in their hand.
-    prompts: float = 0.0
-    prompt_points: int = 240
-    # Up to this share of a sample's own earlier points hidden from the later ones (a rate
-    # drawn per sample): the hand must then be read from the prompt and the style as well.
-    history_dropout: float = 0.0
-    # A new run's network with style tokens (ModelConfig.style_tokens), learnt from its first step.
-    style_tokens: int = 0
-    # Weight of a contrastive writer loss on the style encoder: the style tiles of one of a
-    # sample's writer's lines must pick out those of another of their lines among the batch's,
-    # so that the style carries who wrote.
-    writer_contrast: float = 0.0
     init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
     # Words the model wrote and the reader chose (`inkscribe distil`), trained on beside the real ones.
     extra_words: str | None = None

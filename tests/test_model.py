@@ -172,26 +172,9 @@ def test_slipped_reading_stays_in_the_text_and_its_targets_lead_back(lines):
     correction = (slipped["advance"] - clean["advance"])[mask & (off.abs() > 0.1)]
     assert (correction * off[mask & (off.abs() > 0.1)] < 0).all()
 
-def test_hidden_history_is_not_read_by_later_points_and_training_hides_some(lines):
+def test_cached_and_uncached_sampling_agree():
     torch.manual_seed(0)
-    model = HandwritingModel(preset("tiny")).eval()
-    batch = Collator(lines, references=2, history_dropout=0.9)(list(range(4)), np.random.default_rng(0))
-    keep = batch["history_keep"]
-    assert keep.shape == batch["mask"].shape and 0.1 < keep.float().mean() < 0.9
-    changed = batch["inputs"].clone()
-    changed[:, 1] += 5.0   # the second point alone, as a later point would read it
-    hidden = torch.ones_like(keep)
-    hidden[:, 1] = False
-    for visible, same in ((hidden, True), (None, False)):
-        a = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"], history_keep=visible)[0]
-        b = model(batch["chars"], changed, batch["reading"], batch["images"], history_keep=visible)[0]
-        assert torch.allclose(a[:, 3], b[:, 3], atol=1e-5) == same
-
-
-@pytest.mark.parametrize("tokens", [0, 4])
-def test_cached_and_uncached_sampling_agree(tokens):
-    torch.manual_seed(0)
-    model = HandwritingModel(preset("tiny", style_tokens=tokens))
+    model = HandwritingModel(preset("tiny"))
     texts = ["hello", "a longer line"]
     model.eval()
     style = model.style(torch.rand(2, 2, 1, 64, 64), 2)
@@ -336,29 +319,6 @@ def _tiny_run(tmp_path, lines, steps, resume=False):
         return [r["loss"] for r in csv.DictReader(f)]
 
 
-def test_a_network_with_style_tokens_trains_them_with_its_writer_loss_and_writes_in_them(tmp_path, lines):
-    cfg = TrainConfig(preset="tiny", out_dir=str(tmp_path / "run"), steps=2, eval_every=2, valid_batches=1,
-                      batch_points=600, warmup=1, style_tokens=4, writer_contrast=0.5, style_dropout=0.0)
-    train(cfg, data={"train": lines, "valid": lines[:2]})
-    with open(tmp_path / "run" / "log.csv") as f:
-        rows = list(csv.DictReader(f))
-    assert all(float(r["writer"]) > 0 for r in rows)
-    # Validation says how much the strokes rely on their own writer's style.
-    assert rows[-1]["valid_style_gain"] and abs(float(rows[-1]["valid_style_gain"])) < 5
-    from inkscribe.daemon.cli import main
-    assert main(["export", str(tmp_path / "run" / "checkpoint.pt"), "-o", str(tmp_path / "w.pt")]) == 0
-    writer = Writer(load_model(tmp_path / "w.pt", "cpu"))
-    hand = writer.style([render(lines[0].offsets, 4)])
-    assert hand.embedding.shape == (5, 32)
-    cfg = SampleConfig(seed=1, max_points_per_char=3)
-    (styled,), = writer.write([Task(["hi there"], hand, cfg)])
-    # The tokens alone (the vector kept) change what is written: every layer reads them.
-    other = hand.embedding.clone()
-    other[1:] = torch.randn_like(other[1:]) * 3
-    (retokened,), = writer.write([Task(["hi there"], Hand(other, hand.word_gap), cfg)])
-    assert styled.offsets.shape != retokened.offsets.shape or not np.allclose(styled.offsets, retokened.offsets)
-
-
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path, lines):
     straight = _tiny_run(tmp_path / "a", lines, 4)
     _tiny_run(tmp_path / "b", lines, 2)
@@ -450,7 +410,7 @@ def test_style_tiles_come_from_writing_and_blank_pictures_are_refused(lines):
     assert tiles.max() == pytest.approx(1, abs=0.05)
     model = HandwritingModel(preset("tiny"))
     with pytest.raises(NoHandwritingFound):
-        Writer(model).style([Image.new("L", (300, 100), 255)])
+        Writer(model).hand([Image.new("L", (300, 100), 255)])
 
 
 @pytest.mark.parametrize("px_per_unit, pen", [(6, 1), (20, 2), (30, 3), (20, 8)])
@@ -476,7 +436,7 @@ def test_faint_writing_under_heavy_grain_still_gives_a_style():
         assert len(tiles_from_image(grainy, 8)) >= 4
         # Spaces are read before the speckle is taken out: the filter breaks faint strokes,
         # and the breaks would pass for spaces and squeeze the words together.
-        spacing = Writer(model).style([grainy]).word_gap / Writer(model).style([clean]).word_gap
+        spacing = Writer(model).hand([grainy]).word_gap / Writer(model).hand([clean]).word_gap
         assert 0.5 <= spacing <= 1.25
 
 
@@ -505,7 +465,7 @@ def _photo_of_paper(size=(900, 400), shapes=False) -> Image.Image:
 def test_a_picture_without_writing_is_refused_by_number_with_what_to_try(lines, image):
     writer = Writer(HandwritingModel(preset("tiny")))
     with pytest.raises(NoHandwritingFound, match="no handwriting found in image 2: .* try a picture cropped"):
-        writer.style([render(lines[0].offsets, 4), image])
+        writer.hand([render(lines[0].offsets, 4), image])
 
 
 def test_the_space_between_words_is_read_from_a_picture_of_the_writing():

@@ -9,8 +9,7 @@ from .serving import THREADS, THREADS_HELP, endpoint_help
 
 # Training options that a resumed run takes from its checkpoint unless given again.
 RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words",
-               "rare_words", "prompts", "prompt_points", "composed_words", "history_dropout", "style_tokens",
-               "writer_contrast")
+               "rare_words", "composed_words")
 
 
 def _train(args) -> int:
@@ -173,20 +172,6 @@ def add_commands(commands) -> None:
                    help="train on whole lines only, not on words cut from them")
     t.add_argument("--rare-words", type=int, metavar="N",
                    help=f"train words holding a capital or digit N times per epoch (default {defaults.rare_words})")
-    t.add_argument("--prompts", type=float, metavar="SHARE",
-                   help="share of samples prefixed by a prompt of their writer's strokes (default "
-                        f"{defaults.prompts:g}; writing in a user's hand from their strokes needs it above 0)")
-    t.add_argument("--history-dropout", type=float, metavar="SHARE",
-                   help="hide up to this share of a sample's own earlier points from its later ones, so that the "
-                        f"hand is read from the prompt and the style too (default {defaults.history_dropout:g})")
-    t.add_argument("--style-tokens", type=int, metavar="N",
-                   help="a new network whose decoder layers also attend to N tokens of the style, learnt from "
-                        f"the first step (default {defaults.style_tokens}: the style as one vector)")
-    t.add_argument("--writer-contrast", type=float, metavar="WEIGHT",
-                   help="weight of a contrastive writer loss on the style encoder (default "
-                        f"{defaults.writer_contrast:g})")
-    t.add_argument("--prompt-points", type=int, metavar="N",
-                   help=f"longest prompt, in points (default {defaults.prompt_points})")
     t.add_argument("--eval-every", type=int,
                    help=f"steps between validation, checkpoint and sample sheet (default {defaults.eval_every})")
     t.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")

@@ -9,7 +9,6 @@ import re
 
 import numpy as np
 
-from ..page.charset import normalise as normalise_text, split_marks
 from .iamondb import Line
 from .strokes import LINE_HEIGHT, to_offsets, to_strokes
 
@@ -158,67 +157,15 @@ def with_words(lines: list[Line], rare_repeat: int = 1) -> list[Line]:
 SPACE_MIN = 0.4 * LINE_HEIGHT
 
 
-def _word_starts(offsets: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
-    """The strokes, and the index of each stroke that begins a word (a space before it)."""
-    strokes, gaps = clean_gaps(offsets)
-    return strokes, [0] + [k + 1 for k, g in enumerate(gaps) if g > SPACE_MIN]
-
-
 def from_left(strokes: list[np.ndarray]) -> np.ndarray:
     """Offsets of strokes moved so that their left edge is at x = 0."""
     left = min(s[:, 0].min() for s in strokes)
     return to_offsets([s - np.array([left, 0], np.float32) for s in strokes])
 
 
-def prompt_words(offsets: np.ndarray, text: str, most: int, rng: np.random.Generator) -> tuple[np.ndarray, str] | None:
-    """A prompt for training: a run of whole words of a line, from a random one, at most
-    `most` points, with what they say; None where the line does not split into its words
-    or its words are all longer than that."""
-    cuts = word_cuts(offsets, text)
-    if cuts is None:
-        return None
-    strokes, words = to_strokes(offsets), text.split()
-    bounds = [0, *cuts, len(strokes)]
-    sizes = [sum(len(s) for s in strokes[a:b]) for a, b in zip(bounds, bounds[1:])]
-    first = int(rng.integers(len(words)))
-    last, n = first, 0
-    while last < len(words) and n + sizes[last] <= most:
-        n += sizes[last]
-        last += 1
-    if last == first:
-        return None
-    return from_left(strokes[bounds[first]:bounds[last]]), " ".join(words[first:last])
-
-
-def prompt_from(offsets: np.ndarray, most: int) -> list[list[np.ndarray]]:
-    """The first words of pen strokes whose text is not known, as a prompt: each word's
-    strokes (words parted by clean gaps), at most `most` points in all; the first word cut
-    after its last stroke that fits where it alone is longer."""
-    strokes, starts = _word_starts(offsets)
-    words, n = [], 0
-    for a, b in zip(starts, [*starts[1:], len(strokes)]):
-        size = sum(len(s) for s in strokes[a:b])
-        if n + size > most:
-            if not words:
-                fits = np.cumsum([len(s) for s in strokes[a:b]]) <= most
-                words = [strokes[a:a + int(fits.sum())]] if fits.any() else []
-            break
-        words.append(strokes[a:b])
-        n += size
-    return words
-
-
 # Data units between words (a line's ink is LINE_HEIGHT = 10 tall): the median space of
-# IAM-OnDB's training writers, for the model's own hand, pictures that show no space, and
-# the words written after a prompt.
+# IAM-OnDB's training writers, for the model's own hand and pictures that show no space.
 WORD_SPACE = 8.0
-
-
-def prompt_continues(offsets: np.ndarray, text: str) -> dict:
-    """Where writing goes on after a prompt, as a line's next word does: the characters read
-    (its text and a space) and the pen's place, a word's space right of its ink."""
-    right = float(np.cumsum(offsets[:, 0]).max())
-    return {"offset": len(split_marks(normalise_text(text))[0]) + 1, "pen": (right + WORD_SPACE, 0.0)}
 
 
 def source_line(line_id: str) -> str:

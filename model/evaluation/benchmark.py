@@ -63,7 +63,7 @@ def write_time(writer: Writer, lines: list[str], trained: bool, versions: int = 
     # Untrained weights stop at random: hold them to the length of real words.
     cfg = SampleConfig(seed=0, max_points_per_char=14 if trained else POINTS_PER_CHAR, versions=versions)
     started = time.perf_counter()
-    hand = writer.style([picture]) if picture is not None else None
+    hand = writer.hand([picture]) if picture is not None else None
     out = writer.write([Task(lines, hand, cfg)])[0]
     return time.perf_counter() - started, out
 

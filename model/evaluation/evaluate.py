@@ -30,7 +30,7 @@ from ..critics.cer import cer
 from ..critics.judges import htr_cer, recogniser, tesseract
 from ..page.charset import normalise, split_marks
 from ..critics.reader import load_reader
-from ..style.references import PICTURES, drawing, picture, render, scanned
+from ..style.references import PICTURES, picture, render, scanned
 from ..net.sampling import SampleConfig
 from ..data.segments import word_gaps, words_of
 from .sheet import sample_sheet
@@ -373,7 +373,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     real = {}
     for seed in cfg.seeds:
         rng = np.random.default_rng(seed)
-        hands = [writer.style([scanned(lines[j].offsets, rng)]) for j in mates]
+        hands = [writer.hand([scanned(lines[j].offsets, rng)]) for j in mates]
         sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
         f, r, w = _legibility(writer, lines, picks, hands, sample, real)
         own, _, _ = _legibility(writer, lines, picks, [None] * len(picks), sample, real)
@@ -386,7 +386,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
 
     # Size across a paragraph: four lines of a writer as one request, in that writer's hand.
     paragraphs = [sorted(by_form[f]) for f in forms if len(by_form[f]) > PARAGRAPH_LINES][: cfg.paragraphs]
-    par_hands = [writer.style([_clean(lines[p[0]].offsets)]) for p in paragraphs]
+    par_hands = [writer.hand([_clean(lines[p[0]].offsets)]) for p in paragraphs]
     par_written = writer.write([Task([lines[i].text for i in p[1:PARAGRAPH_LINES + 1]], hand, sample)
                                 for p, hand in zip(paragraphs, par_hands)])
     figures.update({
@@ -403,11 +403,9 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     pairs = [(f, by_form[f]) for f in forms if len(by_form[f]) >= 3][: cfg.writers * cfg.style_groups]
     refs, targets, banks = ([idx[k] for _, idx in pairs] for k in range(3))
     target_texts = [lines[i].text for i in targets]
-    ref_hands = [writer.style([_clean(lines[i].offsets)]) for i in refs]
-    # The same writers' real pen strokes, as a tablet gives them: a picture of them and, for
-    # weights that read one, a prompt.
-    drawn_hands = [writer.style([drawing(to_strokes(lines[i].offsets))], strokes=to_strokes(lines[i].offsets))
-                   for i in refs]
+    ref_hands = [writer.hand([_clean(lines[i].offsets)]) for i in refs]
+    # The same writers' real pen strokes, as a tablet gives them.
+    drawn_hands = [writer.hand(strokes=to_strokes(lines[i].offsets)) for i in refs]
     judge = load_judge(Path(cfg.judge))
     bank = [lines[i].offsets for i in banks]
     real = {name: [measure(lines[i].offsets, lines[i].text) for i in refs]
@@ -419,7 +417,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
         per_seed.append(f)
         styled_lines, plain_lines = styled_lines or styled, plain_lines or plain
     figures.update(_averaged(per_seed))
-    figures.update({"writers": cfg.writers, "style_writers": len(refs), "prompted": writer.prompts,
+    figures.update({"writers": cfg.writers, "style_writers": len(refs),
                     "retrieval_real": _retrieval_in_groups(judge, [lines[i].offsets for i in targets], bank,
                                                            cfg.writers)})
 
@@ -427,12 +425,12 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     # ruled paper, pages..., against clean renderings of other lines of theirs.
     rng = np.random.default_rng(cfg.seeds[0])
     writers = [sorted(by_form[f]) for f in forms if len(by_form[f]) >= 3][: cfg.writers]
-    clean_bank = torch.stack([writer.style([_clean(lines[w[-1]].offsets)]).embedding for w in writers])
+    clean_bank = torch.stack([writer.hand([_clean(lines[w[-1]].offsets)]).embedding for w in writers])
     for kind in PICTURES:
         found, refused = [], 0
         for w in writers:
             try:
-                found.append(writer.style([picture([lines[i].offsets for i in w[:-1]], kind, rng)]).embedding)
+                found.append(writer.hand([picture([lines[i].offsets for i in w[:-1]], kind, rng)]).embedding)
             except NoHandwritingFound:
                 found.append(torch.zeros_like(clean_bank[0]))
                 refused += 1
@@ -552,8 +550,7 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
         f"line / no style "
         f"(chance {1 / max(1, f['writers']):.2f}) | {_f(f['retrieval_real'], 2)} / {_spread(f, 'retrieval_styled', 2)} / "
         f"{_spread(f, 'retrieval_plain', 2)} |",
-        f"| style retrieval from the writer's pen strokes (a picture of them"
-        f"{' and a prompt of them' if f['prompted'] else '; these weights read no prompt'}) | "
+        f"| style retrieval from the writer's pen strokes | "
         f"{_spread(f, 'retrieval_drawn', 2)} |",
         f"| slant correlation with the reference writer: styled / no style | "
         f"{_spread(f, 'slant_r_styled', 2)} / {_spread(f, 'slant_r_plain', 2)} |",

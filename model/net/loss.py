@@ -19,19 +19,9 @@ def guided_attention(attention: torch.Tensor, align: torch.Tensor, mask: torch.T
     return ((attention * penalty).sum(-1) * mask).sum((1, 2)).mean() / mask.sum()
 
 
-def prompt_of_batch(batch: dict) -> tuple | None:
-    """The batch's prompts as the model takes them, where it has any."""
-    if batch.get("prompt") is None:
-        return None
-    return (batch["prompt_chars"], batch["prompt"], batch["prompt_reading"], batch["prompt_mask"],
-            batch["prompt_offset"])
-
-
-def losses(model: HandwritingModel, batch: dict, writer_contrast: bool = False) -> dict[str, torch.Tensor]:
-    """Per-point mean of each term (nats), over the batch's real points; with `writer_contrast`,
-    also the style encoder's contrastive writer loss where the batch has style images."""
-    params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"],
-                                                prompt_of_batch(batch), batch.get("history_keep"))
+def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
+    """Per-point mean of each term (nats), over the batch's real points."""
+    params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"])
     mask = batch["mask"]
     n = mask.sum()
     target = batch["target"]
@@ -44,6 +34,4 @@ def losses(model: HandwritingModel, batch: dict, writer_contrast: bool = False) 
                                                    pos_weight=torch.tensor(20.0)) * mask).sum() / n,
         "align": guided_attention(attention, batch["align"], mask),
         "progress": PROGRESS_WEIGHT * ((advance - batch["advance"]) ** 2 * mask).sum() / n,
-        **({"writer": getattr(model, "module", model).style.writer_contrast(batch["images"])}
-           if writer_contrast and batch["images"] is not None else {}),
     }

@@ -110,7 +110,7 @@ class Steps:
 def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | None = None,
              cfg: SampleConfig | list[SampleConfig] = SampleConfig(),
              positions: list | None = None, stop: Callable[[], bool] | None = None,
-             prefix: dict | None = None, steps: Steps | None = None) -> list[np.ndarray]:
+             steps: Steps | None = None) -> list[np.ndarray]:
     """Offsets [n_i, 3] for each text, all lines sampled as one batch; if a list is given
     as `positions`, each text's reading position (the character being written) at each of
     its points is appended to it. `stop`, asked before every step, raises Interrupted once it
@@ -121,9 +121,7 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     temperature, bias and seed are its own, so a line writes the same whatever it is
     batched with. The window and guard settings of the first apply to all.
 
-    prefix: a prompt of the writer's strokes read before every line ({"kv": `model.prefix`,
-    "offset": characters read, "pen": where the pen goes on from}). steps: how each step is
-    computed (default `Steps.eager(model)`; `Steps.compiled` is faster).
+    steps: how each step is computed (default `Steps.eager(model)`; `Steps.compiled` is faster).
     """
     model.eval()
     steps = steps or Steps.eager(model)
@@ -133,8 +131,7 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     chars = pad_chars(texts, device)
     batch, width = chars.shape
     n_chars = (chars != PAD).sum(1) - 1          # without EOS
-    offset = None if prefix is None else torch.full((batch,), float(prefix["offset"]), device=device)
-    context = model.encode(chars, model.style(None, batch) if style is None else style, offset)
+    context = model.encode(chars, model.style(None, batch) if style is None else style)
     temperature = torch.tensor([[r.temperature] for r in rows], device=device)
     bias = torch.tensor([[r.bias] for r in rows], device=device)
     # Every random number a line may use, drawn up front from its own generator: its
@@ -154,18 +151,12 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     alive = torch.arange(batch, device=device)      # the lines still being written
     reading = torch.zeros(batch, device=device)
     done = torch.zeros(batch, dtype=torch.bool, device=device)
-    if prefix is not None and not first.use_cache:
-        raise ValueError("a prompt's prefix needs the key/value cache")
     # The cache's buffers made here, not by the first step: a compiled step then has one shape to fit.
     heads, d = model.cfg.heads, model.cfg.d_model
     cache = [{"capacity": n_steps + 1, "n": 0, **{name: torch.empty(batch, heads, n_steps + 1, d // heads, device=device)
                                                 for name in ("k", "v")}}
              for _ in model.layers] if first.use_cache else None
-    for layer, kv in zip(cache or [], prefix["kv"] if prefix else []):
-        layer["prefix"] = kv
     pen_at = torch.zeros(batch, 2, device=device)
-    if prefix is not None:   # the words go on from the prompt, as a line's do
-        pen_at += torch.tensor(prefix["pen"], dtype=torch.float32, device=device)
     inputs = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])]
     readings, windows = [reading[:, None]], []
     window = window_at(reading, index, first.window_back, first.window_ahead)
@@ -203,9 +194,7 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
             inputs, readings, windows = ([t[keep] for t in ts] for ts in (inputs, readings, windows))
             window = window[keep]
             context = {"style": context["style"][keep], "chars_mask": context["chars_mask"][keep],
-                       "offset": None if context["offset"] is None else context["offset"][keep],
-                       **{name: None if context[name] is None else [(k[keep], v[keep]) for k, v in context[name]]
-                          for name in ("memory", "style_memory")}}
+                       "memory": [(k[keep], v[keep]) for k, v in context["memory"]]}
             for layer in cache or []:
                 layer.update(k=_kept(layer["k"], keep, layer["n"]), v=_kept(layer["v"], keep, layer["n"]))
     out = []

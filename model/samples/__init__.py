@@ -1,1 +1,1 @@
-"""Samples as the network reads them: text, pen, style tiles from the writer, prompts."""
+"""Samples as the network reads them: text, pen, style tiles from the writer."""

@@ -44,10 +44,8 @@ class StepBatches(torch.utils.data.Dataset):
 
     def _epoch(self, epoch: int) -> list[list[int]]:
         if self._cached[0] != epoch:
-            room = self.cfg.prompt_points if self.cfg.prompts else 0
             self._cached = (epoch, batches(self.collate.lines, self.cfg.batch_points,
-                                           np.random.default_rng([self.cfg.seed, epoch]), self.rank, self.world,
-                                           room))
+                                           np.random.default_rng([self.cfg.seed, epoch]), self.rank, self.world))
         return self._cached[1]
 
     def __len__(self) -> int:
@@ -126,15 +124,11 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     extra = iamondb.load_lines(Path(cfg.extra_words))["train"] if cfg.extra_words else []
     composed = composed_words(with_words(data["train"])[len(data["train"]):], cfg.composed_words, cfg.seed) if cfg.composed_words else []
     train_lines = train_lines + extra + composed
-    train_collate = Collator(train_lines, cfg.references, cfg.reading_drift, whole_lines=data["train"],
-                             prompts=cfg.prompts, prompt_points=cfg.prompt_points, history_dropout=cfg.history_dropout,
-                             tile_lines=2 if cfg.writer_contrast else 1)
-    # A run that trains with prompts is validated with one before every line.
-    valid_collate = Collator(data["valid"], cfg.references, prompts=float(cfg.prompts > 0),
-                             prompt_points=cfg.prompt_points)
+    train_collate = Collator(train_lines, cfg.references, cfg.reading_drift, whole_lines=data["train"])
+    valid_collate = Collator(data["valid"], cfg.references)
 
     torch.manual_seed(cfg.seed)
-    model = HandwritingModel(preset(cfg.preset, style_tokens=cfg.style_tokens)).to(device)
+    model = HandwritingModel(preset(cfg.preset)).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, elapsed = 0, 0.0
     if resume and ckpt_path.exists():
@@ -183,9 +177,8 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
         lr = cfg.lr_at(step, elapsed)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        terms = losses(trainable, batch, writer_contrast=cfg.writer_contrast > 0)
-        weights = {"align": cfg.align_weight, "writer": cfg.writer_contrast}
-        loss = sum(weights.get(name, 1.0) * term for name, term in terms.items())
+        terms = losses(trainable, batch)
+        loss = sum((cfg.align_weight if name == "align" else 1.0) * term for name, term in terms.items())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)

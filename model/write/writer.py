@@ -1,4 +1,5 @@
-"""The model's one entry point for writing: lines of text and pictures in, strokes and SVG path data out."""
+"""The model's one entry point for writing: lines of text, and pictures or strokes of a hand, in; strokes and
+SVG path data out."""
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -9,15 +10,13 @@ from PIL import Image
 
 from .accents import with_marks
 from ..page.charset import normalise, split_marks
-from ..net.network import HandwritingModel, prompt_inputs
-from ..data.alignment import alignment
-from ..critics.reader import Reader, misreading, read
-from ..config import DataConfig, PathConfig, TrainConfig
+from ..net.network import HandwritingModel
+from ..critics.reader import Reader, misreading
+from ..config import PathConfig
 from .paths import path_data, strokes_of
-from ..style.references import pick_tiles, read_writing, word_gap
-from ..data.segments import WORD_SPACE, from_left, join_words, prompt_continues, prompt_from, spacing, words_of
-from ..data.strokes import normalise as normalise_ink, simplify, to_offsets
-from ..net.sampling import SampleConfig, Steps, generate, guard, pad_chars, per_line
+from ..style.references import drawing, pick_tiles, read_writing, word_gap
+from ..data.segments import WORD_SPACE, join_words, spacing, words_of
+from ..net.sampling import SampleConfig, Steps, generate, guard, per_line
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
 
@@ -34,32 +33,9 @@ class WrittenLine:
 
 @dataclass
 class Hand:
-    """A writer: what the style encoder makes of their pictures, how far apart they set
-    words, and, where their pen strokes are known, a few words of them as a prompt."""
-    embedding: torch.Tensor      # [d_model], or [1 + tokens, d_model] for weights with style tokens
+    """A writer: what the style encoder makes of their pictures, and how far apart they set words."""
+    embedding: torch.Tensor      # [d_model]
     word_gap: float = WORD_SPACE
-    prompt: tuple[np.ndarray, str] | None = None   # offsets in data units and what they say, read before every word
-
-
-# The longest prompt, in points: the length training prompts reach.
-PROMPT_POINTS = TrainConfig.prompt_points
-
-
-def prompt_of(strokes: list[np.ndarray], reader: Reader) -> tuple[np.ndarray, str] | None:
-    """A prompt from pen strokes a user drew (any unit, y down, in the order drawn): sized
-    as training's lines are, simplified as they are, cut to the first words that fit, and
-    read by the stroke reader, since the model reads a prompt with what it says."""
-    strokes = [np.asarray(s, np.float32) for s in strokes if len(s)]
-    if not strokes:
-        return None
-    data = DataConfig()   # simplified as the data lines are prepared
-    simple = simplify(normalise_ink(strokes), data.epsilon, data.max_step)
-    words = prompt_from(to_offsets(simple), PROMPT_POINTS)
-    said = read(reader, [from_left(w) for w in words]) if words else []
-    kept = [(w, t) for w, t in zip(words, said) if t]
-    if not kept:
-        return None
-    return from_left([s for w, _ in kept for s in w]), " ".join(t for _, t in kept)
 
 
 class WordJob(NamedTuple):
@@ -87,7 +63,11 @@ class Task:
 
 
 class NoHandwritingFound(ValueError):
-    """None of the style pictures holds anything that looks like a line of writing."""
+    """A style picture holds nothing that looks like a line of writing; `names` says which."""
+
+    def __init__(self, message: str, names: list[str]):
+        super().__init__(message)
+        self.names = names
 
 
 def _listed(names: list[str]) -> str:
@@ -142,73 +122,48 @@ class Writer:
         self.steps = steps.without_recompiling()
         self.decoding = "compiled"
 
-    @property
-    def prompts(self) -> bool:
-        """Whether these weights learnt to read a prompt (weights trained before prompts
-        existed have their prompt marker at zero)."""
-        return bool(self.model.prompt_mark.detach().abs().sum() > 0)
-
     @torch.no_grad()
-    def style(self, images: list[Image.Image], names: list[str] | None = None, strength: float = 1.0,
-              strokes: list[np.ndarray] | None = None) -> Hand | None:
-        """The writer's hand from tiles cut from all the pictures; None without pictures.
-        `names` say how errors call each picture (default: image 1, image 2, ...). `strokes`:
-        the writer's pen strokes where they are known (drawn with a tablet), read as a prompt
-        by weights that learnt to read one.
+    def hand(self, pictures: list[Image.Image] = (), strokes: list = (), outlines: list = (), strength: float = 1.0,
+             names: list[str] | None = None) -> Hand | None:
+        """A writer's hand from pictures of their writing and what they drew as vectors (pen
+        paths and the closed outlines a calligraphy tool leaves, any unit, y down), read
+        together as one more picture; None without either. `names` say how errors call each
+        picture (default: image 1, image 2, ...); the drawing is "the drawn strokes".
 
         strength: how far from the model's own hand to go, along the line to the pictures'
-        (1: as read; with 4 versions per word, 2 brought the independent judge's likeness
-        among 20 writers from 0.25 to 0.45, and tesseract's CER from 0.29 to 0.36)."""
-        if not images:
+        (1: as read; above 1 looks more like the writer and reads less easily)."""
+        pictures, names = list(pictures), list(names or [f"image {k}" for k in range(1, len(pictures) + 1)])
+        if strokes or outlines:
+            pictures.append(drawing(strokes, outlines))
+            names.append("the drawn strokes")
+        if not pictures:
             return None
-        names = names or [f"image {k}" for k in range(1, len(images) + 1)]
-        per_image = max(1, MAX_TILES // len(images))
-        writings = [read_writing(image) for image in images]
+        per_image = max(1, MAX_TILES // len(pictures))
+        writings = [read_writing(picture) for picture in pictures]
         cut = [pick_tiles(w, per_image) for w in writings]
         empty = [name for name, t in zip(names, cut) if len(t) == 0]
         if empty:
             raise NoHandwritingFound(
                 f"no handwriting found in {_listed(empty)}: the style needs lines of writing, dark on light or "
-                f"light on dark; try a picture cropped to the writing, in sharper focus")
+                f"light on dark; try a picture cropped to the writing, in sharper focus", empty)
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
-        return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_SPACE,
-                    prompt_of(strokes, self.reader) if strokes and self.prompts and self.reader is not None
-                    else None)
+        return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_SPACE)
 
-    def _prefix(self, offsets: np.ndarray, text: str, style: torch.Tensor) -> dict:
-        """The prompt's keys and values, once for all the words written after it, and where
-        those words go on from it."""
-        points = prompt_inputs(torch.from_numpy(offsets)[None].to(self.device))
-        reading = torch.from_numpy(alignment(text, offsets))[None].to(self.device)
-        return {"kv": self.model.prefix(self.model.read_prompt(pad_chars([text], self.device), points, reading),
-                                        style[None]),
-                **prompt_continues(offsets, text)}
-
-    def _sample(self, jobs: list[WordJob], stop=None, prompts: dict | None = None) -> dict[tuple, list]:
+    def _sample(self, jobs: list[WordJob], stop=None) -> dict[tuple, list]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
-        guard, misreading)], words of like length batched together. `prompts`: task ->
-        the prompt its words are written after (a task's own batches then)."""
-        prompts = prompts or {}
-        groups = {}
-        for job in jobs:
-            groups.setdefault(job.task if job.task in prompts else None, []).append(job)
+        guard, misreading)], words of like length batched together."""
         chunks = []
-        for key, group in groups.items():
-            extra = len(prompts[key][0]) if key is not None else 0
-            fresh = True
-            for job in sorted(group, key=lambda j: len(j.text)):   # longest last: a chunk's room is its newest job's
-                if fresh or (len(chunks[-1][1]) + 1) * (guard(job.text, job.sample) + extra) > self.max_points:
-                    chunks.append((key, []))
-                    fresh = False
-                chunks[-1][1].append(job)
-        prefixes = {key: self._prefix(*prompts[key], next(j.style for j in groups[key])) for key in prompts if key in groups}
+        for job in sorted(jobs, key=lambda j: len(j.text)):   # longest last: a chunk's room is its newest job's
+            if not chunks or (len(chunks[-1]) + 1) * guard(job.text, job.sample) > self.max_points:
+                chunks.append([])
+            chunks[-1].append(job)
         made = {}
-        for key, chunk in chunks:
+        for chunk in chunks:
             words = [split_marks(normalise(j.text)) for j in chunk]   # as the model reads them: œ as oe
             positions = []
             written = generate(self.model, [plain for plain, _ in words], torch.stack([j.style for j in chunk]),
-                               [j.sample for j in chunk], positions, stop, prefixes.get(key), self.steps)
+                               [j.sample for j in chunk], positions, stop, self.steps)
             scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
                       else np.zeros(len(chunk)))
             for j, o, (plain, marks), read, score in zip(chunk, written, words, positions, scores):
@@ -233,9 +188,7 @@ class Writer:
         # Every version of every word at once: choosing which words to write again after a
         # first reading saved time but lost most of the gain (a word the reader reads easily
         # can still be the worse of two to tesseract).
-        prompts = {t: task.hand.prompt for t, task in enumerate(tasks)
-                   if task.hand is not None and task.hand.prompt is not None}
-        made = self._sample(jobs, stop, prompts)
+        made = self._sample(jobs, stop)
         # A word that ended by itself beats one that ran on; then the one that reads best.
         offsets, ran_on = {}, set()
         for key, versions in made.items():
