@@ -20,11 +20,13 @@ class DaemonUnavailable(ConnectionError):
 
 
 class DaemonError(RuntimeError):
-    """The daemon answered with an error; `code` is one of protocol's stable codes."""
+    """The daemon answered with an error; `code` is one of protocol's stable codes, `images`
+    which of the request's images it is about (1 for the first)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, images: list[int] | None = None):
         super().__init__(message)
         self.code = code
+        self.images = images or []
 
 
 def nobody_listens(endpoint: str) -> bool:
@@ -87,7 +89,8 @@ class Client:
                                     f"within {timeout:g} s ({tries} tries); start it with 'inkscribe daemon'")
         if not reply.get("ok"):
             error = reply.get("error", {})
-            raise DaemonError(error.get("code", protocol.INTERNAL), error.get("message", "unknown error"))
+            raise DaemonError(error.get("code", protocol.INTERNAL), error.get("message", "unknown error"),
+                              error.get("images"))
         return reply
 
     def ping(self, timeout: float = 2.0) -> bool:
@@ -100,14 +103,15 @@ class Client:
     def info(self) -> dict:
         return self.request(json.dumps({"op": "info"}).encode(), min(self.timeout, 10.0))
 
-    def write(self, text: str | list[str], style_images: list[bytes | str | Path] = (),
+    def write(self, text: str | list[str], style_images: list[bytes | str | Path] = (), style_names: list[str] = (),
               temperature: float | None = None, bias: float | None = None, seed: int | None = None,
               smoothing: int | None = None, font_size: float | None = None,
               style_strokes: list | None = None, style_outlines: list | None = None,
               style_strength: float | None = None, versions: int | None = None) -> dict:
         """Write text (a string, with newlines between lines, or a list of lines).
 
-        style_images: pictures of handwriting, as PNG/JPEG bytes or file paths.
+        style_images: pictures of handwriting, as PNG/JPEG bytes or file paths; style_names:
+        what errors call each (default: a file's name, else "image 1", "image 2"...).
         style_strokes, style_outlines: handwriting drawn as vectors (see protocol.md).
         Returns the daemon's reply: per line its SVG path data, strokes and bounding box.
         A write is tried once: a slow answer is far likelier than a lost one, and a
@@ -115,8 +119,10 @@ class Client:
         """
         lines = text.split("\n") if isinstance(text, str) else list(text)
         images = [fitted(i if isinstance(i, bytes) else read_picture(i)) for i in style_images]
-        payload = protocol.write_message(lines, images, temperature=temperature, bias=bias, seed=seed,
-                                         smoothing=smoothing, font_size=font_size,
+        names = [name[:protocol.IMAGE_NAME_CHARS] for name in style_names] or [
+            f"image {n}" if isinstance(i, bytes) else Path(i).name for n, i in enumerate(style_images, 1)]
+        payload = protocol.write_message(lines, images, image_names=names or None, temperature=temperature, bias=bias,
+                                         seed=seed, smoothing=smoothing, font_size=font_size,
                                          strokes=style_strokes or None, outlines=style_outlines or None,
                                          deadline_s=self.timeout, style_strength=style_strength,
                                          versions=versions)

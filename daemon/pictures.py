@@ -1,4 +1,4 @@
-"""Style pictures made small before they are sent: the daemon reads a picture at no more
+"""Style pictures made small before they are sent: the model reads a picture at no more
 than PICTURE_SIDE pixels a side, so a phone photo of a page costs the connection, and the
 daemon's memory, a fraction of its file.
 
@@ -9,7 +9,8 @@ import io
 import os
 import stat
 
-PICTURE_SIDE = 2400   # model/style/references.py's MAX_SIDE: the daemon shrinks larger ones itself
+from inkscribe.model.config import PICTURE_SIDE
+
 READ_BYTES = 256 * 2**20   # the largest picture file a client reads to shrink
 
 

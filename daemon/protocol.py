@@ -95,23 +95,28 @@ class Limits:
 
 
 class ProtocolError(Exception):
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, images: list[int] | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.images = images
 
     def reply(self) -> dict:
-        return error_reply(self.code, self.message)
+        return error_reply(self.code, self.message, self.images)
 
 
-def error_reply(code: str, message: str) -> dict:
-    return {"ok": False, "version": VERSION, "error": {"code": code, "message": message}}
+def error_reply(code: str, message: str, images: list[int] | None = None) -> dict:
+    """An error; `images`: which of the request's images it is about (1 for the first)."""
+    error = {"code": code, "message": message, **({"images": images} if images else {})}
+    return {"ok": False, "version": VERSION, "error": error}
 
 
 @dataclass
 class WriteRequest:
     lines: list[str]
     images: list[bytes]
+    # What errors call each image ("image 1", ... where the client gives no names).
+    image_names: list[str] = field(default_factory=list)
     temperature: float = 1.0
     bias: float = 2.0
     seed: int | None = None
@@ -131,8 +136,8 @@ class WriteRequest:
 FIELDS = {
     "ping": ("op", "version"),
     "info": ("op", "version"),
-    "write": ("op", "version", "lines", "text", "images", "temperature", "bias", "seed", "smoothing", "font_size",
-              "strokes", "outlines", "deadline_s", "style_strength", "versions"),
+    "write": ("op", "version", "lines", "text", "images", "image_names", "temperature", "bias", "seed", "smoothing",
+              "font_size", "strokes", "outlines", "deadline_s", "style_strength", "versions"),
 }
 
 
@@ -147,6 +152,7 @@ def _number(value, name: str, low: float, high: float, integer: bool = False):
 # Field names longer than this are not matched against the known ones (matching costs the
 # square of their length) nor echoed back whole.
 NAME_SHOWN = 40
+IMAGE_NAME_CHARS = 200   # an image's name, as errors say it
 _NOT_ITEMS = bytes(b for b in range(256) if b not in b"[{,")   # what an item count skips
 COORDINATE = 1e9   # drawn coordinates, in any unit: larger overflow what the style is read with
 
@@ -220,14 +226,19 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         raise ProtocolError(BAD_REQUEST, "'images' must be a list of base64 strings")
     if len(images) > limits.images:
         raise ProtocolError(TOO_MANY_IMAGES, f"{len(images)} images; the limit is {limits.images}")
+    names = m.get("image_names", [f"image {n}" for n in range(1, len(images) + 1)])
+    if not isinstance(names, list) or len(names) != len(images) or not all(
+            isinstance(n, str) and 0 < len(n) <= IMAGE_NAME_CHARS for n in names):
+        raise ProtocolError(BAD_REQUEST, f"'image_names' must name each of the {len(images)} images, in at most "
+                                         f"{IMAGE_NAME_CHARS} characters")
     decoded = []
-    for n, text in enumerate(images):
+    for n, (text, name) in enumerate(zip(images, names), 1):
         if len(text) * 3 // 4 > limits.image_bytes:
-            raise ProtocolError(IMAGE_TOO_LARGE, f"image {n + 1} is over {limits.image_bytes // 2**20} MiB")
+            raise ProtocolError(IMAGE_TOO_LARGE, f"{name} is over {limits.image_bytes // 2**20} MiB", [n])
         try:
             decoded.append(base64.b64decode(text, validate=True))
         except (binascii.Error, ValueError):
-            raise ProtocolError(BAD_IMAGE, f"image {n + 1} is not valid base64") from None
+            raise ProtocolError(BAD_IMAGE, f"{name} is not valid base64", [n]) from None
     seed = m.get("seed")
     strokes, outlines = _drawn(m.get("strokes", []), "strokes"), _drawn(m.get("outlines", []), "outlines")
     drawn = sum(map(len, strokes + outlines))
@@ -238,6 +249,7 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
     return WriteRequest(
         lines=lines,
         images=decoded,
+        image_names=names,
         temperature=_number(m.get("temperature", WriteRequest.temperature), "temperature", 0.05, 3.0),
         bias=_number(m.get("bias", WriteRequest.bias), "bias", 0.0, 5.0),
         seed=None if seed is None else _number(seed, "seed", 0, MAX_SEED, integer=True),
@@ -277,8 +289,8 @@ def _font_size(value, lines: int) -> float | list[float]:
 
 
 def write_message(lines: list[str], images: list[bytes] = (), **options) -> bytes:
-    """A `write` request ready to send; options: temperature, bias, seed, smoothing, font_size,
-    strokes, outlines, deadline_s, style_strength, versions."""
+    """A `write` request ready to send; options: image_names, temperature, bias, seed, smoothing,
+    font_size, strokes, outlines, deadline_s, style_strength, versions."""
     message = {"op": "write", "version": VERSION, "lines": list(lines),
                "images": [base64.b64encode(i).decode() for i in images]}
     message.update({k: v for k, v in options.items() if v is not None})

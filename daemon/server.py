@@ -30,8 +30,7 @@ from zmq.utils.monitor import recv_monitor_message
 from PIL import Image, UnidentifiedImageError
 
 from inkscribe.model.page.charset import UnknownCharacterError, normalise
-from inkscribe.model.config import PathConfig
-from inkscribe.model.style.references import MAX_SIDE
+from inkscribe.model.config import PICTURE_SIDE, PathConfig
 from inkscribe.model.net.sampling import Interrupted, SampleConfig
 from inkscribe.model.write.writer import NoHandwritingFound, Task, Writer
 
@@ -119,29 +118,29 @@ def release(frontend: Frontend) -> None:
         frontend.auth.stop()
 
 
-def decode_image(data: bytes, n: int, limits: P.Limits) -> Image.Image:
+def decode_image(data: bytes, n: int, name: str, limits: P.Limits) -> Image.Image:
     """A picture from PNG/JPEG bytes, refusing other formats, broken files and decompression
     bombs (its size is read from the header, before any pixel is decoded). It is shrunk to
     what the style needs as it is decoded, so eight large pictures stay small in memory."""
     try:
         image = Image.open(io.BytesIO(data), formats=["PNG", "JPEG"])
         if image.width * image.height > limits.image_pixels:
-            raise P.ProtocolError(P.IMAGE_TOO_LARGE, f"image {n} has {image.width}x{image.height} pixels; "
-                                                     f"the limit is {limits.image_pixels:,}")
-        image.draft(None, (MAX_SIDE, MAX_SIDE))   # JPEG: decode at a fraction of the size
+            raise P.ProtocolError(P.IMAGE_TOO_LARGE, f"{name} has {image.width}x{image.height} pixels; "
+                                                     f"the limit is {limits.image_pixels:,}", [n])
+        image.draft(None, (PICTURE_SIDE, PICTURE_SIDE))   # JPEG: decode at a fraction of the size
         image.load()
-        image.thumbnail((MAX_SIDE, MAX_SIDE))
+        image.thumbnail((PICTURE_SIDE, PICTURE_SIDE))
         return image
     except P.ProtocolError:
         raise
     except Image.DecompressionBombError:
-        raise P.ProtocolError(P.IMAGE_TOO_LARGE, f"image {n} has too many pixels to decode safely") from None
+        raise P.ProtocolError(P.IMAGE_TOO_LARGE, f"{name} has too many pixels to decode safely", [n]) from None
     except UnidentifiedImageError:
-        raise P.ProtocolError(P.BAD_IMAGE, f"image {n} is not a PNG or JPEG picture") from None
+        raise P.ProtocolError(P.BAD_IMAGE, f"{name} is not a PNG or JPEG picture", [n]) from None
     except (OSError, ValueError, SyntaxError, EOFError) as e:
         # Pillow's messages can name Python objects; say what a person can act on.
         reason = "it is cut short" if "truncated" in str(e) else "it is damaged"
-        raise P.ProtocolError(P.BAD_IMAGE, f"image {n} cannot be read as PNG or JPEG: {reason}") from None
+        raise P.ProtocolError(P.BAD_IMAGE, f"{name} cannot be read as PNG or JPEG: {reason}", [n]) from None
 
 
 def versions_within(request: P.WriteRequest, limits: P.Limits) -> int:
@@ -356,9 +355,15 @@ class Daemon:
         if waited > limit:
             # Its client has stopped waiting: not worth a moment of the model's time.
             raise P.ProtocolError(P.TIMEOUT, f"waited {waited:.0f} s in the queue; the limit is {limit:g} s")
-        images = [decode_image(data, n + 1, self.cfg.limits) for n, data in enumerate(r.images)]
+        images = [decode_image(data, n, name, self.cfg.limits) for n, (data, name) in
+                  enumerate(zip(r.images, r.image_names), 1)]
         sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
-        return Task(r.lines, self.writer.hand(images, r.strokes, r.outlines, r.style_strength),
+        try:
+            hand = self.writer.hand(images, r.strokes, r.outlines, r.style_strength, r.image_names)
+        except NoHandwritingFound as e:
+            raise P.ProtocolError(P.NO_HANDWRITING, str(e), [n for n, name in enumerate(r.image_names, 1)
+                                                             if name in e.names]) from None
+        return Task(r.lines, hand,
                     SampleConfig(temperature=r.temperature, bias=r.bias, seed=r.seed,
                                  versions=versions_within(r, self.cfg.limits)),
                     [PathConfig(font_size=size, smoothing=r.smoothing) for size in sizes])
@@ -380,8 +385,6 @@ class Daemon:
                 ready.append(job)
             except P.ProtocolError as e:
                 done.append((job, e.reply()))
-            except NoHandwritingFound as e:
-                done.append((job, P.error_reply(P.NO_HANDWRITING, str(e))))
             except Exception as e:
                 traceback.print_exc()
                 done.append((job, P.error_reply(P.INTERNAL, f"internal error: {e}")))

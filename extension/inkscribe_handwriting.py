@@ -36,7 +36,6 @@ import base64  # noqa: E402
 import contextlib  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
-import re  # noqa: E402
 from urllib.parse import unquote, urlparse  # noqa: E402
 
 import inkex  # noqa: E402
@@ -262,7 +261,8 @@ class Handwriting(inkex.EffectExtension):
         """Every text's written lines, from one request: the model writes them as one batch."""
         try:
             lines = [charset.normalise(line.text, self.options.unknown_chars) for b in blocks for line in b.lines]
-            reply = client.write(lines, style_images=images, style_strokes=drawn[0], style_outlines=drawn[1],
+            reply = client.write(lines, style_images=images, style_names=names, style_strokes=drawn[0],
+                                 style_outlines=drawn[1],
                                  style_strength=self.options.style_strength, temperature=self.options.temperature,
                                  bias=self.options.bias, seed=seed, smoothing=self.options.smoothing,
                                  versions=self.options.versions,
@@ -273,10 +273,7 @@ class Handwriting(inkex.EffectExtension):
                 f"{_capital(' and '.join(texts))} cannot be written: {e}. To write them anyway, choose what "
                 f"to do with such characters on the Writing tab (nearest plain letter, or a gap).") from None
         except DaemonError as e:
-            # The daemon numbers the pictures; people know them by name.
-            reason = re.sub(r"\bimages? ([\d, ]*\d)", lambda m: ", ".join(
-                names[int(k) - 1] for k in m.group(1).split(", ")), str(e))
-            raise inkex.AbortExtension(f"The handwriting cannot be written: {reason}") from None
+            raise inkex.AbortExtension(f"The handwriting cannot be written: {e}") from None
         except DaemonUnavailable as e:
             raise inkex.AbortExtension(str(e)) from None
         out, start = [], 0

@@ -10,6 +10,9 @@ from pathlib import Path
 
 # Data units: the central 90 % of a line's ink spans this many units vertically.
 LINE_HEIGHT = 10.0
+# Pixels a side a style picture is read at: tiles need no more detail. Clients shrink larger
+# ones before sending them and the daemon as it decodes them; the model reads what it is given.
+PICTURE_SIDE = 2400
 
 
 @dataclass(frozen=True)

@@ -351,6 +351,22 @@ def test_bad_requests_get_a_structured_error_and_the_daemon_lives_on(daemon, pay
     assert Client(daemon.endpoint).ping()
 
 
+@pytest.mark.parametrize("second, code", [(_picture("GIF"), protocol.BAD_IMAGE), (_png((200, 80)), protocol.NO_HANDWRITING)])
+def test_an_image_that_cannot_give_the_style_is_said_by_the_name_the_client_gave_it(daemon, second, code):
+    from inkscribe.model.style.references import render
+    from synthetic import lines
+
+    good = io.BytesIO()
+    render(lines()[0].offsets, 4).save(good, "PNG")
+    request = {"op": "write", "lines": ["x"], "images": [base64.b64encode(good.getvalue()).decode(), second],
+               "image_names": ["her-note.png", "the image “Scan of Ada's note”"]}
+    reply = raw_request(daemon.endpoint, json.dumps(request).encode())
+    assert reply["error"]["code"] == code and reply["error"]["images"] == [2]
+    assert "the image “Scan of Ada's note”" in reply["error"]["message"] and "her-note" not in reply["error"]["message"]
+    request["image_names"] = ["one name for two images"]
+    assert raw_request(daemon.endpoint, json.dumps(request).encode())["error"]["code"] == protocol.BAD_REQUEST
+
+
 def test_a_misspelt_field_is_named_with_what_was_meant(daemon):
     reply = raw_request(daemon.endpoint, json.dumps({"op": "write", "lines": ["x"], "style_images": []}).encode())
     assert reply["error"]["code"] == protocol.BAD_REQUEST

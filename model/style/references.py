@@ -11,12 +11,12 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
+from ..config import PICTURE_SIDE
 from ..net.network import IMAGE_SIZE
 from ..data.segments import SPACE_MIN as WORD_GAP_MIN   # narrower empty runs between inked columns: inside words
 from ..data.strokes import LINE_HEIGHT, to_strokes
 
 INK_HEIGHT = 28          # pixels that the central 90 % of a line's ink spans in a tile
-MAX_SIDE = 2400          # larger pictures are shrunk first: tiles need no more detail
 MAX_PEN_SHARE = 0.4      # a "pen" wider than this share of the ink's height is not writing
 PEN_IN_TILE = 2.5        # pixels: the middle of training's pen widths (1-4.5) in a tile
 
@@ -51,8 +51,6 @@ def ink_map(image: Image.Image, denoise: bool = False) -> np.ndarray:
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         image = _flatten_alpha(image)
     image = image.convert("L")
-    if max(image.size) > MAX_SIDE:
-        image.thumbnail((MAX_SIDE, MAX_SIDE))
     if denoise:
         image = image.filter(ImageFilter.MedianFilter(3))
     a = np.asarray(image, dtype=np.float32) / 255
@@ -294,8 +292,8 @@ def drawing(strokes: list[np.ndarray], outlines: list[np.ndarray] = ()) -> Image
     points = np.concatenate(shapes)
     lo = points.min(0)
     margin = DRAWN_INK
-    # No larger than a decoded picture is kept (MAX_SIDE): long drawings come out finer.
-    px = min(DRAWN_INK / letter, (MAX_SIDE - 2 * margin - 1) / max(np.ptp(points, 0).max(), 1e-9))
+    # No larger than a decoded picture is kept: long drawings come out finer.
+    px = min(DRAWN_INK / letter, (PICTURE_SIDE - 2 * margin - 1) / max(np.ptp(points, 0).max(), 1e-9))
     size = np.ceil((points.max(0) - lo) * px).astype(int) + 2 * margin + 1
     image = Image.new("L", (int(size[0]), int(size[1])), 255)
     draw = ImageDraw.Draw(image)
