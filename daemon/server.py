@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -326,15 +326,13 @@ class Daemon:
             outbox.close()
 
     def _piece(self, job: Job) -> Task:
-        """The lines of `job` its next batch writes, as a task of their own: line i of the
-        request keeps the seed it has when written in one piece."""
+        """The lines of `job` its next batch writes, as a task of their own, seeded as the
+        same lines of the request written whole."""
         first, task = len(job.written), job.task
         lines = job.request.lines[first:first + self._piece_size(job)[0]]
         if task is None:   # not read yet: only its size matters
             return Task(lines)
-        seed = task.sample.seed
-        return Task(lines, task.hand, replace(task.sample, seed=None if seed is None else seed + first),
-                    task.paths[first:first + len(lines)])
+        return Task(lines, task.hand, task.sample, task.paths[first:first + len(lines)], first_line=first)
 
     def _piece_size(self, job: Job) -> tuple[int, int]:
         """How many of `job`'s lines go in its next piece (at least one, and as many more as

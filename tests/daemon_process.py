@@ -27,15 +27,15 @@ def free_endpoint() -> str:
 
 
 class DaemonProcess:
-    def __init__(self, weights: Path, endpoint: str | None = None, *args: str):
+    def __init__(self, weights: Path | None, endpoint: str | None = None, *args: str):
+        """A daemon with these weights, or with None, the stand-in writer (tests/standin.py)."""
         self.endpoint = endpoint or free_endpoint()
-        # One thread: the strokes then do not depend on how the machine splits its matrix
-        # products, and the extension's comparison references hold everywhere.
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--endpoint", self.endpoint,
-             "--checkpoint", str(weights), "--device", "cpu", *args],
-            env={**os.environ, "OMP_NUM_THREADS": "1"},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        command = (["-m", "inkscribe.daemon.cli", "daemon", "--endpoint", self.endpoint, "--checkpoint", str(weights),
+                    "--device", "cpu", *args] if weights is not None else
+                   [str(Path(__file__).with_name("standin.py")), self.endpoint])
+        # One thread: the strokes then do not depend on how the machine splits its matrix products.
+        self.process = subprocess.Popen([sys.executable, *command], env={**os.environ, "OMP_NUM_THREADS": "1"},
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         client = Client(self.endpoint)
         deadline = time.monotonic() + (300 if "--compile" in args else 60)
         while not client.ping(timeout=0.5):

@@ -919,11 +919,13 @@ def test_a_line_sent_behind_a_long_request_waits_for_a_piece_of_it_not_all(daemo
     assert mine["lines"][0]["text"] == "hi" and not long_one   # answered while the long one is still written
     long_request.join()
     assert len(long_one["lines"]) == 96 and long_one["timing"]["batch_lines"] < 96
-    # In pieces or not, each line is what it would be alone: line i keeps seed + i.
-    again = Client(daemon.endpoint, timeout=300).write([" ".join(["handwriting"] * 10)] * 40, seed=1 + 36,
-                                                        versions=1)
-    assert again["lines"][0]["points"] == long_one["lines"][36]["points"]
-    assert np.allclose(again["lines"][0]["strokes"][0], long_one["lines"][36]["strokes"][0], atol=0.05)
+    # In pieces or not, each line is what it is in the request written whole: line 36 comes
+    # in the long request's second piece, and in the first of one whose earlier lines are short.
+    again = Client(daemon.endpoint, timeout=300).write(["handwriting"] * 36 + [" ".join(["handwriting"] * 10)],
+                                                        seed=1, versions=1)
+    assert again["timing"]["batch_lines"] == 37
+    assert again["lines"][36]["points"] == long_one["lines"][36]["points"]
+    assert np.allclose(again["lines"][36]["strokes"][0], long_one["lines"][36]["strokes"][0], atol=0.05)
 
 
 def test_the_benchmark_prints_each_speed_goal_beside_what_it_measured(capsys):

@@ -13,7 +13,7 @@ from inkscribe.model.critics.reader import Reader, load_reader, misreading, read
 from inkscribe.model.net.sampling import SampleConfig, generate, guard
 from inkscribe.model.data.segments import join_words, spacing, split_words
 from inkscribe.model.data.segments import WORD_SPACE
-from inkscribe.model.write.writer import Task, Writer, per_version, per_word
+from inkscribe.model.write.writer import Task, Writer, seeded
 
 
 def _words(lines):
@@ -49,8 +49,8 @@ def test_the_writer_keeps_the_version_of_each_word_its_reader_reads_best():
     cfg = SampleConfig(seed=5, max_points_per_char=4, versions=3)
     (line,), = Writer(model, reader=reader).write([Task([" ".join(words)], None, cfg)])
     chosen = []
-    for word, word_cfg in zip(words, per_word(cfg, len(words))):
-        versions = per_version(word_cfg)
+    for j, word in enumerate(words):
+        versions = [seeded(cfg, 0, j, v) for v in range(3)]
         made = generate(model, [word] * 3, model.style.no_style.expand(3, -1), versions)
         scores = misreading(reader, made, [word] * 3)
         chosen.append(min(range(3), key=lambda v: (len(made[v]) >= guard(word, cfg), scores[v])))
@@ -58,13 +58,13 @@ def test_the_writer_keeps_the_version_of_each_word_its_reader_reads_best():
         if chosen[-1]:
             assert scores[chosen[-1]] < scores[0]
     assert any(chosen)   # else this test would not tell a writer that ignores its reader
-    expected = join_words([generate(model, [w] * 3, model.style.no_style.expand(3, -1), per_version(c))[v]
-                           for w, c, v in zip(words, per_word(cfg, len(words)), chosen)], spacing(words, WORD_SPACE))
+    expected = join_words([generate(model, [w], model.style.no_style[None], [seeded(cfg, 0, j, v)])[0]
+                           for j, (w, v) in enumerate(zip(words, chosen))], spacing(words, WORD_SPACE))
     np.testing.assert_allclose(line.offsets, expected, atol=1e-4)
     # Without a reader, a word is written once, as its first version.
     (plain,), = Writer(model).write([Task([" ".join(words)], None, cfg)])
-    first = join_words([generate(model, [w], model.style.no_style[None], [c])[0]
-                        for w, c in zip(words, per_word(cfg, len(words)))], spacing(words, WORD_SPACE))
+    first = join_words([generate(model, [w], model.style.no_style[None], [seeded(cfg, 0, j, 0)])[0]
+                        for j, w in enumerate(words)], spacing(words, WORD_SPACE))
     np.testing.assert_allclose(plain.offsets, first, atol=1e-4)
 
 

@@ -13,6 +13,7 @@ import torch
 
 from . import gmm
 from ..page.charset import PAD, encode, normalise
+from ..seeds import derive
 from .network import HandwritingModel, with_position
 
 
@@ -46,8 +47,8 @@ def pad_chars(texts: list[str], device) -> torch.Tensor:
 
 
 def per_line(cfg: SampleConfig, lines: int) -> list[SampleConfig]:
-    """One config per line: line i of a seeded request uses seed + i, so lines differ."""
-    return [replace(cfg, seed=None if cfg.seed is None else cfg.seed + i) for i in range(lines)]
+    """One config per line, each seeded apart, so that lines differ."""
+    return [replace(cfg, seed=None if cfg.seed is None else derive(cfg.seed, i)) for i in range(lines)]
 
 
 def _kept(buffer: torch.Tensor, keep: torch.Tensor, filled: int) -> torch.Tensor:

@@ -16,6 +16,7 @@ from ..data.iamondb import Line
 from ..net.network import HandwritingModel
 from ..critics.reader import Reader, misreading
 from ..net.sampling import SampleConfig, generate, guard
+from ..seeds import derive
 from ..data.segments import with_words
 
 
@@ -38,7 +39,7 @@ def chosen_words(model: HandwritingModel, reader: Reader, train: list[Line], cfg
         images = torch.from_numpy(np.stack([collate.style_tiles(i, rng) for i in chunk]))[:, :, None]
         style = model.style.toward(model.style(images, len(chunk)), cfg.strength).repeat_interleave(cfg.versions, 0)
         texts = [words[i].text for i in chunk for _ in range(cfg.versions)]
-        configs = [SampleConfig(bias=cfg.bias, seed=cfg.seed * 10_000_019 + start * cfg.versions + k)
+        configs = [SampleConfig(bias=cfg.bias, seed=derive(cfg.seed, start + k // cfg.versions, k % cfg.versions))
                    for k in range(len(texts))]
         written = generate(model, texts, style, configs)
         scores = misreading(reader, written, texts)

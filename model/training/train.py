@@ -25,6 +25,7 @@ from ..evaluation.likelihood import on_device, validate
 from ..net.network import HandwritingModel
 from ..data.segments import with_words
 from ..net.sampling import SampleConfig
+from ..seeds import derive
 from ..evaluation.sheet import loss_curve, sample_sheet
 from ..write.writer import Hand, Task, Writer
 
@@ -45,7 +46,7 @@ class StepBatches(torch.utils.data.Dataset):
     def _epoch(self, epoch: int) -> list[list[int]]:
         if self._cached[0] != epoch:
             self._cached = (epoch, batches(self.collate.lines, self.cfg.batch_points,
-                                           np.random.default_rng([self.cfg.seed, epoch]), self.rank, self.world))
+                                           np.random.default_rng(derive(self.cfg.seed, "epoch", epoch)), self.rank, self.world))
         return self._cached[1]
 
     def __len__(self) -> int:
@@ -53,7 +54,7 @@ class StepBatches(torch.utils.data.Dataset):
 
     def __getitem__(self, step: int) -> tuple[int, dict]:
         epoch, k = divmod(step, self.per_epoch)
-        rng = np.random.default_rng([self.cfg.seed, step, self.rank])
+        rng = np.random.default_rng(derive(self.cfg.seed, "batch", step, self.rank))
         # Epochs pack into slightly different numbers of batches; the last few of a longer one wrap.
         ordered = self._epoch(epoch)
         return epoch, self.collate(ordered[k % len(ordered)], rng, with_style=rng.random() >= self.cfg.style_dropout)
@@ -172,7 +173,7 @@ def train(cfg: TrainConfig, resume: bool = False, data: dict | None = None) -> P
     waited = time.time()
     for epoch, batch in loader:
         started = waited
-        torch.manual_seed(cfg.seed * 1_000_003 + step * world + rank)
+        torch.manual_seed(derive(cfg.seed, "dropout", step, rank))
         batch = on_device(batch, device)
         lr = cfg.lr_at(step, elapsed)
         for group in optimizer.param_groups:

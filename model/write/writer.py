@@ -16,7 +16,8 @@ from ..config import PathConfig
 from .paths import path_data, strokes_of
 from ..style.references import drawing, pick_tiles, read_writing, word_gap
 from ..data.segments import WORD_SPACE, join_words, spacing, words_of
-from ..net.sampling import SampleConfig, Steps, generate, guard, per_line
+from ..net.sampling import SampleConfig, Steps, generate, guard
+from ..seeds import derive
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
 
@@ -57,9 +58,12 @@ class WordJob(NamedTuple):
 class Task:
     """One request's lines, all written by one writer with one set of options."""
     lines: list[str]
-    hand: Hand | None = None               # from Writer.style; None: the model's own hand
+    hand: Hand | None = None               # from Writer.hand; None: the model's own hand
     sample: SampleConfig = field(default_factory=SampleConfig)
     paths: PathConfig | list[PathConfig] = field(default_factory=PathConfig)   # or one per line
+    # The request's line these lines start at: a request written a piece at a time is seeded
+    # line by line as it is when written whole.
+    first_line: int = 0
 
 
 class NoHandwritingFound(ValueError):
@@ -74,17 +78,10 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def per_word(cfg: SampleConfig, words: int) -> list[SampleConfig]:
-    """One config per word of a line: seeds far apart, so that the same word twice in a
-    request is written twice, not copied."""
-    return [replace(cfg, seed=None if cfg.seed is None else cfg.seed * 1000 + j) for j in range(words)]
-
-
-def per_version(cfg: SampleConfig) -> list[SampleConfig]:
-    """One config per version of a word; the first is the word's own, so one version
-    writes what it always did."""
-    return [replace(cfg, seed=cfg.seed if cfg.seed is None or v == 0 else cfg.seed + v * 100_003)
-            for v in range(max(1, cfg.versions))]
+def seeded(cfg: SampleConfig, line: int, word: int, version: int) -> SampleConfig:
+    """A version of a word's own config: the same word twice in a request is written twice,
+    not copied, and a word's first version is the same however many are written."""
+    return replace(cfg, seed=None if cfg.seed is None else derive(cfg.seed, line, word, version))
 
 
 class Writer:
@@ -180,11 +177,11 @@ class Writer:
         jobs = []
         for t, task in enumerate(tasks):
             style = task.hand.embedding if task.hand is not None else self.model.style.no_style
-            for i, (line, cfg) in enumerate(zip(task.lines, per_line(task.sample, len(task.lines)))):
-                words, _ = words_of(line)
-                for j, (word, c) in enumerate(zip(words, per_word(cfg, len(words)))):
-                    jobs += [WordJob(t, i, j, word, style, v)
-                             for v in (per_version(c) if self.reader is not None else [c])]
+            versions = max(1, task.sample.versions) if self.reader is not None else 1
+            for i, line in enumerate(task.lines):
+                for j, word in enumerate(words_of(line)[0]):
+                    jobs += [WordJob(t, i, j, word, style, seeded(task.sample, task.first_line + i, j, v))
+                             for v in range(versions)]
         # Every version of every word at once: choosing which words to write again after a
         # first reading saved time but lost most of the gain (a word the reader reads easily
         # can still be the worse of two to tesseract).
