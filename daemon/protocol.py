@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from inkscribe.model.config import WRITING
+
 VERSION = 1
 MAX_SEED = 2**31 - 1
 # Where there is no Unix socket (Windows): loopback TCP, which any local user can reach.
@@ -113,18 +115,19 @@ def error_reply(code: str, message: str, images: list[int] | None = None) -> dic
 
 @dataclass
 class WriteRequest:
+    """A write as the daemon takes it; the writing options' defaults and ranges are WRITING's."""
     lines: list[str]
     images: list[bytes]
     # What errors call each image ("image 1", ... where the client gives no names).
     image_names: list[str] = field(default_factory=list)
-    temperature: float = 1.0
-    bias: float = 2.0
+    temperature: float = WRITING["temperature"].default
+    bias: float = WRITING["bias"].default
     seed: int | None = None
-    smoothing: int = 0
-    font_size: float | list[float] = 32.0   # px; or one per line
+    smoothing: int = WRITING["smoothing"].default
+    font_size: float | list[float] = WRITING["font_size"].default   # px; or one per line
     deadline_s: float | None = None   # how long the client waits: work still queued after it is dropped
-    style_strength: float = 1.0       # how far from the model's own hand towards the pictures' to go
-    versions: int = 8                 # versions of each word written; the most legible is kept
+    style_strength: float = WRITING["style_strength"].default
+    versions: int = WRITING["versions"].default
     # Handwriting drawn as vectors, in any unit with y down: pen paths, and the closed
     # outlines a calligraphy tool leaves (filled). Both together give one more style picture.
     strokes: list[list[tuple[float, float]]] = field(default_factory=list)
@@ -139,6 +142,12 @@ FIELDS = {
     "write": ("op", "version", "lines", "text", "images", "image_names", "temperature", "bias", "seed", "smoothing",
               "font_size", "strokes", "outlines", "deadline_s", "style_strength", "versions"),
 }
+
+
+def _knob(m: dict, name: str):
+    """A writing option from a request, its default where it has none, checked against its range."""
+    knob = WRITING[name]
+    return _number(m.get(name, knob.default), name, knob.low, knob.high, knob.integer)
 
 
 def _number(value, name: str, low: float, high: float, integer: bool = False):
@@ -250,16 +259,16 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         lines=lines,
         images=decoded,
         image_names=names,
-        temperature=_number(m.get("temperature", WriteRequest.temperature), "temperature", 0.05, 3.0),
-        bias=_number(m.get("bias", WriteRequest.bias), "bias", 0.0, 5.0),
+        temperature=_knob(m, "temperature"),
+        bias=_knob(m, "bias"),
         seed=None if seed is None else _number(seed, "seed", 0, MAX_SEED, integer=True),
-        smoothing=_number(m.get("smoothing", WriteRequest.smoothing), "smoothing", 0, 10, integer=True),
-        font_size=_font_size(m.get("font_size", WriteRequest.font_size), len(lines)),
+        smoothing=_knob(m, "smoothing"),
+        font_size=_font_size(m, len(lines)),
         strokes=strokes,
         outlines=outlines,
         deadline_s=None if m.get("deadline_s") is None else _number(m["deadline_s"], "deadline_s", 0.1, 86400.0),
-        style_strength=_number(m.get("style_strength", WriteRequest.style_strength), "style_strength", 0.0, 3.0),
-        versions=_number(m.get("versions", WriteRequest.versions), "versions", 1, 8, integer=True),
+        style_strength=_knob(m, "style_strength"),
+        versions=_knob(m, "versions"),
     )
 
 
@@ -279,13 +288,14 @@ def _drawn(value, name: str) -> list[list[tuple[float, float]]]:
     return out
 
 
-def _font_size(value, lines: int) -> float | list[float]:
+def _font_size(m: dict, lines: int) -> float | list[float]:
     """One size for every line, or one per line (texts of several sizes in one request)."""
+    value = m.get("font_size")
     if not isinstance(value, list):
-        return _number(value, "font_size", 0.1, 10_000.0)
+        return _knob(m, "font_size")
     if len(value) != lines:
         raise ProtocolError(BAD_REQUEST, f"'font_size' lists {len(value)} sizes for {lines} lines")
-    return [_number(v, "font_size", 0.1, 10_000.0) for v in value]
+    return [_knob({"font_size": v}, "font_size") for v in value]
 
 
 def write_message(lines: list[str], images: list[bytes] = (), **options) -> bytes:

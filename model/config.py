@@ -1,15 +1,50 @@
-"""Plain configuration: the network's sizes, the data preparation, the training run, the
-evaluation, and how written lines become paths.
+"""Plain configuration: the writing options, the network's sizes, the data preparation, the
+training run, the evaluation, and how written lines become paths.
 
-No torch or numpy here, so that the command line starts fast.
+Each option is declared once, here: a field's `help` makes it a command-line option of the
+command that runs it (daemon/cli/options.py), and WRITING's ranges are what the protocol
+accepts and the Inkscape dialog offers. No torch or numpy here, so that the command line
+starts fast.
 """
 import math
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, replace
 from pathlib import Path
 
 # Data units: the central 90 % of a line's ink spans this many units vertically.
 LINE_HEIGHT = 10.0
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A writing option: its default, its range, and what it does."""
+    default: float
+    low: float
+    high: float
+    help: str
+    integer: bool = False
+
+
+# How a request is written: the daemon's defaults and limits, the command line's and the dialog's.
+WRITING = {
+    "style_strength": Knob(1.0, 0.0, 3.0, "with a style: above 1 looks more like the writer and reads less easily"),
+    "temperature": Knob(1.0, 0.05, 3.0, "randomness"),
+    "bias": Knob(2.0, 0.0, 5.0, "legibility: higher is neater and plainer"),
+    "versions": Knob(8, 1, 8, "versions of each word to write, keeping the most legible: more reads better and takes "
+                              "longer", integer=True),
+    "smoothing": Knob(0, 0, 10, "passes of a filter over the points where the pen turns gently; corners and ends stay "
+                                "put (0: the strokes as written)", integer=True),
+    "font_size": Knob(32.0, 0.1, 10_000.0, "font size in px whose x-height the writing's small letters match"),
+}
+
+
+def option(default=MISSING, help: str = "", *, run: bool = False, flag: str | None = None,
+           metavar: str | None = None, type=None, default_factory=MISSING):
+    """A config field that is also a command-line option, its help said here once. `run`: a
+    resumed training run keeps it from its checkpoint unless given again; `flag`: the option's
+    name where it is not --field-name; `type`: where the default (None) does not say it."""
+    return field(default=default, default_factory=default_factory,
+                 metadata={"help": help, "run": run, "flag": flag, "metavar": metavar, "type": type})
 # Pixels a side a style picture is read at: tiles need no more detail. Clients shrink larger
 # ones before sending them and the daemon as it decodes them; the model reads what it is given.
 PICTURE_SIDE = 2400
@@ -60,43 +95,44 @@ class DataConfig:
 
 @dataclass
 class TrainConfig:
-    preset: str = "default"
-    out_dir: str = "runs/default"
-    steps: int = 12000
+    preset: str = option("default", "network size: default, large or tiny", run=True)
+    out_dir: str = option("runs/default", "run folder for checkpoints, logs and samples", flag="--out")
+    steps: int = option(12000, "total optimizer steps", run=True)
     # Seconds of training after which the run ends early and saves, for a machine lent for a
     # fixed time: the learning rate then decays over whichever of steps or time runs out first.
-    time_limit: float | None = None
-    lr: float = 5e-4
+    time_limit: float | None = option(None, "end early and save after this much training time; the learning rate "
+                                            "decays to it", run=True, metavar="SECONDS", type=float)
+    lr: float = option(5e-4, "peak learning rate", run=True)
     min_lr: float = 5e-5
-    warmup: int = 400
+    warmup: int = option(400, "steps of learning-rate warm-up", run=True)
     weight_decay: float = 0.01
-    batch_points: int = 6000       # padded points per batch (per rank)
+    batch_points: int = option(6000, "padded points per batch (per rank)", run=True)
     references: int = 4            # style tiles per line
     style_dropout: float = 0.1     # share of batches trained without style, for the neutral hand
     align_weight: float = 1.0
     reading_drift: float = 1.0     # characters: how far training slips the reading position (0: never)
     # Words cut from the lines are trained on beside the lines: writing goes word by word,
     # and a word's characters align with its ink far more tightly than a line's do.
-    words: bool = True
-    # Capitals and digits are a few percent of the ink and most of what recognizers misread:
-    # words holding one are trained this many times per epoch.
-    rare_words: int = 1
-    init: str | None = None        # weights a new run starts from (a checkpoint or a shipped file)
-    # Words the model wrote and the reader chose (`inkscribe distil`), trained on beside the real ones.
-    extra_words: str | None = None
-    # Words of digits, dates, prices and capitals composed from characters cut out of the
-    # data's words (model/data/composed.py), this many, trained on beside the real ones.
-    composed_words: int = 0
+    words: bool = option(True, "train on whole lines only, not on words cut from them", run=True, flag="--lines-only")
+    # Capitals and digits are a few percent of the ink and most of what recognizers misread.
+    rare_words: int = option(1, "train words holding a capital or digit N times per epoch", run=True, metavar="N")
+    init: str | None = option(None, "start a new run from these weights (a checkpoint or a shipped file, e.g. the "
+                                    "default)", metavar="WEIGHTS", type=str)
+    extra_words: str | None = option(None, "also train on the words in this file, as `inkscribe distil` writes them",
+                                     run=True, metavar="FILE", type=str)
+    composed_words: int = option(0, "also train on N words of digits, dates, prices and capitals composed from "
+                                    "characters cut out of the data's words (model/data/composed.py)", run=True,
+                                 metavar="N")
     # Validated, sampled and shipped weights are an average over about 1 / (1 - decay) steps:
     # single checkpoints swing between lines that stop short and lines that run on.
     ema_decay: float = 0.998
     clip: float = 1.0
     # Processes drawing batches ahead of the training one (0: it draws them itself).
     loaders: int = field(default_factory=lambda: min(16, (os.cpu_count() or 1) - 1))
-    eval_every: int = 250
+    eval_every: int = option(250, "steps between validation, checkpoint and sample sheet", run=True)
     valid_batches: int = 24
     seed: int = 1
-    device: str | None = None
+    device: str | None = option(None, "cpu, cuda, cuda:1 ... (default: GPU if present)", type=str)
     data: DataConfig = field(default_factory=DataConfig)
 
     def lr_at(self, step: int, elapsed: float = 0.0) -> float:
@@ -138,12 +174,14 @@ class ReaderConfig:
 @dataclass
 class DistilConfig:
     """Words the model writes best, as more training words (model/training/distil.py, `inkscribe distil`)."""
-    words: int = 30_000        # training words written
+    checkpoint: str | None = option(None, "weights that write them (default: shipped)", type=str)
+    out: str = option("runs/distil.npz", "file for the words")
+    words: int = option(30_000, "training words to write")
     versions: int = 4          # of each, the reader keeps the best
-    bias: float = 1.0          # low, so that the kept words stay as varied as a hand is
-    # Style strength the words are written at: above 1, the words lean further towards their
-    # writer, so that training on them does not pull the model's styles towards its own hand.
-    strength: float = 1.0
+    bias: float = option(1.0, "sampling bias: low keeps the kept words as varied as a hand is")
+    # Above 1, the words lean further towards their writer, so that training on them does not
+    # pull the model's styles towards its own hand.
+    strength: float = option(1.0, "style strength the words are written at: above 1 holds the writers' styles")
     max_misreading: float = 0.1   # nats per letter: kept only if the reader reads it almost without fault
     rare_words: int = 3        # capitals and digits drawn as often as the caps run trains them
     references: int = 4        # style tiles from the writer's other lines
@@ -153,22 +191,26 @@ class DistilConfig:
 
 @dataclass
 class EvalConfig:
-    out_dir: str = "runs/eval"
-    lines: int = 100           # validation lines written and read back by tesseract (one per writer)
-    writers: int = 20          # validation writers the style's retrieval picks among
-    style_groups: int = 4      # groups of them the style measures average over
+    out_dir: str = option("runs/eval", "folder for report.md and samples.png", flag="--out")
+    lines: int = option(100, "validation lines written and read back by both judges (one per writer)")
+    writers: int = option(20, "validation writers the style's retrieval picks among")
+    style_groups: int = option(4, "groups of that many writers the style measures average over")
     paragraphs: int = 12       # validation writers whose four lines are written as one request
-    bias: float = 2.0
-    temperature: float = 1.0
-    seeds: tuple[int, ...] = (0, 1)  # 100 lines swing by a few hundredths of CER from seed to seed
+    bias: float = WRITING["bias"].default
+    temperature: float = WRITING["temperature"].default
+    # 100 lines swing by a few hundredths of CER from seed to seed.
+    seeds: tuple[int, ...] = option((0, 1), "sampling seeds; figures that depend on sampling are averaged over them",
+                                    type=int)
     nll_batches: int = 1000    # validation batches for the likelihood (all of them, by default)
-    hands_dir: str | None = None  # if set, also write the extension's built-in hands here
+    hands_dir: str | None = option(None, "also write the extension's built-in hands (PNG) into DIR", flag="--hands",
+                                   metavar="DIR", type=str)
     accents: bool = True       # also read back French and German sentences (needs tesseract's fra and deu)
     figures: bool = True       # also read back lines of digits and of capitals
     judge: str = JudgeConfig.path   # the independent style judge's weights (`inkscribe judge` trains them)
-    versions: int = 8          # versions of each word, as the daemon writes them by default
+    versions: int = option(WRITING["versions"].default, "versions of each word, the reader keeping the one it reads "
+                                                        "best, as the daemon writes")
     reader: str = ReaderConfig.path   # what picks among them (missing: the first is kept)
-    compile: bool = False      # write as `inkscribe daemon --compile` does
+    compile: bool = option(False, "write with the writing step compiled, as 'inkscribe daemon --compile' does")
     data: DataConfig = field(default_factory=DataConfig)
 
 
@@ -181,8 +223,8 @@ DATA_X_HEIGHT = 5.15
 
 @dataclass
 class PathConfig:
-    font_size: float = 32.0      # px; the handwriting's x-height is that of text of this size
-    smoothing: int = 0           # passes of a [1, 2, 1] filter over the points where the pen turns gently
+    font_size: float = WRITING["font_size"].default   # px; the handwriting's x-height is that of text of this size
+    smoothing: int = WRITING["smoothing"].default     # passes of a [1, 2, 1] filter where the pen turns gently
     line_spacing: float = 2.0    # baseline to baseline, in font sizes: ascenders and descenders clear
     stroke_width: float | None = None  # px; default scales with the font size
     colour: str = "#000000"

@@ -340,11 +340,15 @@ def test_every_built_in_hand_offered_is_shipped_and_moves_the_writing():
     assert len({tuple(hand) for hand in hands}) == offered
 
 
-def test_the_dialog_opens_with_the_settings_a_script_gets_by_default():
-    from inkscribe.daemon.protocol import WriteRequest
+def test_the_dialog_offers_each_writing_option_with_the_default_and_range_the_daemon_has():
+    from inkscribe.model.config import WRITING
     inx = etree.parse(str(EXTENSION / "inkscribe_handwriting.inx"))
-    for name in ("bias", "temperature", "smoothing", "style_strength", "versions"):
-        assert float(inx.find(f".//{{*}}param[@name='{name}']").text) == getattr(WriteRequest, name), name
+    offered = {p.get("name"): p for p in inx.iter("{*}param")}
+    for name in set(WRITING) - {"font_size"}:   # the dialog takes the size from the text
+        knob, param = WRITING[name], offered[name]
+        assert (float(param.text), float(param.get("min")), float(param.get("max"))) == \
+            (knob.default, knob.low, knob.high), name
+        assert param.get("type") == ("int" if knob.integer else "float"), name
 
 
 @pytest.mark.skipif(shutil.which("inkscape") is None, reason="asks Debian's inkscape how wide it sets the text")

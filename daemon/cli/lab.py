@@ -4,38 +4,39 @@ import argparse
 import sys
 from pathlib import Path
 
+from inkscribe.model.config import WRITING, DistilConfig, EvalConfig, TrainConfig
+
+from .options import add_options, given, recipe
 from .serving import THREADS, THREADS_HELP, endpoint_help
 
 
-# Training options that a resumed run takes from its checkpoint unless given again.
-RUN_OPTIONS = ("preset", "steps", "time_limit", "extra_words", "batch_points", "lr", "warmup", "eval_every", "words",
-               "rare_words", "composed_words")
-
-
 def _train(args) -> int:
-    from dataclasses import replace
+    from dataclasses import fields, replace
 
-    from inkscribe.model.config import TrainConfig
     from inkscribe.model.training.train import saved_config, train
 
-    saved = saved_config(args.out) if args.resume else {}
-    given = {k: getattr(args, k) for k in RUN_OPTIONS if getattr(args, k, None) is not None}
-    options = {**{k: v for k, v in saved.items() if k in RUN_OPTIONS}, **given}
-    cfg = replace(TrainConfig(), **options, out_dir=args.out, device=args.device, init=args.init, data=_data(args))
+    try:
+        options = {**recipe(args.recipe, "train", TrainConfig), **given(args, TrainConfig)}
+    except ValueError as e:
+        print(f"inkscribe: {e}", file=sys.stderr)
+        return 1
+    cfg = replace(TrainConfig(), **options, data=_data(args))
+    if args.resume:   # the run's own options, but for those given again
+        kept = {f.name for f in fields(TrainConfig) if f.metadata.get("run")} - set(given(args, TrainConfig))
+        cfg = replace(cfg, **{k: v for k, v in saved_config(cfg.out_dir).items() if k in kept})
     train(cfg, resume=args.resume)
     return 0
 
 
 def _eval(args) -> int:
+    from dataclasses import replace
+
     from inkscribe.model.net.checkpoint import load_model
-    from inkscribe.model.config import EvalConfig
     from inkscribe.model.evaluation.evaluate import evaluate
 
-    cfg = EvalConfig(out_dir=args.out, lines=args.lines, writers=args.writers, style_groups=args.style_groups,
-                     versions=args.versions, compile=args.compile,
-                     hands_dir=args.hands, seeds=tuple(args.seeds), data=_data(args))
+    cfg = replace(EvalConfig(), **given(args, EvalConfig), data=_data(args))
     figures = evaluate(load_model(args.checkpoint, args.device), cfg, name=args.name or args.checkpoint or "shipped")
-    print((Path(args.out) / "report.md").read_text())
+    print((Path(cfg.out_dir) / "report.md").read_text())
     return 0 if figures else 1
 
 
@@ -73,7 +74,9 @@ def _reader(args) -> int:
 def _distil(args) -> int:
     from inkscribe.model.data import iamondb
     from inkscribe.model.net.checkpoint import load_model
-    from inkscribe.model.config import DistilConfig, ReaderConfig
+    from dataclasses import replace
+
+    from inkscribe.model.config import ReaderConfig
     from inkscribe.model.training.distil import chosen_words
     from inkscribe.model.critics.reader import load_reader
 
@@ -82,10 +85,14 @@ def _distil(args) -> int:
         print(f"inkscribe: distil needs the stroke reader ({ReaderConfig.path}); `inkscribe reader` trains it",
               file=sys.stderr)
         return 1
-    cfg = DistilConfig(words=args.words, bias=args.bias, strength=args.strength)
-    kept = chosen_words(load_model(args.checkpoint, "cpu"), reader, iamondb.load(_data(args))["train"], cfg)
-    iamondb.save_lines(Path(args.out), {"train": kept})
-    print(f"wrote {args.out}: {len(kept)} of {cfg.words} words, each the best of {cfg.versions} versions "
+    try:
+        cfg = replace(DistilConfig(), **{**recipe(args.recipe, "distil", DistilConfig), **given(args, DistilConfig)})
+    except ValueError as e:
+        print(f"inkscribe: {e}", file=sys.stderr)
+        return 1
+    kept = chosen_words(load_model(cfg.checkpoint, "cpu"), reader, iamondb.load(_data(args))["train"], cfg)
+    iamondb.save_lines(Path(cfg.out), {"train": kept})
+    print(f"wrote {cfg.out}: {len(kept)} of {cfg.words} words, each the best of {cfg.versions} versions "
           f"(misreading at most {cfg.max_misreading:g} nats per letter); train on them with --extra-words")
     return 0
 
@@ -146,55 +153,28 @@ def _trained_apart(commands, name: str, help: str, description: str, cfg, user: 
 
 
 def add_commands(commands) -> None:
-    from inkscribe.model.config import DistilConfig, TrainConfig
-    defaults = TrainConfig()
     t = commands.add_parser("train", help="train a model on IAM-OnDB (resumable)",
                             description="Train the handwriting model on IAM-OnDB. Writes checkpoint.pt, "
                                         "log.csv, loss.png and sample sheets into --out. Also runs "
-                                        "under torchrun for several GPUs or hosts.")
-    t.add_argument("--preset", help=f"network size: default, large or tiny (default {defaults.preset})")
+                                        "under torchrun for several GPUs or hosts. The shipped weights' "
+                                        "stages are recipes in model/recipes/.")
+    t.add_argument("--recipe", metavar="FILE", help="take the options from this recipe's [train] table (options "
+                                                    "given here too override it)")
+    add_options(t, TrainConfig)
     _data_options(t)
-    t.add_argument("--out", default=defaults.out_dir, help="run folder for checkpoints, logs and samples")
-    t.add_argument("--steps", type=int, help=f"total optimizer steps (default {defaults.steps})")
-    t.add_argument("--time-limit", type=float, metavar="SECONDS",
-                   help="end early and save after this much training time; the learning rate decays to it")
-    t.add_argument("--batch-points", type=int, help=f"padded points per batch (default {defaults.batch_points})")
-    t.add_argument("--lr", type=float, help=f"peak learning rate (default {defaults.lr:g})")
-    t.add_argument("--warmup", type=int, help=f"steps of learning-rate warm-up (default {defaults.warmup})")
-    t.add_argument("--init", metavar="WEIGHTS",
-                   help="start a new run from these weights (a checkpoint or a shipped file, e.g. the default)")
-    t.add_argument("--extra-words", metavar="FILE",
-                   help="also train on the words in this file, as `inkscribe distil` writes them")
-    t.add_argument("--composed-words", type=int, metavar="N",
-                   help="also train on N words of digits, dates, prices and capitals composed from characters "
-                        f"cut out of the data's words (default {defaults.composed_words})")
-    t.add_argument("--lines-only", dest="words", action="store_const", const=False,
-                   help="train on whole lines only, not on words cut from them")
-    t.add_argument("--rare-words", type=int, metavar="N",
-                   help=f"train words holding a capital or digit N times per epoch (default {defaults.rare_words})")
-    t.add_argument("--eval-every", type=int,
-                   help=f"steps between validation, checkpoint and sample sheet (default {defaults.eval_every})")
-    t.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: GPU if present)")
     t.add_argument("--resume", action="store_true",
                    help="continue the run in --out where it stopped, with the options it was started with "
                         "(any given again override them)")
     t.set_defaults(run=_train)
 
-    ds = DistilConfig()
     di = commands.add_parser("distil", help="write training words in their writers' styles, keeping the most "
                                             "legible version of each",
                              description="Expert iteration: the model writes words cut from the training lines "
                                          "in their own writer's style, a few versions each, and keeps the version "
                                          "the stroke reader reads best (where it reads it almost without fault). "
                                          "Train on them beside the real data with train --extra-words.")
-    di.add_argument("--checkpoint", help="weights that write them (default: shipped)")
-    di.add_argument("--out", default="runs/distil.npz", help="file for the words (default runs/distil.npz)")
-    di.add_argument("--words", type=int, default=ds.words, help=f"words to write (default {ds.words})")
-    di.add_argument("--bias", type=float, default=ds.bias,
-                    help=f"sampling bias: low keeps them varied (default {ds.bias:g})")
-    di.add_argument("--strength", type=float, default=ds.strength,
-                    help=f"style strength the words are written at: above 1 holds the writers' styles "
-                         f"(default {ds.strength:g})")
+    di.add_argument("--recipe", metavar="FILE", help="take the options from this recipe's [distil] table")
+    add_options(di, DistilConfig)
     _data_options(di)
     di.set_defaults(run=_distil)
 
@@ -211,30 +191,18 @@ def add_commands(commands) -> None:
                    help="the weights' licence")
     x.set_defaults(run=_export)
 
-    from inkscribe.model.config import EvalConfig, JudgeConfig, ReaderConfig
-    ev = EvalConfig()
+    from inkscribe.model.config import JudgeConfig, ReaderConfig
     e = commands.add_parser("eval", help="measure quality on IAM-OnDB validation writers",
                             description="Write validation texts in their writers' styles and measure: "
-                                        "held-out likelihood, legibility by tesseract and an IAM-trained recogniser (install/easyhtr.sh) beside the real lines, read from the path data a user gets, "
-                                        "completeness, likeness to the reference writer, speed. Writes "
+                                        "held-out likelihood, legibility by tesseract and an IAM-trained recogniser "
+                                        "(install/easyhtr.sh) beside the real lines, read from the path data a user "
+                                        "gets, completeness, likeness to the reference writer, speed. Writes "
                                         "report.md and samples.png into --out.")
     e.add_argument("--checkpoint", help="weights or training checkpoint (default: shipped)")
     e.add_argument("--name", help="what to call the model in the report")
-    e.add_argument("--out", default=ev.out_dir, help="folder for report.md and samples.png")
-    e.add_argument("--lines", type=int, default=ev.lines, help="validation lines read back by both judges")
-    e.add_argument("--writers", type=int, default=ev.writers, help="validation writers the style's retrieval picks among")
-    e.add_argument("--style-groups", type=int, default=ev.style_groups,
-                   help="groups of that many writers the style measures average over")
-    e.add_argument("--seeds", type=int, nargs="+", default=list(ev.seeds),
-                   help="sampling seeds; figures that depend on sampling are averaged over them")
+    add_options(e, EvalConfig)
     _data_options(e)
-    e.add_argument("--versions", type=int, default=ev.versions,
-                   help=f"versions of each word, the reader keeping the one it reads best (default {ev.versions}, "
-                        "as the daemon writes)")
-    e.add_argument("--compile", action="store_true",
-                   help="write with the writing step compiled, as 'inkscribe daemon --compile' does")
     e.add_argument("--device", help="cpu, cuda ... (default: GPU if present)")
-    e.add_argument("--hands", metavar="DIR", help="also write the extension's built-in hands (PNG) into DIR")
     e.set_defaults(run=_eval)
 
     _trained_apart(commands, "judge", "train the independent style judge that eval measures likeness with",
@@ -250,7 +218,6 @@ def add_commands(commands) -> None:
                         f"of the training words (default {ReaderConfig.composed_words})")
 
     from .speed_goals import LEGIBLE_VERSIONS, SpeedGoals
-    from ..protocol import WriteRequest
 
     b = commands.add_parser("bench", help="measure training and sampling speed and memory, and the speed goals",
                             description="Print, for each preset in-process, training points/s, the seconds to "
@@ -259,9 +226,9 @@ def add_commands(commands) -> None:
                                         "processes, a styled line, 8 concurrent clients and (on a GPU) a wide "
                                         "batch, each beside the speed issue's goal.")
     b.add_argument("presets", nargs="*", default=["default", "large"], help="presets to measure")
-    b.add_argument("--versions", type=int, nargs="*", default=[WriteRequest.versions, LEGIBLE_VERSIONS],
+    b.add_argument("--versions", type=int, nargs="*", default=[WRITING["versions"].default, LEGIBLE_VERSIONS],
                    help=f"versions of each word the whole processes are timed at (default: the shipped "
-                        f"{WriteRequest.versions}, and {LEGIBLE_VERSIONS}, the fewest that meet the legibility "
+                        f"{WRITING['versions'].default}, and {LEGIBLE_VERSIONS}, the fewest that meet the legibility "
                         f"goal); none: no daemons")
     b.add_argument("--peer-line", type=float, default=SpeedGoals.peer_line_s,
                    help="seconds the peer (calligrapher.ai's LSTM, a new process) takes for a line here "

@@ -5,7 +5,7 @@ import re
 import sys
 from pathlib import Path
 
-from inkscribe.model.config import PathConfig
+from inkscribe.model.config import WRITING, PathConfig
 
 from .. import protocol
 from .serving import AUTO_IDLE_EXIT_S, endpoint_help, start_detached
@@ -92,7 +92,7 @@ def _write(args) -> int:
     from ..client import Client, DaemonError, DaemonUnavailable
     from inkscribe.model.page.letter import LetterConfig, write_letter
 
-    letter = LetterConfig(page=args.page or "A5", margin=args.margin, size=args.size, line_spacing=args.line_spacing,
+    letter = LetterConfig(page=args.page or "A5", margin=args.margin, size=args.font_size, line_spacing=args.line_spacing,
                           variation=args.variation, plotter=args.plotter, tolerance=args.tolerance,
                           colour=args.colour, stroke_width=args.stroke_width)
     problem, rows = None, [None]
@@ -143,8 +143,8 @@ def _write(args) -> int:
                     print(f"inkscribe: pen-up travel inside lines {written.pen_up_mm[1]:.0f} mm "
                           f"(as written {written.pen_up_mm[0]:.0f} mm)", file=sys.stderr)
             else:
-                reply = client.write(filled.split("\n"), seed=seed, font_size=args.size, **writing)
-                cfg = PathConfig(font_size=args.size, line_spacing=args.line_spacing, stroke_width=args.stroke_width,
+                reply = client.write(filled.split("\n"), seed=seed, font_size=args.font_size, **writing)
+                cfg = PathConfig(font_size=args.font_size, line_spacing=args.line_spacing, stroke_width=args.stroke_width,
                                  colour=args.colour)
                 documents = [standalone_svg([(line["paths"], line["bbox"][2] if line["bbox"] else 0.0)
                                              for line in reply["lines"]], cfg)]
@@ -262,22 +262,11 @@ def add_commands(commands) -> None:
     w.add_argument("--style", nargs="+", default=[], metavar="FILE",
                    help="pictures (PNG/JPEG) of the handwriting to imitate, SVG files of it drawn as "
                         "strokes (e.g. with a tablet in Inkscape), or InkML files (.inkml) a tablet or note app exports")
-    w.add_argument("--style-strength", type=float,
-                   help=f"with --style: above 1 looks more like the writer and reads less easily, 0-3 "
-                        f"(default {protocol.WriteRequest.style_strength:g})")
-    w.add_argument("--temperature", type=float,
-                   help=f"randomness, 0.05-3 (default {protocol.WriteRequest.temperature})")
-    w.add_argument("--bias", type=float,
-                   help=f"legibility, 0-5: higher is neater and plainer (default {protocol.WriteRequest.bias})")
+    for name, knob in WRITING.items():   # the daemon's defaults and ranges
+        w.add_argument("--size" if name == "font_size" else "--" + name.replace("_", "-"), dest=name,
+                       type=int if knob.integer else float, default=knob.default if name == "font_size" else None,
+                       help=f"{knob.help}, {knob.low:g}-{knob.high:g} (default {knob.default:g})")
     w.add_argument("--seed", type=int, help="the same seed writes the same strokes again")
-    w.add_argument("--versions", type=int,
-                   help=f"versions of each word to write, keeping the most legible, 1-8: more reads better and "
-                        f"takes longer (default {protocol.WriteRequest.versions})")
-    w.add_argument("--smoothing", type=int,
-                   help=f"passes of a filter over the points where the pen turns gently, 0-10; corners and ends "
-                        f"stay put (default {protocol.WriteRequest.smoothing}: the strokes as written)")
-    w.add_argument("--size", type=float, default=protocol.WriteRequest.font_size,
-                   help=f"font size in px the writing matches (default {protocol.WriteRequest.font_size:g})")
     w.add_argument("--line-spacing", type=float, default=PathConfig.line_spacing,
                    help=f"baseline to baseline, in font sizes (default {PathConfig.line_spacing:g})")
     w.add_argument("--stroke-width", type=float, help="pen width in px (default: size / 16)")

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from . import gmm
+from ..config import WRITING
 from ..page.charset import PAD, encode, normalise
 from ..seeds import derive
 from .network import HandwritingModel, with_position
@@ -19,14 +20,14 @@ from .network import HandwritingModel, with_position
 
 @dataclass
 class SampleConfig:
-    temperature: float = 1.0
-    bias: float = 2.0            # legibility: 0 = as varied as the data, higher = neater
+    temperature: float = WRITING["temperature"].default
+    bias: float = WRITING["bias"].default   # legibility: 0 = as varied as the data, higher = neater
     seed: int | None = None
     window_back: int = 2         # characters behind the reading position that stay visible
     window_ahead: int = 3
     max_points_per_char: int = 14  # length guard: about 2.5x the data's mean
     use_cache: bool = True
-    versions: int = 8            # versions of each word written; a writer with a reader keeps the one it reads best
+    versions: int = WRITING["versions"].default   # of each word; a writer with a reader keeps the one it reads best
 
 
 class Interrupted(Exception):
