@@ -7,8 +7,6 @@ owns the model: it takes a queued write from each client in turn, so lines of se
 requests are sampled as one batch and no client waits behind another's flood, and hands
 the replies back over an inproc socket (ZeroMQ sockets stay within one thread).
 """
-import errno
-import fcntl
 import io
 import os
 import json
@@ -24,21 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-import torch
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 from PIL import Image, UnidentifiedImageError
 
 from inkscribe.model.page.charset import UnknownCharacterError, normalise
 from inkscribe.model.config import PICTURE_SIDE, PathConfig
-from inkscribe.model.net.sampling import Interrupted, SampleConfig
-from inkscribe.model.write.writer import NoHandwritingFound, Task, Writer
+from inkscribe.model.write.writer import Interrupted, NoHandwritingFound, SampleConfig, Task, Writer
 
 from . import protocol as P
 from .fair_queue import ALL_FULL, CLIENT_FULL, FairQueue
-from .keys import serve_securely
+from .frontend import claim, release, split_envelope
 
-ENVELOPE_BYTES = 4096   # room for routing frames beside a message at the size limit
 # Requests up to this size are read on the main thread; larger ones (pictures) on a thread
 # of their own, so that reading forty of them never holds up a ping.
 INLINE_BYTES = 64 * 1024
@@ -72,50 +67,6 @@ class Job:
     started: float = 0.0
     written: list = field(default_factory=list)   # its lines written so far
     batch_lines: int = 0         # the most lines one of its batches held
-
-
-class Frontend(zmq.Socket):
-    """The daemon's ROUTER socket, holding the lock beside an ipc socket file and the
-    CurveZMQ authenticator while it lives."""
-    lock = None
-    auth = None
-
-
-def claim(endpoint: str, limits: P.Limits, keys: str | None = None) -> zmq.Socket:
-    """The daemon's ROUTER socket, bound to `endpoint`: binding is what makes one daemon the
-    only one there (raises zmq.ZMQError when another holds it).
-
-    ZeroMQ binds an ipc path by replacing whatever file is there, so a second daemon would
-    take a live one's socket (and delete it on exit): a lock beside the path says who owns it.
-    """
-    frontend = zmq.Context.instance().socket(zmq.ROUTER, socket_class=Frontend)
-    frontend.setsockopt(zmq.LINGER, 0)
-    # A message over the limit cuts its sender off before the daemon buffers it; the
-    # client refuses to send one, with a clear error.
-    frontend.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes + ENVELOPE_BYTES)
-    try:
-        if keys:
-            frontend.auth = serve_securely(frontend, keys)
-        url = urlparse(endpoint)
-        if url.scheme == "ipc":
-            frontend.lock = open(f"{url.netloc}{url.path}.lock", "a")
-            try:
-                fcntl.flock(frontend.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise zmq.ZMQError(errno.EADDRINUSE) from None
-        frontend.bind(endpoint)
-    except (zmq.ZMQError, OSError, ValueError):
-        release(frontend)
-        raise
-    return frontend
-
-
-def release(frontend: Frontend) -> None:
-    frontend.close()
-    if frontend.lock is not None:
-        frontend.lock.close()
-    if frontend.auth is not None:
-        frontend.auth.stop()
 
 
 def decode_image(data: bytes, n: int, name: str, limits: P.Limits) -> Image.Image:
@@ -202,7 +153,7 @@ class Daemon:
                     last_write = time.monotonic()
                 if frontend in events:
                     received = frontend.recv_multipart(copy=False)
-                    envelope, frames = _split_envelope([f.bytes for f in received])
+                    envelope, frames = split_envelope([f.bytes for f in received])
                     large = len(frames) == 1 and len(frames[0]) > INLINE_BYTES
                     if len(frames) != 1:
                         reply = P.error_reply(P.BAD_REQUEST, f"a request is one frame, not {len(frames)}")
@@ -435,20 +386,7 @@ def _line_reply(line) -> dict:
             "points": int(len(line.offsets))}
 
 
-def _split_envelope(frames: list[bytes]) -> tuple[list[bytes], list[bytes]]:
-    """ROUTER frames -> (routing envelope up to the empty delimiter, the message's frames)."""
-    if b"" in frames:
-        cut = frames.index(b"") + 1
-        return frames[:cut], frames[cut:]
-    return frames[:1], frames[1:]   # a DEALER without a delimiter: the identity alone
-
-
 def peak_rss_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
 
-
-def model_info(model, device) -> dict:
-    return {"model": {"config": model.cfg.to_dict(), "card": getattr(model, "card", {}),
-                      "parameters": sum(p.numel() for p in model.parameters())},
-            "device": str(device), "torch": torch.__version__}

@@ -1,4 +1,5 @@
 """Real daemon processes for tests: a tiny model, a free loopback port, stopped afterwards."""
+import json
 import os
 import socket
 import subprocess
@@ -7,6 +8,7 @@ import time
 from pathlib import Path
 
 import torch
+import zmq
 
 from inkscribe.daemon.client import Client
 from inkscribe.model.net.checkpoint import export
@@ -48,3 +50,24 @@ class DaemonProcess:
             self.process.terminate()
         out, _ = self.process.communicate(timeout=30)
         return out
+
+
+def until(endpoint: str, condition, timeout: float = 30) -> None:
+    """Wait until the daemon's info satisfies `condition` (say, a request is being written)."""
+    client, deadline = Client(endpoint), time.monotonic() + timeout
+    while not condition(client.info()):
+        assert time.monotonic() < deadline, "the daemon never got there"
+        time.sleep(0.02)
+
+
+def raw_request(endpoint: str, payload: bytes, timeout: float = 30) -> dict:
+    """Send bytes exactly as given, bypassing the client's own encoding."""
+    socket = zmq.Context.instance().socket(zmq.REQ)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(endpoint)
+    try:
+        socket.send(payload)
+        assert socket.poll(int(timeout * 1000)), "no reply"
+        return json.loads(socket.recv())
+    finally:
+        socket.close()

@@ -10,8 +10,9 @@ import synthetic
 from inkscribe.model.config import EvalConfig, JudgeConfig, preset
 from inkscribe.model.data.iamondb import Line
 from inkscribe.model.critics.judge import load_judge, retrieval, save_judge, train_judge
-from inkscribe.model.evaluation.evaluate import (_size_spread, cer, evaluate, gap_per_height, joined, size_ratio, slant, words_found,
-                                      x_height)
+from inkscribe.model.critics.cer import cer
+from inkscribe.model.evaluation.evaluate import _size_spread, evaluate
+from inkscribe.model.evaluation.measures import gap_per_height, joined, size_ratio, slant, words_found, x_height
 from inkscribe.model.net.network import HandwritingModel
 from inkscribe.model.data.strokes import normalise, to_offsets, to_strokes
 

@@ -20,7 +20,6 @@ from inkscribe.daemon.client import Client
 EXTENSION = Path(__file__).parents[1] / "extension"
 sys.path.insert(0, str(EXTENSION))
 
-import inkscribe_handwriting  # noqa: E402
 from inkscribe_handwriting import Handwriting  # noqa: E402
 
 DATA = Path(__file__).parent / "data"

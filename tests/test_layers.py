@@ -9,11 +9,12 @@ ROOT = Path(__file__).parent.parent
 MODEL_LAYERS = ["seeds", "config", "page", "net", "data", "style", "samples", "critics", "write", "evaluation",
                 "training"]
 # The rooms above model/, and what each may import besides itself: the service (daemon/'s top)
-# the model; the commands (daemon/cli/) the service and the installer; the extension, which
+# the model through one door, the writer (and the model's torch-free declarations and pages);
+# the commands (daemon/cli/) the service, the model and the installer; the extension, which
 # runs without torch, the service's client side and the model's torch-free pages.
 ROOMS = {
     "model": set(),
-    "daemon": {"model"},
+    "daemon": {"model.write.writer", "model.config", "model.page"},
     "daemon.cli": {"model", "daemon", "install"},
     "extension": {"daemon.protocol", "daemon.client", "daemon.pictures", "daemon.keys", "model.config",
                   "model.seeds", "model.page"},

@@ -2,11 +2,13 @@
 reads is lost on the way."""
 import numpy as np
 import pytest
+from lxml import etree
 
 from inkscribe.model.config import PathConfig
 from inkscribe.model.evaluation.drawing import draw, polyline
 from inkscribe.model.write.paths import DOT_LENGTH, path_data, strokes_of
 from inkscribe.model.data.strokes import to_offsets
+from inkscribe.model.page.svg import standalone_svg
 
 # Letters as the model writes them, about seven points each (y down, the top at -10): the
 # top of a d's stem and of a t are retraces, one point where the pen turns back.
@@ -51,3 +53,23 @@ def test_a_dot_stays_a_dot_drawn_as_a_disc_as_wide_as_the_pen():
 def test_the_drawing_reads_only_what_this_project_writes():
     with pytest.raises(ValueError, match="does not write"):
         polyline("M0,0 Q1,1 2,2")
+
+
+def test_a_dot_is_a_short_stroke_that_plotters_draw():
+    # The dot of an i, written as a pen touching the paper once.
+    offsets = np.array([[0, 0, 0], [0, -5, 1], [0, -8, 1]], np.float32)
+    cfg = PathConfig(font_size=40)
+    stem, dot = strokes_of(offsets, cfg)
+    assert len(dot) == 2 and 0 < np.ptp(dot[:, 0]) < np.ptp(stem[:, 1]) / 5
+    assert "l0,0" not in path_data(dot) and path_data(dot).count("C") == 1
+
+
+def test_svg_is_standalone_smooth_and_one_path_per_stroke(lines):
+    cfg = PathConfig(font_size=40)
+    strokes = [strokes_of(l.offsets, cfg) for l in lines[:2]]
+    svg = standalone_svg([([path_data(s) for s in line], max(s[:, 0].max() for s in line)) for line in strokes], cfg)
+    root = etree.fromstring(svg.encode())
+    paths = root.findall(".//{http://www.w3.org/2000/svg}path")
+    assert len(paths) == sum(map(len, strokes))
+    assert all(p.get("d").startswith("M") and "C" in p.get("d") for p in paths)
+    assert float(root.get("width")) > float(root.get("height")) > 40

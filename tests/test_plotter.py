@@ -1,8 +1,6 @@
 """Plotter preparation: polylines within a tolerance, and less pen-up travel."""
 import math
 
-import pytest
-
 import numpy as np
 
 from inkscribe.model.write.paths import path_data

@@ -1,5 +1,4 @@
 """The stroke reader, and the writer keeping the version of each word it reads best."""
-from pathlib import Path
 
 import numpy as np
 import torch

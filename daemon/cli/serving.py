@@ -53,7 +53,8 @@ def _serve(args) -> int:
     from inkscribe.model.net.sampling import SampleConfig
     from inkscribe.model.write.writer import Task, Writer
 
-    from ..server import Daemon, ServerConfig, claim, model_info
+    from ..frontend import claim
+    from ..server import Daemon, ServerConfig
 
     try:   # before the model loads: of two daemons started at once, one holds the endpoint
         frontend = claim(args.endpoint, protocol.Limits(), args.keys)
@@ -73,9 +74,8 @@ def _serve(args) -> int:
         return 1
     torch.set_num_threads(args.threads)
     model = load_model(args.checkpoint, args.device)
-    device = next(model.parameters()).device
-    info = model_info(model, device)
     writer = Writer(model, reader=None if args.reader == "none" else load_reader(Path(args.reader)))
+    info = writer.about()
     if args.compile:
         _compile(writer)
     started = time.perf_counter()
@@ -85,7 +85,7 @@ def _serve(args) -> int:
     card = info["model"]["card"]
     print(f"inkscribe daemon: model {args.checkpoint or 'shipped default'} "
           f"({info['model']['parameters'] / 1e6:.1f}M parameters"
-          f"{', ' + card['data'] if card.get('data') else ''}) on {device}\n"
+          f"{', ' + card['data'] if card.get('data') else ''}) on {info['device']}\n"
           f"inkscribe daemon: warm-up line (40 characters) took {warm:.2f} s\n"
           f"inkscribe daemon: listening on {args.endpoint} (Ctrl+C stops)", flush=True)
     daemon = Daemon(writer, ServerConfig(endpoint=args.endpoint, allow_remote=args.allow_remote, keys=args.keys,

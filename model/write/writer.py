@@ -16,7 +16,7 @@ from ..config import PathConfig
 from .paths import path_data, strokes_of
 from ..style.references import drawing, pick_tiles, read_writing, word_gap
 from ..data.segments import WORD_SPACE, join_words, spacing, words_of
-from ..net.sampling import SampleConfig, Steps, generate, guard
+from ..net.sampling import Interrupted, SampleConfig, Steps, generate, guard  # noqa: F401 (Interrupted: the server's, through this door)
 from ..seeds import derive
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
@@ -118,6 +118,12 @@ class Writer:
             raise
         self.steps = steps.without_recompiling()
         self.decoding = "compiled"
+
+    def about(self) -> dict:
+        """What the daemon's `info` says of the model: its config, card, size, device and torch."""
+        return {"model": {"config": self.model.cfg.to_dict(), "card": getattr(self.model, "card", {}),
+                          "parameters": sum(p.numel() for p in self.model.parameters())},
+                "device": str(self.device), "torch": torch.__version__}
 
     @torch.no_grad()
     def hand(self, pictures: list[Image.Image] = (), strokes: list = (), outlines: list = (), strength: float = 1.0,

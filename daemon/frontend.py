@@ -1,0 +1,63 @@
+"""The daemon's front door: the ROUTER socket bound to its endpoint, held by one daemon alone."""
+import errno
+import fcntl
+from urllib.parse import urlparse
+
+import zmq
+
+from . import protocol as P
+from .keys import serve_securely
+
+ENVELOPE_BYTES = 4096   # room for routing frames beside a message at the size limit
+
+
+class Frontend(zmq.Socket):
+    """The daemon's ROUTER socket, holding the lock beside an ipc socket file and the
+    CurveZMQ authenticator while it lives."""
+    lock = None
+    auth = None
+
+
+def claim(endpoint: str, limits: P.Limits, keys: str | None = None) -> zmq.Socket:
+    """The daemon's ROUTER socket, bound to `endpoint`: binding is what makes one daemon the
+    only one there (raises zmq.ZMQError when another holds it).
+
+    ZeroMQ binds an ipc path by replacing whatever file is there, so a second daemon would
+    take a live one's socket (and delete it on exit): a lock beside the path says who owns it.
+    """
+    frontend = zmq.Context.instance().socket(zmq.ROUTER, socket_class=Frontend)
+    frontend.setsockopt(zmq.LINGER, 0)
+    # A message over the limit cuts its sender off before the daemon buffers it; the
+    # client refuses to send one, with a clear error.
+    frontend.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes + ENVELOPE_BYTES)
+    try:
+        if keys:
+            frontend.auth = serve_securely(frontend, keys)
+        url = urlparse(endpoint)
+        if url.scheme == "ipc":
+            frontend.lock = open(f"{url.netloc}{url.path}.lock", "a")
+            try:
+                fcntl.flock(frontend.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise zmq.ZMQError(errno.EADDRINUSE) from None
+        frontend.bind(endpoint)
+    except (zmq.ZMQError, OSError, ValueError):
+        release(frontend)
+        raise
+    return frontend
+
+
+def release(frontend: Frontend) -> None:
+    frontend.close()
+    if frontend.lock is not None:
+        frontend.lock.close()
+    if frontend.auth is not None:
+        frontend.auth.stop()
+
+
+def split_envelope(frames: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """ROUTER frames -> (routing envelope up to the empty delimiter, the message's frames)."""
+    if b"" in frames:
+        cut = frames.index(b"") + 1
+        return frames[:cut], frames[cut:]
+    return frames[:1], frames[1:]   # a DEALER without a delimiter: the identity alone
