@@ -192,7 +192,8 @@ class DistilConfig:
 @dataclass
 class EvalConfig:
     out_dir: str = option("runs/eval", "folder for report.md and samples.png", flag="--out")
-    lines: int = option(100, "validation lines written and read back by both judges (one per writer)")
+    lines: int = option(100, "validation lines written and read back by both judges (one per writer); also the most "
+                             "lines of digits and of capitals read (40 each)")
     writers: int = option(20, "validation writers the style's retrieval picks among")
     style_groups: int = option(4, "groups of that many writers the style measures average over")
     paragraphs: int = 12       # validation writers whose four lines are written as one request

@@ -87,7 +87,7 @@ def test_evaluation_writes_a_report_with_every_measure(tmp_path):
                      accents=False, versions=2)
     figures = evaluate(HandwritingModel(preset("tiny")), cfg, data={"train": lines, "valid": lines}, name="tiny")
     report = (tmp_path / "report.md").read_text()
-    assert "2 versions of each word" in report
+    assert "2 versions of each word" in report and "Digits and capitals (4 lines of each" in report
     for measure in ["validation NLL", "how much the strokes read the style", "tesseract CER", "recogniser CER", "complete lines", "style retrieval", "slant correlation", "size ratio", "joined (letters per pen-down stroke)",
                     "word gap over ink height correlation",
                     "word gap over ink height", "size spread across a paragraph", "ink height, model / real",

@@ -190,10 +190,11 @@ def _figures(writer: Writer, cfg: EvalConfig, english: list[str], sheet) -> dict
     them at `sheet`."""
     found = {kind: {"tesseract": [], "htr": []} for kind in ("digits", "capitals", "english")}
     shown = []
+    digits, capitals = DIGITS[:cfg.lines], CAPITALS[:cfg.lines]   # all of them, unless eval reads fewer lines
     for seed in cfg.seeds:
         sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
-        for kind, texts in (("digits", DIGITS), ("capitals", CAPITALS),
-                            ("english", [min(english, key=lambda e: abs(len(e) - len(t))) for t in DIGITS + CAPITALS])):
+        for kind, texts in (("digits", digits), ("capitals", capitals),
+                            ("english", [min(english, key=lambda e: abs(len(e) - len(t))) for t in digits + capitals])):
             lines = writer.write([Task(texts, None, sample)])[0]
             read = readings([written_picture(l) for l in lines])
             for judge, score in (("tesseract", cer), ("htr", htr_cer)):
@@ -203,7 +204,8 @@ def _figures(writer: Writer, cfg: EvalConfig, english: list[str], sheet) -> dict
                 shown += [(f"{l.text}  (read: {read['tesseract'][k] if read['tesseract'] else '-'} / "
                            f"{read['htr'][k] if read['htr'] else '-'})", l.paths) for k, l in enumerate(lines[:8])]
     sample_sheet(shown, sheet, "digits and capitals, own hand (read by tesseract / the recogniser)")
-    return {f"{kind}_{judge}": _mean(values) for kind, judges in found.items() for judge, values in judges.items()}
+    return {"figure_lines": len(digits),
+            **{f"{kind}_{judge}": _mean(values) for kind, judges in found.items() for judge, values in judges.items()}}
 
 
 def _marks_placed(line) -> list[bool]:

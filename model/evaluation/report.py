@@ -1,6 +1,5 @@
 """Eval's figures as a markdown report."""
 from ..style.references import PICTURES
-from .figure_texts import DIGITS
 from .measures import PARAGRAPH_LINES
 
 
@@ -91,7 +90,7 @@ def report(f: dict, rows: list[dict], sheet: str) -> str:
             f"| marks drawn over their own letter (of {f['accents']['marks']}) | "
             f"{f['accents']['marks_placed']:.2f} |"]),
         *([] if not f.get("figures") else [
-            "", f"Digits and capitals ({len(DIGITS)} lines of each, own hand, seeds {seeds}; sheet: figures.png), CER by "
+            "", f"Digits and capitals ({f['figures']['figure_lines']} lines of each, own hand, seeds {seeds}; sheet: figures.png), CER by "
             "tesseract / by the recogniser, beside English validation lines of the same lengths:", "",
             "| lines | tesseract | recogniser |", "| --- | --- | --- |",
             *[f"| {kind} | {_f(f['figures'][kind + '_tesseract'])} | {_f(f['figures'][kind + '_htr'])} |"
