@@ -186,10 +186,14 @@ def test_daemon_stop_signals_nothing_that_is_not_an_inkscribe_daemon_of_this_use
     impostor = zmq.Context.instance().socket(zmq.ROUTER)
     impostor.bind(endpoint)
 
+    done_asking = threading.Event()
+
     def answer():   # whatever is asked: "I am a daemon, and my pid is the bystander's"
-        while impostor.poll(10_000):
-            *envelope, _ = impostor.recv_multipart()
-            impostor.send_multipart([*envelope, json.dumps({"ok": True, "version": 1, "pid": bystander.pid}).encode()])
+        while not done_asking.is_set():
+            if impostor.poll(100):
+                *envelope, _ = impostor.recv_multipart()
+                impostor.send_multipart([*envelope, json.dumps({"ok": True, "version": 1,
+                                                                "pid": bystander.pid}).encode()])
 
     answering = threading.Thread(target=answer, daemon=True)
     answering.start()
@@ -200,5 +204,6 @@ def test_daemon_stop_signals_nothing_that_is_not_an_inkscribe_daemon_of_this_use
         assert bystander.poll() is None
     finally:
         bystander.kill()
+        done_asking.set()
         answering.join()
         impostor.close()
