@@ -190,6 +190,17 @@ class DistilConfig:
 
 
 @dataclass
+class LearnConfig:
+    """Learning a hand from a person's lines (model/write/hands.py)."""
+    rank: int = 8              # of each decoder layer's low-rank adapters
+    steps: int = 40
+    lr: float = 3e-4
+    batch: int = 8             # of the person's lines and words a step, and as many words replayed
+    replay_weight: float = 1.0
+    check_every: int = 5       # steps between looks at the held-out line
+
+
+@dataclass
 class EvalConfig:
     out_dir: str = option("runs/eval", "folder for report.md and samples.png", flag="--out")
     lines: int = option(100, "validation lines written and read back by both judges (one per writer); also the most "

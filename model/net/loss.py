@@ -19,9 +19,15 @@ def guided_attention(attention: torch.Tensor, align: torch.Tensor, mask: torch.T
     return ((attention * penalty).sum(-1) * mask).sum((1, 2)).mean() / mask.sum()
 
 
-def losses(model: HandwritingModel, batch: dict) -> dict[str, torch.Tensor]:
-    """Per-point mean of each term (nats), over the batch's real points."""
-    params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["reading"], batch["images"])
+def losses(model: HandwritingModel, batch: dict, style: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """Per-point mean of each term (nats), over the batch's real points; with the style read
+    from the batch's images, or `style` [B, d_model] where given (a hand being learnt)."""
+    if style is None:
+        params, end_logits, advance, attention = model(batch["chars"], batch["inputs"], batch["reading"],
+                                                       batch["images"])
+    else:
+        params, end_logits, advance, attention = model.decode(batch["inputs"], batch["reading"],
+                                                              model.encode(batch["chars"], style))
     mask = batch["mask"]
     n = mask.sum()
     target = batch["target"]

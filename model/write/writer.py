@@ -1,5 +1,6 @@
 """The model's one entry point for writing: lines of text, and pictures or strokes of a hand, in; strokes and
 SVG path data out."""
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -13,6 +14,7 @@ from ..page.charset import normalise, split_marks
 from ..net.network import HandwritingModel
 from ..critics.reader import Reader, misreading
 from ..config import PathConfig
+from .hands import with_hand
 from .paths import path_data, strokes_of
 from ..style.references import drawing, pick_tiles, read_writing, word_gap
 from ..data.segments import WORD_SPACE, join_words, spacing, words_of
@@ -20,6 +22,7 @@ from ..net.sampling import Interrupted, SampleConfig, Steps, generate, guard  # 
 from ..seeds import derive
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
+HANDS_KEPT = 8   # learnt hands' adapted models kept at once (about 15 MB each for the shipped model)
 
 
 @dataclass
@@ -34,20 +37,26 @@ class WrittenLine:
 
 @dataclass
 class Hand:
-    """A writer: what the style encoder makes of their pictures, and how far apart they set words."""
+    """A writer: what the style encoder makes of their pictures, and how far apart they set
+    words; a learnt hand also changes the decoder (`adapters`, model/write/hands.py), and its
+    `name` says which adapted model is theirs."""
     embedding: torch.Tensor      # [d_model]
     word_gap: float = WORD_SPACE
+    adapters: dict | None = None
+    name: str | None = None
 
 
 class WordJob(NamedTuple):
     """One version of one word to write: where it goes (task, line, word), what it says, the
-    writer's style vector, and its sampling settings."""
+    writer's style vector, its sampling settings, and whose adapted model writes it (None: the
+    model itself)."""
     task: int
     line: int
     word: int
     text: str
     style: torch.Tensor
     sample: SampleConfig
+    hand: str | None = None
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -103,6 +112,8 @@ class Writer:
         self.ink_scale = getattr(model, "card", {}).get("ink_scale", 1.0)
         self.steps = Steps.eager(model)   # or compiled, once `compile` has made them
         self.decoding = "uncompiled"   # "compiled" once `compile` has compiled it, or "uncompiled: why not"
+        # Learnt hands' models, the adapters merged in: the last few used, kept (each as large as the model).
+        self.adapted: OrderedDict[str, tuple[HandwritingModel, Steps]] = OrderedDict()
 
     def compile(self) -> None:
         """Compile the writing step, write once with it in the shapes requests take (a word
@@ -153,20 +164,30 @@ class Writer:
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
         return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_SPACE)
 
+    def _adapt(self, hand: Hand) -> None:
+        """The hand's adapted model made, or moved to the newest of those kept."""
+        if hand.name in self.adapted:
+            self.adapted.move_to_end(hand.name)
+            return
+        model = with_hand(self.model, hand.adapters)
+        self.adapted[hand.name] = (model, Steps.eager(model))
+
     def _sample(self, jobs: list[WordJob], stop=None) -> dict[tuple, list]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
         guard, misreading)], words of like length batched together."""
         chunks = []
-        for job in sorted(jobs, key=lambda j: len(j.text)):   # longest last: a chunk's room is its newest job's
-            if not chunks or (len(chunks[-1]) + 1) * guard(job.text, job.sample) > self.max_points:
+        for job in sorted(jobs, key=lambda j: (j.hand or "", len(j.text))):   # a chunk's room is its newest job's
+            if not chunks or chunks[-1][-1].hand != job.hand or \
+                    (len(chunks[-1]) + 1) * guard(job.text, job.sample) > self.max_points:
                 chunks.append([])
             chunks[-1].append(job)
         made = {}
         for chunk in chunks:
             words = [split_marks(normalise(j.text)) for j in chunk]   # as the model reads them: œ as oe
             positions = []
-            written = generate(self.model, [plain for plain, _ in words], torch.stack([j.style for j in chunk]),
-                               [j.sample for j in chunk], positions, stop, self.steps)
+            model, steps = (self.model, self.steps) if chunk[0].hand is None else self.adapted[chunk[0].hand]
+            written = generate(model, [plain for plain, _ in words], torch.stack([j.style for j in chunk]),
+                               [j.sample for j in chunk], positions, stop, steps)
             scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
                       else np.zeros(len(chunk)))
             for j, o, (plain, marks), read, score in zip(chunk, written, words, positions, scores):
@@ -184,14 +205,20 @@ class Writer:
         for t, task in enumerate(tasks):
             style = task.hand.embedding if task.hand is not None else self.model.style.no_style
             versions = max(1, task.sample.versions) if self.reader is not None else 1
+            hand = None
+            if task.hand is not None and task.hand.adapters:
+                hand = task.hand.name
+                self._adapt(task.hand)
             for i, line in enumerate(task.lines):
                 for j, word in enumerate(words_of(line)[0]):
-                    jobs += [WordJob(t, i, j, word, style, seeded(task.sample, task.first_line + i, j, v))
+                    jobs += [WordJob(t, i, j, word, style, seeded(task.sample, task.first_line + i, j, v), hand)
                              for v in range(versions)]
         # Every version of every word at once: choosing which words to write again after a
         # first reading saved time but lost most of the gain (a word the reader reads easily
         # can still be the worse of two to tesseract).
         made = self._sample(jobs, stop)
+        while len(self.adapted) > HANDS_KEPT:   # the least recently used, once this batch is written
+            self.adapted.popitem(last=False)
         # A word that ended by itself beats one that ran on; then the one that reads best.
         offsets, ran_on = {}, set()
         for key, versions in made.items():
