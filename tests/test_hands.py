@@ -1,5 +1,6 @@
 """A hand learnt from a few lines a person wrote: adapters and a style vector, and writing with them."""
 import numpy as np
+import pytest
 import torch
 
 import synthetic
@@ -50,3 +51,24 @@ def test_writing_with_a_learnt_hand_uses_its_adapters_and_leaves_other_requests_
     assert not np.array_equal(with_hand.offsets, styled_only.offsets) or with_hand.offsets.shape != styled_only.offsets.shape
     np.testing.assert_allclose(beside.offsets, plain.offsets, atol=1e-5)   # batched beside a hand, as alone
     assert list(writer.adapted) == ["ada"]   # the adapted model is kept for the next request
+
+
+def test_a_hand_file_is_small_says_what_it_is_without_torch_and_is_refused_by_other_weights(tmp_path):
+    from inkscribe.model import handfile
+    from inkscribe.model.write.hands import to_file
+
+    model, learnt, _ = _learnt(steps=3)
+    data = to_file(learnt, "Ada", model, ["hello world", "the quick fox", "jumps over", "lazy dogs"])
+    assert len(data) < handfile.MAX_BYTES
+    card = handfile.card(data)
+    assert card["name"] == "Ada" and card["lines"] == 4 and card["held_out_nll"][1] <= card["held_out_nll"][0]
+    writer = Writer(model)
+    hand = writer.learnt(data)
+    assert torch.allclose(hand.embedding, learnt.style, atol=1e-2) and hand.adapters.keys() == learnt.adapters.keys()
+    (line,), = writer.write([Task(["hello"], hand, SampleConfig(seed=1, max_points_per_char=4))])
+    assert line.strokes
+    other = HandwritingModel(preset("tiny"))   # other weights
+    for bad, said in [(data, "learnt on other weights"), (b"PK\x03\x04 not really", "not a hand file"),
+                      (data[: len(data) // 2], "not a hand file")]:
+        with pytest.raises(handfile.HandFileError, match=said):
+            Writer(other if bad is data else model).learnt(bad)

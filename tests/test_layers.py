@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 # model/'s subpackages, lowest first: each may import only those before it.
-MODEL_LAYERS = ["seeds", "config", "page", "net", "data", "style", "samples", "critics", "write", "evaluation",
+MODEL_LAYERS = ["seeds", "config", "handfile", "page", "net", "data", "style", "samples", "critics", "write", "evaluation",
                 "training"]
 # The rooms above model/, and what each may import besides itself: the service (daemon/'s top)
 # the model through one door, the writer (and the model's torch-free declarations and pages);

@@ -8,6 +8,8 @@ Words the model writes in its own hand are replayed beside them, unstyled, so th
 letters the person never wrote are not forgotten.
 """
 import copy
+import hashlib
+import io
 import math
 import time
 from collections.abc import Callable
@@ -17,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .. import handfile
 from ..config import DataConfig, LearnConfig
 from ..data.iamondb import Line
 from ..data.segments import WORD_SPACE, split_words, word_gaps
@@ -177,3 +180,55 @@ def _replay(model: HandwritingModel, rng: np.random.Generator) -> list[Line]:
     texts = list(REPLAY)
     written = generate(model, texts, None, [SampleConfig(seed=int(rng.integers(2**31))) for _ in texts])
     return [Line(f"replay-{k}", "replay", t, o) for k, (t, o) in enumerate(zip(texts, written))]
+
+
+def fingerprint(model: HandwritingModel) -> str:
+    """Which weights a hand was learnt on: a hash of them, whatever file they came from."""
+    digest = hashlib.sha256()
+    for name, value in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(value.detach().float().cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def to_file(hand: LearntHand, name: str, model: HandwritingModel, texts: list[str]) -> bytes:
+    """A hand file: its numbers in half precision, and what it is."""
+    numbers = {"style": hand.style.half().cpu().numpy()}
+    for layer, (a, b) in hand.adapters.items():
+        numbers[f"{layer}/a"], numbers[f"{layer}/b"] = a.half().cpu().numpy(), b.half().cpu().numpy()
+    out = io.BytesIO()
+    np.savez_compressed(out, **numbers)
+    return handfile.pack({"name": name, "weights": fingerprint(model), "word_gap": hand.word_gap, "lines": len(texts),
+                          "texts": texts, "held_out_nll": [hand.nll_before, hand.nll_after],
+                          "seconds": round(hand.seconds, 1), "steps": hand.steps,
+                          "learnt": "low-rank adapters on the decoder and the style vector"}, out.getvalue())
+
+
+def from_file(data: bytes, model: HandwritingModel, where: str = "the hand file") -> LearntHand:
+    """A hand file's hand, for these weights; handfile.HandFileError where it is not one, or
+    was learnt on other weights."""
+    said = handfile.card(data, where)
+    if said.get("weights") != fingerprint(model):
+        raise handfile.HandFileError(f"{where} (the hand “{said.get('name')}”) was learnt on other weights than these "
+                                     f"({said.get('weights')}, not {fingerprint(model)}): learn it again from its lines")
+    try:
+        numbers = np.load(io.BytesIO(handfile.arrays(data, where)), allow_pickle=False)
+        device = next(model.parameters()).device
+        tensor = lambda key: torch.from_numpy(numbers[key].astype(np.float32)).to(device)
+        adapters = {key[:-2]: (tensor(key), tensor(key[:-2] + "/b")) for key in numbers.files if key.endswith("/a")}
+        style = tensor("style")
+    except (ValueError, KeyError, OSError) as e:
+        raise handfile.HandFileError(f"{where} is damaged: {e}") from None
+    shapes_fit = style.shape == (model.cfg.d_model,) and all(
+        a.shape[1] == model.get_submodule(k).in_features and b.shape[0] == model.get_submodule(k).out_features
+        for k, (a, b) in adapters.items() if _names_a_layer(model, k))
+    if not shapes_fit or not adapters or not all(_names_a_layer(model, k) for k in adapters):
+        raise handfile.HandFileError(f"{where} does not fit these weights: learn the hand again")
+    return LearntHand(adapters, style, float(said.get("word_gap", WORD_SPACE)))
+
+
+def _names_a_layer(model: HandwritingModel, name: str) -> bool:
+    try:
+        return isinstance(model.get_submodule(name), nn.Linear)
+    except AttributeError:
+        return False

@@ -1,5 +1,6 @@
 """The model's one entry point for writing: lines of text, and pictures or strokes of a hand, in; strokes and
 SVG path data out."""
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -14,7 +15,7 @@ from ..page.charset import normalise, split_marks
 from ..net.network import HandwritingModel
 from ..critics.reader import Reader, misreading
 from ..config import PathConfig
-from .hands import with_hand
+from .hands import from_file, with_hand
 from .paths import path_data, strokes_of
 from ..style.references import drawing, pick_tiles, read_writing, word_gap
 from ..data.segments import WORD_SPACE, join_words, spacing, words_of
@@ -163,6 +164,14 @@ class Writer:
         tiles = [t for image_tiles in cut for t in image_tiles]
         embedding = self.model.style(torch.from_numpy(np.stack(tiles[:MAX_TILES]))[None, :, None].to(self.device), 1)[0]
         return Hand(self.model.style.toward(embedding, strength), word_gap(writings) or WORD_SPACE)
+
+    def learnt(self, data: bytes, where: str = "the hand file") -> Hand:
+        """A learnt hand from its file's bytes (model/write/hands.py), named by their digest so
+        that the model it adapts is made once for all the requests that bring it;
+        handfile.HandFileError where the file is not a hand, or not one of these weights."""
+        name = hashlib.sha256(data).hexdigest()
+        hand = from_file(data, self.model, where)
+        return Hand(hand.style, hand.word_gap, hand.adapters, name)
 
     def _adapt(self, hand: Hand) -> None:
         """The hand's adapted model made, or moved to the newest of those kept."""
