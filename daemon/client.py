@@ -4,6 +4,7 @@ Each try uses a fresh REQ socket, polls for the answer with a timeout, and gives
 cleanly: a daemon that is down or stuck costs a caller at most its timeout, never a hang.
 Pure Python with pyzmq, so it also runs under Inkscape's own Python.
 """
+import base64
 import json
 import socket as sockets
 from pathlib import Path
@@ -107,11 +108,12 @@ class Client:
               temperature: float | None = None, bias: float | None = None, seed: int | None = None,
               smoothing: int | None = None, font_size: float | None = None,
               style_strokes: list | None = None, style_outlines: list | None = None,
-              style_strength: float | None = None, versions: int | None = None) -> dict:
+              style_strength: float | None = None, versions: int | None = None, hand: bytes | None = None) -> dict:
         """Write text (a string, with newlines between lines, or a list of lines).
 
         style_images: pictures of handwriting, as PNG/JPEG bytes or file paths; style_names:
-        what errors call each (default: a file's name, else "image 1", "image 2"...).
+        what errors call each (default: a file's name, else "image 1", "image 2"...). hand: a
+        learnt hand's file (`inkscribe hand learn`), in place of a style.
         style_strokes, style_outlines: handwriting drawn as vectors (see protocol.md).
         Returns the daemon's reply: per line its SVG path data, strokes and bounding box.
         A write is tried once: a slow answer is far likelier than a lost one, and a
@@ -125,5 +127,19 @@ class Client:
                                          seed=seed, smoothing=smoothing, font_size=font_size,
                                          strokes=style_strokes or None, outlines=style_outlines or None,
                                          deadline_s=self.timeout, style_strength=style_strength,
-                                         versions=versions)
+                                         versions=versions,
+                                         hand=None if hand is None else base64.b64encode(hand).decode())
         return self.request(payload, retries=0)
+
+    def learn(self, lines: list, texts: list[str], name: str) -> str:
+        """Start learning a hand from written lines (each a list of strokes, each a list of
+        [x, y]) and what they say; the job to ask after with `learn_status`."""
+        return self.request(protocol.learn_message(lines, texts, name), retries=0)["job"]
+
+    def learn_status(self, job: str) -> dict:
+        """How far the job has got: its state, step and steps; done, the hand file (base64
+        'hand') and the held-out line's likelihood before and after."""
+        return self.request(json.dumps({"op": "learn_status", "job": job}).encode(), min(self.timeout, 10.0))
+
+    def learn_cancel(self, job: str) -> dict:
+        return self.request(json.dumps({"op": "learn_cancel", "job": job}).encode(), min(self.timeout, 10.0))

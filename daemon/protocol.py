@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from inkscribe.model import handfile
 from inkscribe.model.config import WRITING
 
 VERSION = 1
@@ -33,6 +34,8 @@ BAD_IMAGE = "bad_image"
 BAD_STROKES = "bad_strokes"
 IMAGE_TOO_LARGE = "image_too_large"
 NO_HANDWRITING = "no_handwriting"
+BAD_HAND = "bad_hand"
+UNKNOWN_JOB = "unknown_job"
 MESSAGE_TOO_LARGE = "message_too_large"
 TIMEOUT = "timeout"
 BUSY = "busy"
@@ -94,6 +97,8 @@ class Limits:
     # Characters written in all, counting each version of a word: a long request gets fewer
     # versions per word, so that the largest one allowed still takes minutes, not hours.
     written_chars: int = 60_000
+    learn_lines: int = 12            # written lines a hand is learnt from
+    learning: int = 2                # hands being learnt or waiting to be, from all clients together
 
 
 class ProtocolError(Exception):
@@ -132,6 +137,16 @@ class WriteRequest:
     # outlines a calligraphy tool leaves (filled). Both together give one more style picture.
     strokes: list[list[tuple[float, float]]] = field(default_factory=list)
     outlines: list[list[tuple[float, float]]] = field(default_factory=list)
+    hand: bytes | None = None         # a learnt hand's file (`inkscribe hand learn`), in place of a style
+
+
+@dataclass
+class LearnRequest:
+    """A hand to learn: each written line's pen strokes (any unit, y down, in the order
+    written) and what it says."""
+    lines: list[list[list[tuple[float, float]]]]
+    texts: list[str]
+    name: str
 
 
 # The fields each op may carry: anything else is a mistake worth saying (a misspelt
@@ -140,7 +155,10 @@ FIELDS = {
     "ping": ("op", "version"),
     "info": ("op", "version"),
     "write": ("op", "version", "lines", "text", "images", "image_names", "temperature", "bias", "seed", "smoothing",
-              "font_size", "strokes", "outlines", "deadline_s", "style_strength", "versions"),
+              "font_size", "strokes", "outlines", "deadline_s", "style_strength", "versions", "hand"),
+    "learn": ("op", "version", "lines", "texts", "name"),
+    "learn_status": ("op", "version", "job"),
+    "learn_cancel": ("op", "version", "job"),
 }
 
 
@@ -197,6 +215,12 @@ def parse(raw: bytes, limits: Limits) -> tuple[str, dict | WriteRequest]:
                                              + (f"; did you mean {close[0]!r}?" if close else ""))
     if op in ("ping", "info"):
         return op, {}
+    if op in ("learn_status", "learn_cancel"):
+        if not isinstance(message.get("job"), str):
+            raise ProtocolError(BAD_REQUEST, f"a {op} request names its 'job', as 'learn' answered it")
+        return op, {"job": message["job"]}
+    if op == "learn":
+        return op, _learn_request(message, limits)
     return op, _write_request(message, limits)
 
 
@@ -212,7 +236,8 @@ def footprint(request: "WriteRequest") -> int:
     """About how many bytes a queued write holds: its pictures, and its drawn points as
     Python objects."""
     points = sum(map(len, request.strokes)) + sum(map(len, request.outlines))
-    return sum(map(len, request.images)) + 128 * points + 64 * sum(map(len, request.lines)) + 4096
+    return (sum(map(len, request.images)) + len(request.hand or b"") + 128 * points + 64 * sum(map(len, request.lines))
+            + 4096)
 
 
 def _write_request(m: dict, limits: Limits) -> WriteRequest:
@@ -255,7 +280,19 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         raise ProtocolError(BAD_STROKES, f"{len(strokes) + len(outlines)} drawn strokes of {drawn} points; the "
                                          f"limit is {limits.drawn_strokes} strokes and {limits.drawn_points} "
                                          f"points (select a few words of handwriting)")
+    hand = m.get("hand")
+    if hand is not None:
+        if not isinstance(hand, str) or len(hand) * 3 // 4 > handfile.MAX_BYTES:
+            raise ProtocolError(BAD_HAND, f"'hand' must be a hand file in base64, at most {handfile.MAX_BYTES // 2**20} MB")
+        if decoded or strokes or outlines:
+            raise ProtocolError(BAD_REQUEST, "a request is written in a learnt hand or in a style from images or "
+                                             "strokes, not both")
+        try:
+            hand = base64.b64decode(hand, validate=True)
+        except (binascii.Error, ValueError):
+            raise ProtocolError(BAD_HAND, "'hand' is not valid base64") from None
     return WriteRequest(
+        hand=hand,
         lines=lines,
         images=decoded,
         image_names=names,
@@ -270,6 +307,39 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         style_strength=_knob(m, "style_strength"),
         versions=_knob(m, "versions"),
     )
+
+
+def _learn_request(m: dict, limits: Limits) -> LearnRequest:
+    texts, lines, name = m.get("texts"), m.get("lines"), m.get("name")
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+        raise ProtocolError(BAD_REQUEST, "'texts' must list what each written line says, one string a line")
+    if not isinstance(name, str) or not 0 < len(name) <= IMAGE_NAME_CHARS:
+        raise ProtocolError(BAD_REQUEST, f"'name' must name the hand, in 1 to {IMAGE_NAME_CHARS} characters")
+    if not isinstance(lines, list):
+        raise ProtocolError(BAD_STROKES, "'lines' must list the written lines, each a list of strokes")
+    if len(lines) != len(texts):
+        raise ProtocolError(BAD_REQUEST, f"{len(lines)} written lines, but {len(texts)} lines of text: give what "
+                                         f"each written line says, one text line each, in reading order")
+    if not 2 <= len(lines) <= limits.learn_lines:
+        raise ProtocolError(BAD_REQUEST, f"{len(lines)} written lines; a hand is learnt from 2 to "
+                                         f"{limits.learn_lines} (four or more are best)")
+    longest = max(texts, key=len)
+    if len(longest) > limits.line_chars:
+        raise ProtocolError(TEXT_TOO_LONG, f"a line of {len(longest)} characters; the limit is {limits.line_chars}")
+    drawn = [_drawn(line, "strokes") for line in lines]
+    points = sum(len(s) for line in drawn for s in line)
+    if points > limits.drawn_points or sum(map(len, drawn)) > limits.drawn_strokes:
+        raise ProtocolError(BAD_STROKES, f"{points} points in {sum(map(len, drawn))} strokes; the limit is "
+                                         f"{limits.drawn_points} points and {limits.drawn_strokes} strokes")
+    empty = [str(n) for n, line in enumerate(drawn, 1) if sum(map(len, line)) < 2]
+    if empty:
+        raise ProtocolError(BAD_STROKES, f"written line {', '.join(empty)} holds no ink")
+    return LearnRequest(drawn, [t.removesuffix("\r") for t in texts], name)
+
+
+def learn_message(lines: list, texts: list[str], name: str) -> bytes:
+    """A `learn` request ready to send."""
+    return json.dumps({"op": "learn", "version": VERSION, "lines": lines, "texts": texts, "name": name}).encode()
 
 
 def _drawn(value, name: str) -> list[list[tuple[float, float]]]:

@@ -28,11 +28,13 @@ from PIL import Image, UnidentifiedImageError
 
 from inkscribe.model.page.charset import UnknownCharacterError, normalise
 from inkscribe.model.config import PICTURE_SIDE, PathConfig
+from inkscribe.model.handfile import HandFileError
 from inkscribe.model.write.writer import Interrupted, NoHandwritingFound, SampleConfig, Task, Writer
 
 from . import protocol as P
 from .fair_queue import ALL_FULL, CLIENT_FULL, FairQueue
 from .frontend import claim, release, split_envelope
+from .learning import Learner
 
 # Requests up to this size are read on the main thread; larger ones (pictures) on a thread
 # of their own, so that reading forty of them never holds up a ping.
@@ -112,6 +114,7 @@ class Daemon:
         self.context = zmq.Context()
         self.replies = f"inproc://replies-{id(self)}"
         self.unread: queue.SimpleQueue = queue.SimpleQueue()   # large requests, for the reader thread
+        self.learner = Learner(writer, cfg.limits, self.stopping)
 
     # ---- main thread: sockets ------------------------------------------------------
     def serve(self, ready: threading.Event | None = None, frontend: zmq.Socket | None = None) -> None:
@@ -218,6 +221,8 @@ class Daemon:
                         "idle_exit_s": self.cfg.idle_exit_s}
             if self.stopping.is_set():
                 raise P.ProtocolError(P.SHUTTING_DOWN, "the daemon is shutting down")
+            if op.startswith("learn"):
+                return self.learner.handle(op, request)
             for line in request.lines:
                 normalise(line)
             full = self.jobs.put(envelope[0], Job(envelope, request, time.monotonic()), P.footprint(request))
@@ -308,7 +313,10 @@ class Daemon:
                   enumerate(zip(r.images, r.image_names), 1)]
         sizes = r.font_size if isinstance(r.font_size, list) else [r.font_size] * len(r.lines)
         try:
-            hand = self.writer.hand(images, r.strokes, r.outlines, r.style_strength, r.image_names)
+            hand = self.writer.learnt(r.hand) if r.hand is not None else \
+                self.writer.hand(images, r.strokes, r.outlines, r.style_strength, r.image_names)
+        except HandFileError as e:
+            raise P.ProtocolError(P.BAD_HAND, str(e)) from None
         except NoHandwritingFound as e:
             raise P.ProtocolError(P.NO_HANDWRITING, str(e), [n for n, name in enumerate(r.image_names, 1)
                                                              if name in e.names]) from None

@@ -198,6 +198,7 @@ class LearnConfig:
     batch: int = 8             # of the person's lines and words a step, and as many words replayed
     replay_weight: float = 1.0
     check_every: int = 5       # steps between looks at the held-out line
+    time_limit_s: float = 120.0   # learning ends here, keeping the best adapters so far
 
 
 @dataclass

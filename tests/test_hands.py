@@ -55,10 +55,10 @@ def test_writing_with_a_learnt_hand_uses_its_adapters_and_leaves_other_requests_
 
 def test_a_hand_file_is_small_says_what_it_is_without_torch_and_is_refused_by_other_weights(tmp_path):
     from inkscribe.model import handfile
-    from inkscribe.model.write.hands import to_file
+    from inkscribe.model.write.hands import fingerprint, to_file
 
     model, learnt, _ = _learnt(steps=3)
-    data = to_file(learnt, "Ada", model, ["hello world", "the quick fox", "jumps over", "lazy dogs"])
+    data = to_file(learnt, "Ada", fingerprint(model), ["hello world", "the quick fox", "jumps over", "lazy dogs"])
     assert len(data) < handfile.MAX_BYTES
     card = handfile.card(data)
     assert card["name"] == "Ada" and card["lines"] == 4 and card["held_out_nll"][1] <= card["held_out_nll"][0]

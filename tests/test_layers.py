@@ -14,10 +14,10 @@ MODEL_LAYERS = ["seeds", "config", "handfile", "page", "net", "data", "style", "
 # runs without torch, the service's client side and the model's torch-free pages.
 ROOMS = {
     "model": set(),
-    "daemon": {"model.write.writer", "model.config", "model.page"},
+    "daemon": {"model.write.writer", "model.config", "model.handfile", "model.page"},
     "daemon.cli": {"model", "daemon", "install"},
     "extension": {"daemon.protocol", "daemon.client", "daemon.pictures", "daemon.keys", "model.config",
-                  "model.seeds", "model.page"},
+                  "model.handfile", "model.page"},
     "install": set(),
 }
 

@@ -139,7 +139,7 @@ def learn(model: HandwritingModel, lines: list[tuple[np.ndarray, str]], cfg: Lea
     before = _nll(student, judged, held_index, style, rng) if held_index else None
     best, best_nll, done = _factors(wrappers), before, 0
     for step in range(1, cfg.steps + 1):
-        if stop is not None and stop():
+        if (stop is not None and stop()) or time.perf_counter() - started > cfg.time_limit_s:
             break
         student.train()
         pick = list(rng.choice(train_index, size=min(cfg.batch, len(train_index)), replace=False))
@@ -191,26 +191,27 @@ def fingerprint(model: HandwritingModel) -> str:
     return digest.hexdigest()[:16]
 
 
-def to_file(hand: LearntHand, name: str, model: HandwritingModel, texts: list[str]) -> bytes:
-    """A hand file: its numbers in half precision, and what it is."""
+def to_file(hand: LearntHand, name: str, weights: str, texts: list[str]) -> bytes:
+    """A hand file: its numbers in half precision, and what it is; `weights`: the fingerprint
+    of those it was learnt on."""
     numbers = {"style": hand.style.half().cpu().numpy()}
     for layer, (a, b) in hand.adapters.items():
         numbers[f"{layer}/a"], numbers[f"{layer}/b"] = a.half().cpu().numpy(), b.half().cpu().numpy()
     out = io.BytesIO()
     np.savez_compressed(out, **numbers)
-    return handfile.pack({"name": name, "weights": fingerprint(model), "word_gap": hand.word_gap, "lines": len(texts),
+    return handfile.pack({"name": name, "weights": weights, "word_gap": hand.word_gap, "lines": len(texts),
                           "texts": texts, "held_out_nll": [hand.nll_before, hand.nll_after],
                           "seconds": round(hand.seconds, 1), "steps": hand.steps,
                           "learnt": "low-rank adapters on the decoder and the style vector"}, out.getvalue())
 
 
-def from_file(data: bytes, model: HandwritingModel, where: str = "the hand file") -> LearntHand:
-    """A hand file's hand, for these weights; handfile.HandFileError where it is not one, or
-    was learnt on other weights."""
+def from_file(data: bytes, model: HandwritingModel, weights: str, where: str = "the hand file") -> LearntHand:
+    """A hand file's hand, for this model, whose fingerprint is `weights`; handfile.HandFileError
+    where it is not one, or was learnt on other weights."""
     said = handfile.card(data, where)
-    if said.get("weights") != fingerprint(model):
+    if said.get("weights") != weights:
         raise handfile.HandFileError(f"{where} (the hand “{said.get('name')}”) was learnt on other weights than these "
-                                     f"({said.get('weights')}, not {fingerprint(model)}): learn it again from its lines")
+                                     f"({said.get('weights')}, not {weights}): learn it again from its lines")
     try:
         numbers = np.load(io.BytesIO(handfile.arrays(data, where)), allow_pickle=False)
         device = next(model.parameters()).device

@@ -14,8 +14,8 @@ from .accents import with_marks
 from ..page.charset import normalise, split_marks
 from ..net.network import HandwritingModel
 from ..critics.reader import Reader, misreading
-from ..config import PathConfig
-from .hands import from_file, with_hand
+from ..config import LearnConfig, PathConfig
+from .hands import LearntHand, fingerprint, from_file, learn, prepared, to_file, with_hand
 from .paths import path_data, strokes_of
 from ..style.references import drawing, pick_tiles, read_writing, word_gap
 from ..data.segments import WORD_SPACE, join_words, spacing, words_of
@@ -114,7 +114,8 @@ class Writer:
         self.steps = Steps.eager(model)   # or compiled, once `compile` has made them
         self.decoding = "uncompiled"   # "compiled" once `compile` has compiled it, or "uncompiled: why not"
         # Learnt hands' models, the adapters merged in: the last few used, kept (each as large as the model).
-        self.adapted: OrderedDict[str, tuple[HandwritingModel, Steps]] = OrderedDict()
+        self.adapted: OrderedDict[str, tuple[HandwritingModel, Steps, Hand]] = OrderedDict()
+        self.fingerprint = fingerprint(model)   # which weights: a hand learnt on others is refused
 
     def compile(self) -> None:
         """Compile the writing step, write once with it in the shapes requests take (a word
@@ -167,11 +168,23 @@ class Writer:
 
     def learnt(self, data: bytes, where: str = "the hand file") -> Hand:
         """A learnt hand from its file's bytes (model/write/hands.py), named by their digest so
-        that the model it adapts is made once for all the requests that bring it;
+        that it is read, and the model it adapts made, once for all the requests that bring it;
         handfile.HandFileError where the file is not a hand, or not one of these weights."""
         name = hashlib.sha256(data).hexdigest()
-        hand = from_file(data, self.model, where)
+        if name in self.adapted:
+            return self.adapted[name][2]
+        hand = from_file(data, self.model, self.fingerprint, where)
         return Hand(hand.style, hand.word_gap, hand.adapters, name)
+
+    def learn(self, lines: list[list], texts: list[str], name: str, cfg: LearnConfig = LearnConfig(),
+              progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None,
+              seed: int = 0) -> tuple[bytes, LearntHand]:
+        """A hand learnt from written lines (each its pen strokes, any unit, y down) and what
+        they say, as a hand file's bytes, and the hand (with how well it was learnt).
+        UnknownCharacterError where a text holds what the model cannot write."""
+        plain = [split_marks(normalise(t))[0] for t in texts]
+        hand = learn(self.model, [(prepared(strokes), t) for strokes, t in zip(lines, plain)], cfg, progress, stop, seed)
+        return to_file(hand, name, self.fingerprint, texts), hand
 
     def _adapt(self, hand: Hand) -> None:
         """The hand's adapted model made, or moved to the newest of those kept."""
@@ -179,7 +192,7 @@ class Writer:
             self.adapted.move_to_end(hand.name)
             return
         model = with_hand(self.model, hand.adapters)
-        self.adapted[hand.name] = (model, Steps.eager(model))
+        self.adapted[hand.name] = (model, Steps.eager(model), hand)
 
     def _sample(self, jobs: list[WordJob], stop=None) -> dict[tuple, list]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
@@ -194,7 +207,7 @@ class Writer:
         for chunk in chunks:
             words = [split_marks(normalise(j.text)) for j in chunk]   # as the model reads them: œ as oe
             positions = []
-            model, steps = (self.model, self.steps) if chunk[0].hand is None else self.adapted[chunk[0].hand]
+            model, steps = (self.model, self.steps) if chunk[0].hand is None else self.adapted[chunk[0].hand][:2]
             written = generate(model, [plain for plain, _ in words], torch.stack([j.style for j in chunk]),
                                [j.sample for j in chunk], positions, stop, steps)
             scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
