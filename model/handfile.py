@@ -4,8 +4,10 @@ the hand is (its name, which weights it was learnt on, how well it was learnt), 
 `inkscribe hand list` starts as fast as `write` does."""
 import io
 import json
+import os
 import zipfile
 import zlib
+from pathlib import Path
 
 FORMAT = 1
 SUFFIX = ".hand"
@@ -61,3 +63,40 @@ def arrays(data: bytes, where: str = "the hand file") -> bytes:
         return opened.read(ARRAYS)
     except (zipfile.BadZipFile, zlib.error, EOFError):
         raise HandFileError(f"{where} is damaged: its numbers cannot be read") from None
+
+
+def folder() -> Path:
+    """Where a user's learnt hands are kept: $XDG_DATA_HOME/inkscribe/hands, else
+    ~/.local/share/inkscribe/hands."""
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "inkscribe" / "hands"
+
+
+def kept() -> dict[str, Path]:
+    """The user's learnt hands by name (their files' names without .hand)."""
+    where = folder()
+    return {p.stem: p for p in sorted(where.glob(f"*{SUFFIX}"))} if where.is_dir() else {}
+
+
+def find(name_or_path: str) -> Path:
+    """A hand by the name it was kept under, or a .hand file's path; HandFileError saying
+    which hands there are where there is no such one."""
+    path = Path(name_or_path)
+    if path.suffix == SUFFIX and path.is_file():
+        return path
+    hands = kept()
+    if name_or_path in hands:
+        return hands[name_or_path]
+    raise HandFileError(f"there is no hand “{name_or_path}”: learnt hands are "
+                        + (", ".join(hands) if hands else "none yet (inkscribe hand learn)")
+                        + f"; or give a {SUFFIX} file's path")
+
+
+def read(path: Path) -> bytes:
+    """A hand file's bytes, refused unread where it is larger than a hand."""
+    if not path.is_file():
+        raise HandFileError(f"{path} is not a file")
+    if path.stat().st_size > MAX_BYTES:
+        raise HandFileError(f"{path} is {path.stat().st_size / 2**20:.1f} MB; a hand file is at most "
+                            f"{MAX_BYTES // 2**20} MB")
+    return path.read_bytes()

@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from .. import protocol
-from . import lab, serving, writing
+from . import hands, lab, serving, writing
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'inkscribe COMMAND --help' for the options of one command.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (writing, serving, lab):
+    for module in (writing, hands, serving, lab):
         module.add_commands(commands)
     return parser
 

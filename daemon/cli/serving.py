@@ -166,6 +166,20 @@ def _shown_endpoint() -> str:
         return f"none: {e}"
 
 
+def running(endpoint: str, timeout: float, checkpoint: str | None = None):
+    """A client of the daemon at `endpoint`, started in the background if none answers (None,
+    and why on stderr, where it could not be)."""
+    from ..client import Client
+
+    client = Client(endpoint, timeout=timeout)
+    if not client.ping():
+        print(f"inkscribe: no daemon answered at {client.endpoint}; starting one", file=sys.stderr)
+        start = ["daemon", "--idle-exit", str(AUTO_IDLE_EXIT_S)] + (["--checkpoint", checkpoint] if checkpoint else [])
+        if start_detached(client.endpoint, start) != 0:
+            return None
+    return client
+
+
 def start_detached(endpoint: str, argv: list[str], wait: float = 180.0) -> int:
     """Start `inkscribe daemon` in the background and wait until it answers."""
     from ..client import Client

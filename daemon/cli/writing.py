@@ -8,7 +8,7 @@ from pathlib import Path
 from inkscribe.model.config import WRITING, PathConfig
 
 from .. import protocol
-from .serving import AUTO_IDLE_EXIT_S, endpoint_help, start_detached
+from .serving import endpoint_help, running
 
 
 def _read_text(args) -> list[str]:
@@ -89,7 +89,7 @@ def _style(paths: list[str]) -> tuple[list[str], list, list]:
 def _write(args) -> int:
     from inkscribe.model.page.svg import standalone_svg
 
-    from ..client import Client, DaemonError, DaemonUnavailable
+    from ..client import DaemonError, DaemonUnavailable
     from inkscribe.model.page.letter import LetterConfig, write_letter
 
     letter = LetterConfig(page=args.page or "A5", margin=args.margin, size=args.font_size, line_spacing=args.line_spacing,
@@ -117,20 +117,22 @@ def _write(args) -> int:
         print(f"inkscribe: cannot write {args.output}: {problem}", file=sys.stderr)
         return 1
     try:
+        if args.hand and args.style:
+            raise ValueError("write in a learnt hand (--hand) or in a style (--style), not both")
         pictures, strokes, outlines = _style(args.style)
-    except ValueError as e:
+        hand = None
+        if args.hand:   # imported here: zipfile is more than `write` otherwise loads
+            from inkscribe.model import handfile
+            hand = handfile.read(handfile.find(args.hand))
+    except ValueError as e:   # handfile.HandFileError too
         print(f"inkscribe: {e}", file=sys.stderr)
         return 1
-    client = Client(args.endpoint, timeout=args.timeout)
-    if not client.ping():
-        print(f"inkscribe: no daemon answered at {client.endpoint}; starting one", file=sys.stderr)
-        start = ["daemon", "--idle-exit", str(AUTO_IDLE_EXIT_S)] + (["--checkpoint", args.checkpoint]
-                                                                    if args.checkpoint else [])
-        if start_detached(client.endpoint, start) != 0:
-            return 1
+    client = running(args.endpoint, args.timeout, args.checkpoint)
+    if client is None:
+        return 1
     writing = dict(style_images=pictures, style_strokes=strokes, style_outlines=outlines,
                    style_strength=args.style_strength, temperature=args.temperature, bias=args.bias,
-                   smoothing=args.smoothing, versions=args.versions)
+                   smoothing=args.smoothing, versions=args.versions, hand=hand)
     for n, row in enumerate(rows, 1):
         # Each row its own seed: letters from one template do not repeat each other's strokes.
         seed = None if args.seed is None else args.seed + n - 1
@@ -259,6 +261,8 @@ def add_commands(commands) -> None:
     w.add_argument("--csv", metavar="FILE",
                    help="write the text (a template) once per row of this CSV file, its {column} names filled "
                         "in from the row; -o names each file, e.g. letters/{name}.svg (else OUTPUT-1.svg, ...)")
+    w.add_argument("--hand", metavar="NAME",
+                   help="write in a hand learnt with 'inkscribe hand learn': its name, or a .hand file's path")
     w.add_argument("--style", nargs="+", default=[], metavar="FILE",
                    help="pictures (PNG/JPEG) of the handwriting to imitate, SVG files of it drawn as "
                         "strokes (e.g. with a tablet in Inkscape), or InkML files (.inkml) a tablet or note app exports")

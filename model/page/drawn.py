@@ -50,3 +50,23 @@ def _filled(path) -> bool:
     style = path.specified_style()
     fill, stroke = style.get("fill", "black"), style.get("stroke", "none")
     return fill not in ("none", None) and stroke in ("none", None)
+
+
+def lines_of(strokes: list) -> list[list]:
+    """Strokes written one line under another, parted into their lines (top first), each
+    line's strokes in the order they were drawn. Lines part where the strokes' middles, sorted
+    from the top, leap by more than three quarters of a tall stroke's height."""
+    if not strokes:
+        return []
+    spans = [(min(p[1] for p in s), max(p[1] for p in s)) for s in strokes]
+    heights = sorted(b - a for a, b in spans)
+    tall = heights[min(len(heights) - 1, len(heights) * 3 // 4)] or 1.0
+    order = sorted(range(len(strokes)), key=lambda k: sum(spans[k]) / 2)
+    lines, last = [], None
+    for k in order:
+        middle = sum(spans[k]) / 2
+        if last is None or middle - last > 0.75 * tall:
+            lines.append([])
+        lines[-1].append(k)
+        last = middle
+    return [[strokes[k] for k in sorted(line)] for line in lines]

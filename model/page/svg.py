@@ -79,3 +79,24 @@ def book_svg(pages: list[list[dict]], size_mm: tuple[float, float], cfg: PathCon
             f'width="{width:g}mm" height="{height:g}mm" viewBox="0 0 {width:g} {height:g}">\n'
             f'<sodipodi:namedview id="pages" inkscape:document-units="mm">{marks}</sodipodi:namedview>\n'
             f'{layers}</svg>\n')
+
+
+def ruled_sheet(texts: list[str]) -> str:
+    """An A4 page of lines to copy: each text printed small, and under it a ruled band to write
+    it in (a baseline, and a dashed line where small letters reach), in mm."""
+    width, height, margin, pitch = 210, 297, 15, 30
+    said = ["Write each line under its text, in your everyday hand, with a fine pen:",
+            "with a tablet in Inkscape, over this sheet (Inkscape's pencil or pen tool)."]
+    parts = [f'<text x="{margin}" y="{margin + 2 + 5 * k}" font-family="sans-serif" font-size="4" fill="#444">'
+             f"{line}</text>" for k, line in enumerate(said)]
+    for k, text in enumerate(texts):
+        top = margin + 12 + k * pitch
+        base = top + 20
+        parts += [f'<text x="{margin}" y="{top + 4}" font-family="sans-serif" font-size="4.5" fill="#777">'
+                  f"{escape(text)}</text>",
+                  f'<line x1="{margin}" y1="{base}" x2="{width - margin}" y2="{base}" stroke="#7aa6d8" '
+                  f'stroke-width="0.3"/>',
+                  f'<line x1="{margin}" y1="{base - 4}" x2="{width - margin}" y2="{base - 4}" stroke="#b9cfe8" '
+                  f'stroke-width="0.2" stroke-dasharray="2,1.5"/>']
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="{height}mm" '
+            f'viewBox="0 0 {width} {height}">\n' + "\n".join(parts) + "\n</svg>\n")
