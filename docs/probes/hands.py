@@ -34,7 +34,6 @@ from inkscribe.model.critics.reader import load_reader
 from inkscribe.model.config import ReaderConfig
 from inkscribe.model.data import iamondb
 from inkscribe.model.data.segments import WORD_SPACE
-from inkscribe.model.data.strokes import to_strokes
 from inkscribe.model.evaluation.measures import readings, real_picture, written_offsets, written_picture
 from inkscribe.model.net.checkpoint import load_model
 from inkscribe.model.net.network import with_position
@@ -42,7 +41,7 @@ from inkscribe.model.net.sampling import SampleConfig, pad_chars
 from inkscribe.model.page.charset import PAD, normalise
 from inkscribe.model.style.references import picture
 from inkscribe.model.write.hands import learn
-from inkscribe.model.write.writer import Hand, Task, Writer
+from inkscribe.model.write.writer import LEGIBLE_MARGIN, Hand, Task, Writer
 
 GROUP = 20
 
@@ -144,6 +143,9 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=LearnConfig.steps, help="adapted: learning steps")
     parser.add_argument("--lr", type=float, default=LearnConfig.lr, help="adapted: learning rate")
     parser.add_argument("--rank", type=int, default=LearnConfig.rank, help="adapted: the adapters' rank")
+    parser.add_argument("--likeness-margin", type=float, default=LEGIBLE_MARGIN,
+                        help="adapted: choose the version likeliest the hand's within this many nats a letter of the "
+                             "most legible (negative: the most legible)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     valid = iamondb.load(DataConfig())["valid"]
@@ -152,7 +154,8 @@ def main() -> int:
     bank = [w[5].offsets for w in chosen]
     judge = load_judge(Path(JudgeConfig.path))
     model = load_model(None, "cpu")
-    writer = Writer(model, reader=load_reader(Path(ReaderConfig.path)))
+    writer = Writer(model, reader=load_reader(Path(ReaderConfig.path)),
+                    likeness_margin=args.likeness_margin if args.likeness_margin >= 0 else None)
     sample = SampleConfig(seed=args.seed)
     rng = np.random.default_rng(args.seed)
     real_read = readings([real_picture(t.offsets) for t in targets])["tesseract"] if args.read else None
