@@ -69,3 +69,24 @@ def test_the_template_is_a_ruled_sheet_of_every_small_letter_several_times_with_
 def test_a_hand_and_a_style_are_not_asked_for_together(tmp_path):
     done = _inkscribe("write", "x", "--hand", "Ada", "--style", str(tmp_path / "a.png"), "-o", str(tmp_path / "x.svg"))
     assert done.returncode == 1 and "not both" in done.stderr
+
+
+def test_a_hand_is_learnt_from_a_picture_of_the_lines_traced_into_strokes_and_a_blank_one_is_refused(daemon, tmp_path):
+    from PIL import Image
+
+    from inkscribe.model.style.references import render
+
+    rows = [render(line.offsets, 8, width=3) for line in synthetic.data_lines(4)]
+    page = Image.new("L", (max(r.width for r in rows), sum(r.height for r in rows)), 255)
+    for k, row in enumerate(rows):
+        page.paste(row.convert("L"), (0, sum(r.height for r in rows[:k])))
+    page.save(tmp_path / "lines.png")
+    (tmp_path / "lines.txt").write_text("\n".join(line.text for line in synthetic.data_lines(4)))
+    learnt = _inkscribe("hand", "learn", str(tmp_path / "lines.png"), "--text-file", str(tmp_path / "lines.txt"),
+                        "-o", str(tmp_path / "ada.hand"), "--endpoint", daemon.endpoint)
+    assert learnt.returncode == 0, learnt.stderr
+    assert (tmp_path / "ada.hand").stat().st_size > 1000
+    Image.new("L", (600, 200), 255).save(tmp_path / "blank.png")
+    blank = _inkscribe("hand", "learn", str(tmp_path / "blank.png"), "--text-file", str(tmp_path / "lines.txt"),
+                       "-o", str(tmp_path / "b.hand"), "--endpoint", daemon.endpoint)
+    assert blank.returncode == 1 and "traces to no lines of writing" in blank.stderr

@@ -27,35 +27,58 @@ TEMPLATE = [
 ]
 
 
-def _samples(paths: list[str]) -> list:
-    """Pen strokes from sample files (SVG of strokes, InkML), in the order they were drawn."""
-    strokes = []
+def _lines(paths: list[str]) -> list:
+    """The written lines of sample files, in the order given, each its pen strokes: an SVG of
+    strokes or InkML parted into lines by their height, a picture traced."""
+    from inkscribe.model.page.drawn import lines_of
+
+    lines = []
     for path in paths:
-        suffix = Path(path).suffix.lower()
-        if suffix == ".inkml":
-            from inkscribe.model.data.inkml import MAX_BYTES, read_inkml
-            with open(path, "rb") as f:
-                strokes += read_inkml(f.read(MAX_BYTES + 1), path)
-        elif suffix == ".svg":
-            import inkex
-            from inkscribe.model.page.drawn import drawn_paths, strokes_of
-            try:
-                drawn, outlines = strokes_of(drawn_paths([inkex.load_svg(path).getroot()]))
-            except Exception as e:   # lxml's and inkex's parse errors share no base class
-                raise ValueError(f"cannot read {path} as an SVG drawing: {e}") from None
-            if outlines and not drawn:
-                raise ValueError(f"{path} holds filled outlines only (a calligraphy tool's): draw the lines with the "
-                                 f"pencil or pen tool, or a tablet")
-            strokes += drawn
+        if Path(path).suffix.lower() in (".svg", ".inkml"):
+            lines += lines_of(_strokes(path))
         else:
-            raise ValueError(f"{path}: a hand is learnt from pen strokes, an SVG of them (drawn in Inkscape with a "
-                             f"tablet) or InkML from a tablet or note app; pictures are not traced yet")
+            lines += _traced(path)
+    return lines
+
+
+def _traced(path: str) -> list:
+    from PIL import Image, UnidentifiedImageError
+
+    from inkscribe.model.style.trace import traced
+    from ..pictures import check_file
+
+    check_file(path)
+    try:
+        with Image.open(path) as picture:
+            found = traced(picture)
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"{path} is not a picture that can be read ({e})") from None
+    if not found:
+        raise ValueError(f"{path} traces to no lines of writing: a picture cropped to the lines, dark on light, in "
+                         f"sharp focus")
+    return [[s.tolist() for s in line] for line in found]
+
+
+def _strokes(path: str) -> list:
+    """Pen strokes from an SVG of strokes or InkML, in the order they were drawn."""
+    if Path(path).suffix.lower() == ".inkml":
+        from inkscribe.model.data.inkml import MAX_BYTES, read_inkml
+        with open(path, "rb") as f:
+            strokes = read_inkml(f.read(MAX_BYTES + 1), path)
+    else:
+        import inkex
+        from inkscribe.model.page.drawn import drawn_paths, strokes_of
+        try:
+            strokes, outlines = strokes_of(drawn_paths([inkex.load_svg(path).getroot()]))
+        except Exception as e:   # lxml's and inkex's parse errors share no base class
+            raise ValueError(f"cannot read {path} as an SVG drawing: {e}") from None
+        if outlines and not strokes:
+            raise ValueError(f"{path} holds filled outlines only (a calligraphy tool's): draw the lines with the "
+                             f"pencil or pen tool, or a tablet")
     return [s for s in strokes if len(s) > 1]
 
 
 def _learn(args) -> int:
-    from inkscribe.model.page.drawn import lines_of
-
     if bool(args.output) == bool(args.name):
         print("inkscribe: give the hand a --name to keep it, or -o FILE.hand to write it there", file=sys.stderr)
         return 1
@@ -65,7 +88,7 @@ def _learn(args) -> int:
         return 1
     try:
         texts = [t for t in Path(args.text_file).read_text(encoding="utf-8").splitlines() if t.strip()]
-        lines = lines_of(_samples(args.samples))
+        lines = _lines(args.samples)
     except (OSError, ValueError) as e:
         print(f"inkscribe: {e}", file=sys.stderr)
         return 1
@@ -168,7 +191,8 @@ def add_commands(commands) -> None:
     verbs = h.add_subparsers(dest="verb", required=True, metavar="VERB")
     learn = verbs.add_parser("learn", help="learn a hand from written lines and what they say",
                              description="Learn a hand from SAMPLE files (an SVG of the lines drawn as strokes, with "
-                                         "a tablet in Inkscape say, or InkML) and a text file that says what each "
+                                         "a tablet in Inkscape say, InkML, or a picture of them, which is traced) and "
+                                         "a text file that says what each "
                                          "written line says, one line each, in reading order. The daemon learns it "
                                          "(about a minute); Ctrl+C cancels.")
     learn.add_argument("samples", nargs="+", metavar="SAMPLE")

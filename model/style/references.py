@@ -75,7 +75,7 @@ def ink_map(image: Image.Image, denoise: bool = False) -> np.ndarray:
     return _thicken(ink, 1) if denoise else ink
 
 
-def _bands(ink: np.ndarray) -> list[tuple[int, int]]:
+def line_bands(ink: np.ndarray) -> list[tuple[int, int]]:
     """Row ranges holding a line of writing each."""
     mask = ink > 0.5
     rows = mask.sum(1) >= 2
@@ -134,7 +134,7 @@ def _lines_of_writing(ink: np.ndarray):
     A fine pen shrunk that far would fade to nothing, so it is first thickened to the
     width training's renderings have in a tile (PEN_IN_TILE).
     """
-    for top, bottom in _bands(ink):
+    for top, bottom in line_bands(ink):
         height = bottom - top
         band = np.zeros((3 * height, ink.shape[1]), np.float32)   # the line alone, blank above and below
         band[height:2 * height] = ink[top:bottom]
