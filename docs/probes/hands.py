@@ -12,8 +12,10 @@ Routes:
 - real: the writers' own fifth lines (the protocol's ceiling);
 - own: the model's own hand;
 - zero-shot: today's `--style` with a picture of the four sample lines;
-- adapted: a hand learnt from the four sample lines (model/write/hands.py: low-rank adapters
-  and the style vector; the fourth line held out), writing at the shipped defaults;
+- adapted: a hand learnt from the four sample lines' pen strokes (model/write/hands.py: low-rank
+  adapters and the style vector; the fourth line held out), writing at the shipped defaults;
+- adapted-picture: the same, learnt from a scan-like picture of the four lines, traced
+  (model/style/trace.py);
 - ceiling: the writer's own characters, cut from the samples where the shipped model reads
   them while following their strokes, set side by side for the new text (what copying glyphs
   alone gives, as a font service does; characters the samples lack are left out).
@@ -39,8 +41,9 @@ from inkscribe.model.net.checkpoint import load_model
 from inkscribe.model.net.network import with_position
 from inkscribe.model.net.sampling import SampleConfig, pad_chars
 from inkscribe.model.page.charset import PAD, normalise
-from inkscribe.model.style.references import picture
-from inkscribe.model.write.hands import learn
+from inkscribe.model.style.references import picture, scanned
+from inkscribe.model.style.trace import traced
+from inkscribe.model.write.hands import learn, prepared
 from inkscribe.model.write.writer import LEGIBLE_MARGIN, Hand, Task, Writer
 
 GROUP = 20
@@ -129,6 +132,17 @@ def composed(text: str, bank: dict, gap: float, rng: np.random.Generator) -> np.
     return np.column_stack([offsets, absolute[:, 2]]).astype(np.float32)
 
 
+def page(lines: list[np.ndarray], rng: np.random.Generator):
+    """A scan-like picture of lines written one under another."""
+    from PIL import Image
+
+    rows = [scanned(o, rng).convert("L") for o in lines]
+    out = Image.new("L", (max(r.width for r in rows), sum(r.height for r in rows)), 255)
+    for k, row in enumerate(rows):
+        out.paste(row, (0, sum(r.height for r in rows[:k])))
+    return out
+
+
 def judged(judge, written: list[np.ndarray], bank: list[np.ndarray]) -> float:
     groups = [slice(a, a + GROUP) for a in range(0, len(written) - GROUP + 1, GROUP)] or [slice(None)]
     return float(np.mean([retrieval(judge, written[g], bank[g]) for g in groups]))
@@ -136,7 +150,7 @@ def judged(judge, written: list[np.ndarray], bank: list[np.ndarray]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("routes", nargs="+", choices=["real", "own", "zero-shot", "adapted", "ceiling"])
+    parser.add_argument("routes", nargs="+", choices=["real", "own", "zero-shot", "adapted", "adapted-picture", "ceiling"])
     parser.add_argument("--writers", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--read", action="store_true", help="also read every line with tesseract")
@@ -171,11 +185,19 @@ def main() -> int:
                 glyphs = glyph_bank(model, w[:4])
                 written.append(composed(normalise(t.text), glyphs, WORD_SPACE, rng))
             pictures = [real_picture(o) for o in written]
-        elif route == "adapted":
+        elif route.startswith("adapted"):
             cfg = LearnConfig(steps=args.steps, lr=args.lr, rank=args.rank)
             hands, took, gained = [], [], []
             for k, w in enumerate(chosen):
-                learnt = learn(model, [(l.offsets, l.text) for l in w[:4]], cfg, seed=args.seed)
+                found = traced(page([l.offsets for l in w[:4]], rng)) if route != "adapted" else None
+                if found is not None and len(found) != 4:
+                    # As a user is told: the lines and the text do not match. Counted as a failure.
+                    print(f"  writer {k}: the picture traced to {len(found)} lines, not 4: written in the model's own hand")
+                    hands.append(None)
+                    continue
+                given = [(l.offsets, l.text) for l in w[:4]] if found is None else [
+                    (prepared(strokes), l.text) for strokes, l in zip(found, w[:4])]
+                learnt = learn(model, given, cfg, seed=args.seed)
                 hands.append(Hand(learnt.style, learnt.word_gap, learnt.adapters, f"writer-{k}"))
                 took.append(learnt.seconds)
                 gained.append(learnt.nll_before - learnt.nll_after)
