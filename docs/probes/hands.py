@@ -44,7 +44,7 @@ from inkscribe.model.page.charset import PAD, normalise
 from inkscribe.model.style.references import picture, scanned
 from inkscribe.model.style.trace import traced
 from inkscribe.model.write.hands import learn, prepared
-from inkscribe.model.write.writer import LEGIBLE_MARGIN, Hand, Task, Writer
+from inkscribe.model.write.writer import Hand, Task, Writer
 
 GROUP = 20
 
@@ -157,9 +157,6 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=LearnConfig.steps, help="adapted: learning steps")
     parser.add_argument("--lr", type=float, default=LearnConfig.lr, help="adapted: learning rate")
     parser.add_argument("--rank", type=int, default=LearnConfig.rank, help="adapted: the adapters' rank")
-    parser.add_argument("--likeness-margin", type=float, default=LEGIBLE_MARGIN,
-                        help="adapted: choose the version likeliest the hand's within this many nats a letter of the "
-                             "most legible (negative: the most legible)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     valid = iamondb.load(DataConfig())["valid"]
@@ -168,8 +165,7 @@ def main() -> int:
     bank = [w[5].offsets for w in chosen]
     judge = load_judge(Path(JudgeConfig.path))
     model = load_model(None, "cpu")
-    writer = Writer(model, reader=load_reader(Path(ReaderConfig.path)),
-                    likeness_margin=args.likeness_margin if args.likeness_margin >= 0 else None)
+    writer = Writer(model, reader=load_reader(Path(ReaderConfig.path)))
     sample = SampleConfig(seed=args.seed)
     rng = np.random.default_rng(args.seed)
     real_read = readings([real_picture(t.offsets) for t in targets])["tesseract"] if args.read else None

@@ -234,28 +234,3 @@ def _names_a_layer(model: HandwritingModel, name: str) -> bool:
     except AttributeError:
         return False
 
-
-@torch.no_grad()
-def likelier(hand: HandwritingModel, base: HandwritingModel, texts: list[str], written: list[np.ndarray],
-             readings: list[np.ndarray], style: torch.Tensor) -> np.ndarray:
-    """For each written word, how much likelier (nats a point) the learnt hand finds its strokes
-    than the model does in its own hand: what sets a version of it apart as the writer's."""
-    from ..net import gmm
-    from ..net.network import decoder_inputs
-    from ..net.sampling import pad_chars
-
-    device = next(base.parameters()).device
-    longest = max(len(o) for o in written)
-    target = torch.zeros(len(written), longest, 3, device=device)
-    reading = torch.zeros(len(written), longest, device=device)
-    mask = torch.zeros(len(written), longest, dtype=torch.bool, device=device)
-    for k, (o, r) in enumerate(zip(written, readings)):
-        target[k, :len(o)] = torch.from_numpy(o).to(device)
-        reading[k, :len(o)] = torch.from_numpy(np.asarray(r, np.float32)).to(device)
-        mask[k, :len(o)] = True
-    chars, inputs = pad_chars(texts, device), decoder_inputs(target)
-    nats = []
-    for model, s in ((hand, style), (base, base.style.no_style.expand(len(written), -1))):
-        params = model.decode(inputs, reading, model.encode(chars, s))[0]
-        nats.append((gmm.nll(gmm.split(params), target[..., :2]) * mask).sum(1) / mask.sum(1))
-    return (nats[1] - nats[0]).cpu().numpy()

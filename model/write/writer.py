@@ -15,7 +15,7 @@ from ..page.charset import normalise, split_marks
 from ..net.network import HandwritingModel
 from ..critics.reader import Reader, misreading
 from ..config import LearnConfig, PathConfig
-from .hands import LearntHand, fingerprint, from_file, learn, likelier, prepared, to_file, with_hand
+from .hands import LearntHand, fingerprint, from_file, learn, prepared, to_file, with_hand
 from .paths import path_data, strokes_of
 from ..style.references import drawing, pick_tiles, read_writing, word_gap
 from ..data.segments import WORD_SPACE, join_words, spacing, words_of
@@ -24,9 +24,6 @@ from ..seeds import derive
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
 HANDS_KEPT = 8   # learnt hands' adapted models kept at once (about 15 MB each for the shipped model)
-# Nats a letter a learnt hand's version may read worse than its word's most legible one and
-# still be chosen for being likelier the hand's.
-LEGIBLE_MARGIN = 0.15
 
 
 @dataclass
@@ -102,8 +99,7 @@ class Writer:
     sets each line's words side by side: whole lines drift, skip and run on; words are
     what the model writes well, and a batch of words takes far fewer steps than a line."""
 
-    def __init__(self, model: HandwritingModel, max_points: int = 24_000, reader: Reader | None = None,
-                 likeness_margin: float | None = LEGIBLE_MARGIN):
+    def __init__(self, model: HandwritingModel, max_points: int = 24_000, reader: Reader | None = None):
         self.model = model.eval()
         # A batch holds at most this many points of room (rows x the longest row's guard):
         # about 256 words of five letters, which the two cores step through fastest (a
@@ -111,9 +107,6 @@ class Writer:
         # few very long words, whose key/value caches would otherwise take gigabytes.
         self.max_points = max_points
         self.reader = reader   # picks among a word's versions; without it, the first is kept
-        # In a learnt hand, the version likeliest the hand's of those within this many nats a
-        # letter of the most legible (None: the most legible).
-        self.likeness_margin = likeness_margin
         self.device = next(model.parameters()).device
         # Free-running, a model writes smaller than the lines it learnt from; its weights
         # say by how much to scale its words back (one scale for all: sizes stay consistent).
@@ -203,8 +196,7 @@ class Writer:
 
     def _sample(self, jobs: list[WordJob], stop=None) -> dict[tuple, list]:
         """Each job's word written and read: (task, line, word) -> [(offsets, ran on to the
-        guard, misreading, how much likelier a learnt hand finds it than the model's own hand
-        does, or None)], words of like length batched together."""
+        guard, misreading)], words of like length batched together."""
         chunks = []
         for job in sorted(jobs, key=lambda j: (j.hand or "", len(j.text))):   # a chunk's room is its newest job's
             if not chunks or chunks[-1][-1].hand != job.hand or \
@@ -220,15 +212,10 @@ class Writer:
                                [j.sample for j in chunk], positions, stop, steps)
             scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
                       else np.zeros(len(chunk)))
-            gains = [None] * len(chunk) if chunk[0].hand is None or self.reader is None or \
-                self.likeness_margin is None else \
-                likelier(model, self.model, [plain for plain, _ in words], written, positions,
-                         torch.stack([j.style for j in chunk]))
-            for j, o, (plain, marks), read, score, gain in zip(chunk, written, words, positions, scores, gains):
+            for j, o, (plain, marks), read, score in zip(chunk, written, words, positions, scores):
                 scaled = o * np.array([self.ink_scale, self.ink_scale, 1], np.float32)
                 made.setdefault(j.key, []).append(
-                    (with_marks(scaled, read, marks, len(plain)), len(o) >= guard(plain, j.sample), float(score),
-                     None if gain is None else float(gain)))
+                    (with_marks(scaled, read, marks, len(plain)), len(o) >= guard(plain, j.sample), float(score)))
         return made
 
     @torch.no_grad()
@@ -254,14 +241,10 @@ class Writer:
         made = self._sample(jobs, stop)
         while len(self.adapted) > HANDS_KEPT:   # the least recently used, once this batch is written
             self.adapted.popitem(last=False)
-        # A word that ended by itself beats one that ran on; then the one that reads best, or, in
-        # a learnt hand, the one most like the hand of those that read nearly as well.
+        # A word that ended by itself beats one that ran on; then the one that reads best.
         offsets, ran_on = {}, set()
         for key, versions in made.items():
             best = min(versions, key=lambda m: (m[1], m[2]))
-            if best[3] is not None:
-                near = [m for m in versions if m[1] == best[1] and m[2] <= best[2] + self.likeness_margin]
-                best = max(near, key=lambda m: m[3])
             offsets[key] = best[0]
             if best[1]:
                 ran_on.add(key)
