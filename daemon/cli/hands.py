@@ -104,12 +104,13 @@ def _learn(args) -> int:
     client = running(args.endpoint, args.timeout)
     if client is None:
         return 1
-    started = time.monotonic()
+    started, job = time.monotonic(), None
     try:
         job = client.learn([[list(map(list, s)) for s in line] for line in lines], texts, name)
         status = _followed(client, job)
     except KeyboardInterrupt:
-        client.learn_cancel(job)
+        if job is not None:
+            client.learn_cancel(job)
         print("\ninkscribe: cancelled; no hand was kept", file=sys.stderr)
         return 130
     except (DaemonError, DaemonUnavailable) as e:

@@ -137,7 +137,7 @@ def learn(model: HandwritingModel, lines: list[tuple[np.ndarray, str]], cfg: Lea
     params = [p for w in wrappers.values() for p in (w.a, w.b)] + [style]
     optimizer = torch.optim.Adam(params, lr=cfg.lr)
     before = _nll(student, judged, held_index, style, rng) if held_index else None
-    best, best_nll, done = _factors(wrappers), before, 0
+    best, best_nll, done = (_factors(wrappers), style.detach().clone()), before, 0
     for step in range(1, cfg.steps + 1):
         if (stop is not None and stop()) or time.perf_counter() - started > cfg.time_limit_s:
             break
@@ -158,15 +158,15 @@ def learn(model: HandwritingModel, lines: list[tuple[np.ndarray, str]], cfg: Lea
         if held_index and (step % cfg.check_every == 0 or step == cfg.steps):
             nll = _nll(student, judged, held_index, style, rng)
             if nll < best_nll:
-                best, best_nll = _factors(wrappers), nll
+                best, best_nll = (_factors(wrappers), style.detach().clone()), nll
         elif not held_index:
-            best = _factors(wrappers)
+            best = (_factors(wrappers), style.detach().clone())
         done = step
         if progress is not None:
             progress(step, cfg.steps)
     found = [word_gaps(line.offsets, line.text) for line in whole]
     gaps = np.concatenate([g for g in found if g is not None and len(g)] or [np.zeros(0)])
-    return LearntHand(best, style.detach().clone(), float(np.median(gaps)) if len(gaps) else WORD_SPACE, before, best_nll,
+    return LearntHand(*best, float(np.median(gaps)) if len(gaps) else WORD_SPACE, before, best_nll,
                       time.perf_counter() - started, done)
 
 
