@@ -16,6 +16,9 @@ Routes:
   adapters and the style vector; the fourth line held out), writing at the shipped defaults;
 - adapted-picture: the same, learnt from a scan-like picture of the four lines, traced
   (model/style/trace.py);
+- bank, bank-picture: the glyph-bank network of docs/probes/glyph_bank.py (`--bank` its
+  checkpoint), given the glyphs cut from the four sample lines' strokes, or from the lines traced
+  from their picture, writing at the shipped defaults in the model's own style vector;
 - ceiling: the writer's own characters, cut from the samples where the shipped model reads
   them while following their strokes, set side by side for the new text (what copying glyphs
   alone gives, as a font service does; characters the samples lack are left out).
@@ -29,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from glyph_bank import GLYPH_POINTS, glyphs_of, load_banked
 from inkscribe.model.config import DataConfig, JudgeConfig, LearnConfig
 from inkscribe.model.critics.cer import cer
 from inkscribe.model.critics.judge import load_judge, retrieval
@@ -143,6 +147,19 @@ def page(lines: list[np.ndarray], rng: np.random.Generator):
     return out
 
 
+def samples(route: str, w: list, rng: np.random.Generator, k: int) -> list | None:
+    """The four sample lines (offsets, text) as a route is given them: strokes, or traced from a
+    picture (None where the picture traces to another number of lines: a user is told the lines
+    and the text do not match, and the writer counts as a failure)."""
+    if not route.endswith("picture"):
+        return [(l.offsets, l.text) for l in w[:4]]
+    found = traced(page([l.offsets for l in w[:4]], rng))
+    if len(found) != 4:
+        print(f"  writer {k}: the picture traced to {len(found)} lines, not 4: written in the model's own hand")
+        return None
+    return [(prepared(strokes), l.text) for strokes, l in zip(found, w[:4])]
+
+
 def judged(judge, written: list[np.ndarray], bank: list[np.ndarray]) -> float:
     groups = [slice(a, a + GROUP) for a in range(0, len(written) - GROUP + 1, GROUP)] or [slice(None)]
     return float(np.mean([retrieval(judge, written[g], bank[g]) for g in groups]))
@@ -150,7 +167,9 @@ def judged(judge, written: list[np.ndarray], bank: list[np.ndarray]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("routes", nargs="+", choices=["real", "own", "zero-shot", "adapted", "adapted-picture", "ceiling"])
+    parser.add_argument("routes", nargs="+", choices=["real", "own", "zero-shot", "adapted", "adapted-picture",
+                                                       "bank", "bank-picture", "ceiling"])
+    parser.add_argument("--bank", help="bank: the glyph-bank checkpoint")
     parser.add_argument("--writers", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--read", action="store_true", help="also read every line with tesseract")
@@ -181,18 +200,31 @@ def main() -> int:
                 glyphs = glyph_bank(model, w[:4])
                 written.append(composed(normalise(t.text), glyphs, WORD_SPACE, rng))
             pictures = [real_picture(o) for o in written]
+        elif route.startswith("bank"):
+            banked = load_banked(args.bank)
+            bank_writer = Writer(banked, reader=writer.reader)
+            lines = []
+            for k, (w, t) in enumerate(zip(chosen, targets)):
+                given = samples(route, w, rng, k) or []
+                cut = [g for offsets, text in given for g in glyphs_of(offsets, text)]
+                owners = torch.zeros(len(cut), dtype=torch.long)
+                chars = torch.tensor([c for c, _ in cut], dtype=torch.long)
+                glyphs = torch.from_numpy(np.stack([g for _, g in cut])) if cut else torch.zeros(0, GLYPH_POINTS, 3)
+                with torch.no_grad():
+                    banked.table = banked.tables(owners, chars, glyphs, 1)
+                (line,), = bank_writer.write([Task([t.text], None, sample)])
+                lines.append(line)
+            banked.table = None
+            written = [written_offsets(l) for l in lines]
+            pictures = [written_picture(l) for l in lines]
         elif route.startswith("adapted"):
             cfg = LearnConfig(steps=args.steps, lr=args.lr, rank=args.rank)
             hands, took, gained = [], [], []
             for k, w in enumerate(chosen):
-                found = traced(page([l.offsets for l in w[:4]], rng)) if route != "adapted" else None
-                if found is not None and len(found) != 4:
-                    # As a user is told: the lines and the text do not match. Counted as a failure.
-                    print(f"  writer {k}: the picture traced to {len(found)} lines, not 4: written in the model's own hand")
+                given = samples(route, w, rng, k)
+                if given is None:
                     hands.append(None)
                     continue
-                given = [(l.offsets, l.text) for l in w[:4]] if found is None else [
-                    (prepared(strokes), l.text) for strokes, l in zip(found, w[:4])]
                 learnt = learn(model, given, cfg, seed=args.seed)
                 hands.append(Hand(learnt.style, learnt.word_gap, learnt.adapters, f"writer-{k}"))
                 took.append(learnt.seconds)
