@@ -36,6 +36,7 @@ import base64  # noqa: E402
 import contextlib  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 from urllib.parse import unquote, urlparse  # noqa: E402
 
 import inkex  # noqa: E402
@@ -45,6 +46,7 @@ from inkex import Group, PathElement, Transform  # noqa: E402
 import inkscribe_text  # noqa: E402
 from inkscribe.daemon import protocol  # noqa: E402
 from inkscribe.model.page.drawn import drawn_paths, strokes_of  # noqa: E402
+from inkscribe.model import handfile  # noqa: E402
 from inkscribe.model.page import charset  # noqa: E402
 from inkscribe.model.page.plotter import plotted, polyline_data  # noqa: E402
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
@@ -56,6 +58,19 @@ STYLES = Path(__file__).with_name("styles")
 # Font sizes from the baseline up to the middle of handwriting's ink: half its x-height.
 MIDDLE_ABOVE_BASELINE = 0.25
 MAX_IMAGE_BYTES = READ_BYTES   # larger than the daemon takes: the client shrinks them first
+SOURCES = ["auto", "pictures", "drawn", "document", "hand"]
+HANDS = ["own", "1", "2", "3", "4", "learnt"]
+
+
+@dataclass
+class Style:
+    """What a style was read from, as recorded on each group, and what the daemon is sent."""
+    said: str
+    names: list = field(default_factory=list)
+    images: list = field(default_factory=list)
+    strokes: list = field(default_factory=list)
+    outlines: list = field(default_factory=list)
+    hand: bytes | None = None
 
 
 def inkscape_in_batch_mode() -> int | None:
@@ -102,9 +117,9 @@ class Handwriting(inkex.EffectExtension):
 
     def add_arguments(self, pars):
         pars.add_argument("--tab")
-        pars.add_argument("--style_source", default="selection",
-                          choices=["selection", "drawn", "document", "builtin", "none"])
-        pars.add_argument("--builtin", type=int, default=1)
+        pars.add_argument("--source", default="auto", choices=SOURCES)
+        pars.add_argument("--hand", default="own", choices=HANDS)
+        pars.add_argument("--hand_name", default="")   # a learnt hand; empty: the one learnt last
         pars.add_argument("--style_strength", type=float, default=protocol.WriteRequest.style_strength)
         pars.add_argument("--bias", type=float, default=protocol.WriteRequest.bias)
         pars.add_argument("--temperature", type=float, default=protocol.WriteRequest.temperature)
@@ -124,6 +139,14 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--idle_exit", type=int, default=15)   # minutes a daemon it starts waits for work
 
     def effect(self):
+        # Inkscape 1.2 shows whatever an extension says under "The script did not return an
+        # error", whatever its exit status: the first words must say that nothing happened.
+        try:
+            self.handwrite()
+        except inkex.AbortExtension as e:
+            raise inkex.AbortExtension(f"Nothing was written; the document is as it was.\n\n{e}") from None
+
+    def handwrite(self):
         texts = inkscribe_text.texts_in(self.svg.selection.values())
         if not texts:
             raise inkex.AbortExtension("Select one or more text objects (or groups or layers holding them) "
@@ -143,12 +166,11 @@ class Handwriting(inkex.EffectExtension):
                 inkscribe_text.measure_typed_widths(blocks, self.options.input_file, self.svg)
             except ValueError as e:
                 raise inkex.AbortExtension(str(e)) from None
-        names, images = self.style_images()
-        drawn = self.drawn_style()
-        self.style_from = self.style_said(names, drawn)
+        style = self.style()
+        self.style_from = style.said
         seed = self.options.seed or random.randrange(1, 2**31)
         client = self.client()
-        written = self.write(client, blocks, names, images, drawn, seed)
+        written = self.write(client, blocks, style, seed)
         # Only now, with every answer in hand, is the document changed.
         for block, lines in zip(blocks, written):
             self.replace(block, lines, seed)
@@ -156,46 +178,51 @@ class Handwriting(inkex.EffectExtension):
         etree.cleanup_namespaces(self.document, top_nsmap={"inkscribe": NS})
 
     # ---- input ---------------------------------------------------------------------
-    def style_images(self) -> tuple[list[str], list[bytes]]:
-        """The pictures the style comes from: how a person knows each, and its bytes."""
-        source = self.options.style_source
-        if source in ("none", "drawn"):
-            return [], []
-        if source == "builtin":
-            path = STYLES / f"hand-{self.options.builtin}.png"
-            if not path.exists():
-                raise inkex.AbortExtension(f"Built-in hand {self.options.builtin} is missing ({path}).")
-            return [f"built-in hand {self.options.builtin}"], [path.read_bytes()]
-        pool = self.svg.selection.values() if source == "selection" else self.svg.descendants()
-        images = [e for e in pool if isinstance(e, inkex.Image)][: protocol.Limits().images]
-        return [self.image_name(e) for e in images], [self.image_bytes(e) for e in images]
+    def style(self) -> Style:
+        """Where the style comes from. By default: pictures in the selection, else handwriting
+        drawn in it, else the chosen hand, none of which is worth a word. A source asked for by
+        name that is not there is an error."""
+        source = self.options.source
+        if source in ("auto", "pictures", "document"):
+            pool = self.svg.descendants() if source == "document" else self.svg.selection.values()
+            images = [e for e in pool if isinstance(e, inkex.Image)][: protocol.Limits().images]
+            if images:
+                names = [self.image_name(e) for e in images]
+                return Style(", ".join(names), names, [self.image_bytes(e) for e in images])
+            if source != "auto":
+                where = "selected" if source == "pictures" else "in the document"
+                raise inkex.AbortExtension(
+                    f"no picture of handwriting is {where}. Select a picture of someone's writing with the text, "
+                    f"or choose another style source on the Writing tab.")
+        if source in ("auto", "drawn"):
+            try:
+                strokes, outlines = strokes_of(
+                    drawn_paths(self.svg.selection.values(), skip=inkscribe_text.is_handwriting))
+            except ValueError as e:
+                raise inkex.AbortExtension(f"{e}.") from None
+            if strokes or outlines:
+                return Style(f"{len(strokes) + len(outlines)} drawn strokes in the selection", strokes=strokes,
+                             outlines=outlines)
+            if source == "drawn":
+                raise inkex.AbortExtension(
+                    "no handwriting is drawn in the selection. Select some handwriting drawn with the pencil, pen or "
+                    "calligraphy tool together with the text, or choose another style source on the Writing tab.")
+        return self.chosen_hand()
 
-    def style_said(self, names: list[str], drawn: tuple[list, list]) -> str:
-        """What gave the style, as recorded on each group; where the user meant a picture to
-        and none was found, they are told the writing is in inkscribe's own hand."""
-        if names:
-            return ", ".join(names)
-        if any(drawn):
-            return f"{len(drawn[0]) + len(drawn[1])} drawn strokes in the selection"
-        if self.options.style_source in ("selection", "document"):
-            where = "selected" if self.options.style_source == "selection" else "in the document"
-            inkex.utils.errormsg(
-                f"No picture of handwriting was {where}, so this is written in inkscribe's own hand. To write in "
-                f"someone's hand, select a picture of their writing with the text, or choose another style source "
-                f"on the Writing tab.")
-        return "inkscribe's own hand"
-
-    def drawn_style(self) -> tuple[list, list]:
-        """The handwriting drawn in the selection, as (pen strokes, filled outlines)."""
-        if self.options.style_source != "drawn":
-            return [], []
-        strokes, outlines = strokes_of(
-            drawn_paths(self.svg.selection.values(), skip=inkscribe_text.is_handwriting))
-        if not strokes and not outlines:
-            raise inkex.AbortExtension(
-                "Select some handwriting drawn with the pencil, pen or calligraphy tool together with the text: "
-                "it gives the style. Or choose another style source on the Writing tab.")
-        return strokes, outlines
+    def chosen_hand(self) -> Style:
+        hand = self.options.hand
+        if hand == "own":
+            return Style("inkscribe's own hand")
+        if hand == "learnt":
+            try:
+                path = handfile.find(self.options.hand_name) if self.options.hand_name else handfile.latest()
+                return Style(f"the hand “{path.stem}”", hand=handfile.read(path))
+            except handfile.HandFileError as e:
+                raise inkex.AbortExtension(f"{e}.") from None
+        path = STYLES / f"hand-{hand}.png"
+        if not path.exists():
+            raise inkex.AbortExtension(f"built-in hand {hand} is missing ({path}).")
+        return Style(f"built-in hand {hand}", [f"built-in hand {hand}"], [path.read_bytes()])
 
     @staticmethod
     def image_name(image) -> str:
@@ -256,13 +283,12 @@ class Handwriting(inkex.EffectExtension):
                 f"{started.stderr.strip()}\nStart it yourself with: inkscribe daemon")
         return client
 
-    def write(self, client: Client, blocks: list, names: list[str], images: list[bytes], drawn: tuple[list, list],
-              seed: int) -> list:
+    def write(self, client: Client, blocks: list, style: Style, seed: int) -> list:
         """Every text's written lines, from one request: the model writes them as one batch."""
         try:
             lines = [charset.normalise(line.text, self.options.unknown_chars) for b in blocks for line in b.lines]
-            reply = client.write(lines, style_images=images, style_names=names, style_strokes=drawn[0],
-                                 style_outlines=drawn[1],
+            reply = client.write(lines, style_images=style.images, style_names=style.names,
+                                 style_strokes=style.strokes, style_outlines=style.outlines, hand=style.hand,
                                  style_strength=self.options.style_strength, temperature=self.options.temperature,
                                  bias=self.options.bias, seed=seed, smoothing=self.options.smoothing,
                                  versions=self.options.versions,
@@ -303,7 +329,7 @@ class Handwriting(inkex.EffectExtension):
         width = self.svg.unittouu(f"{self.options.pen_width}mm") if self.options.pen_width else block.font_size / 16
         group = Group()
         group.label = block.text.replace("\n", " ")[:80]
-        for key, value in [("text", block.text), ("style-source", self.options.style_source),
+        for key, value in [("text", block.text), ("style-source", self.options.source),
                            ("style-from", self.style_from),
                            ("style-strength", self.options.style_strength),
                            ("temperature", self.options.temperature), ("bias", self.options.bias),

@@ -59,7 +59,10 @@ class TextBlock:
 
 def describe(element) -> str:
     """How a person knows a text object: by its first words, not an id they never see."""
-    words = " ".join((element.get(TEXT) if is_handwriting(element) else _text_of(element)).split())
+    # A text's lines are its tspans: a space between them, or "Dear Ada," and "See you" run together.
+    typed = " ".join([element.text or "", *(_text_of(c) for c in element if isinstance(c, inkex.Tspan))]) \
+        if any(isinstance(c, inkex.Tspan) for c in element) else _text_of(element)
+    words = " ".join((element.get(TEXT) if is_handwriting(element) else typed).split())
     if not words:
         return "an empty text"
     shown = words if len(words) <= 30 else words[:30].rstrip() + "…"

@@ -92,6 +92,15 @@ def find(name_or_path: str) -> Path:
                         + f"; or give a {SUFFIX} file's path")
 
 
+def latest() -> Path:
+    """The hand learnt last; HandFileError where none has been."""
+    hands = kept()
+    if not hands:
+        raise HandFileError(f"no hand has been learnt yet (they are kept in {folder()}): learn one with "
+                            f"Extensions › Text › Learn a hand from the selection, or inkscribe hand learn")
+    return max(hands.values(), key=lambda p: p.stat().st_mtime)
+
+
 def read(path: Path) -> bytes:
     """A hand file's bytes, refused unread where it is larger than a hand."""
     if not path.is_file():

@@ -89,31 +89,31 @@ class GeometryComparison:
 class TestSingleAndMultiLine(GeometryComparison, ComparisonMixin, TestCase):
     effect_class = Handwriting
     compare_file = ["svg/single_line.svg", "svg/multi_line.svg"]
-    comparisons = [("--id=t1", "--style_source=none", "--seed=3")]
+    comparisons = [("--id=t1", "--seed=3")]
 
 
 class TestFlowedText(GeometryComparison, ComparisonMixin, TestCase):
     effect_class = Handwriting
     compare_file = "svg/flowed.svg"
-    comparisons = [("--id=t1", "--id=t2", "--style_source=none", "--seed=3")]
+    comparisons = [("--id=t1", "--id=t2", "--seed=3")]
 
 
 class TestTransformedAndCentred(GeometryComparison, ComparisonMixin, TestCase):
     effect_class = Handwriting
     compare_file = ["svg/transformed.svg", "svg/centred.svg"]
-    comparisons = [("--id=t1", "--id=t2", "--style_source=none", "--seed=3", "--keep_text=true")]
+    comparisons = [("--id=t1", "--id=t2", "--seed=3", "--keep_text=true")]
 
 
 class TestStyleFromImages(GeometryComparison, ComparisonMixin, TestCase):
     effect_class = Handwriting
     compare_file = "svg/images.svg"
-    comparisons = [("--id=t1", "--id=embedded", "--id=linked", "--style_source=selection", "--seed=3")]
+    comparisons = [("--id=t1", "--id=embedded", "--id=linked", "--source=pictures", "--seed=3")]
 
 
 class TestStyleFromDrawnStrokes(GeometryComparison, ComparisonMixin, TestCase):
     effect_class = Handwriting
     compare_file = "svg/drawn.svg"
-    comparisons = [("--id=t1", "--id=pencil", "--style_source=drawn", "--seed=3")]
+    comparisons = [("--id=t1", "--id=pencil", "--source=drawn", "--seed=3")]
 
 
 class TestInx(InxMixin, TestCase):
@@ -147,7 +147,7 @@ def groups(root):
 
 
 def test_text_becomes_a_group_of_stroked_paths_in_its_place_and_colour():
-    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", "--seed=2")
+    root, _ = run("single_line.svg", "--id=t1", "--seed=2")
     assert root.find(f".//{SVG}text") is None
     (group,) = groups(root)
     assert group.get(f"{NS}text") == "Hello world" and group.get(f"{NS}seed") == "2"
@@ -161,35 +161,35 @@ def test_text_becomes_a_group_of_stroked_paths_in_its_place_and_colour():
 
 
 def test_a_gradient_fill_gives_its_first_colour_and_the_pen_width_is_in_mm():
-    root, _ = run("gradient.svg", "--id=t1", "--style_source=none", "--pen_width=0.5")
+    root, _ = run("gradient.svg", "--id=t1", "--pen_width=0.5")
     style = groups(root)[0].get("style")
     assert "stroke:#aa2200" in style
     assert float(style.split("stroke-width:")[1].split(";")[0]) == pytest.approx(0.5 * 793.7 / 210, rel=1e-3)
 
 
 def test_keep_text_hides_the_original_instead_of_deleting_it():
-    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", "--keep_text=true")
+    root, _ = run("single_line.svg", "--id=t1", "--keep_text=true")
     text = root.find(f".//{SVG}text")
     assert text is not None and "display:none" in text.get("style")
     assert len(groups(root)) == 1
 
 
 def test_multi_line_text_keeps_its_line_positions():
-    root, _ = run("multi_line.svg", "--id=t1", "--style_source=none")
+    root, _ = run("multi_line.svg", "--id=t1")
     rows = groups(root)[0].findall(f"{SVG}g")
     ys = [float(r.get("transform").split(",")[1].rstrip(")")) for r in rows]
     assert len(rows) == 3 and ys[1] - ys[0] == pytest.approx(36) and ys[2] - ys[1] == pytest.approx(36)
 
 
 def test_flowed_text_is_rewrapped_into_its_frame():
-    root, _ = run("flowed.svg", "--id=t1", "--id=t2", "--style_source=none")
+    root, _ = run("flowed.svg", "--id=t1", "--id=t2")
     svg2, flow = groups(root)[0], groups(root)[1]
     assert len(svg2.findall(f"{SVG}g")) >= 3  # a long sentence in a 260 px frame
     assert "Done." in flow.get(f"{NS}text").split("\n")
 
 
 def test_flowed_text_as_inkscape_saves_it_is_broken_by_the_written_words_to_fill_its_frame():
-    root, _ = run("flowed_saved.svg", "--id=t1", "--style_source=none", "--seed=4")
+    root, _ = run("flowed_saved.svg", "--id=t1", "--seed=4")
     (group,) = groups(root)
     # Inkscape's saved line breaks are its font's; only the newline ends a paragraph.
     assert group.get(f"{NS}text") == ("Dear Ada, thank you so much for the letter and the photographs of the "
@@ -206,13 +206,13 @@ def test_flowed_text_as_inkscape_saves_it_is_broken_by_the_written_words_to_fill
 
 
 def test_a_handwriting_group_is_written_again_in_place_with_a_new_seed(tmp_path):
-    first, _ = run("multi_line.svg", "--id=t1", "--style_source=none", "--seed=2")
+    first, _ = run("multi_line.svg", "--id=t1", "--seed=2")
     (group,) = groups(first)
     group.set("id", "hw1")
     again_file = tmp_path / "written.svg"
     again_file.write_bytes(etree.tostring(first))
     output = BytesIO()
-    Handwriting().run([str(again_file), "--id=hw1", "--style_source=none", "--seed=9"], output=output)
+    Handwriting().run([str(again_file), "--id=hw1", "--seed=9"], output=output)
     (again,) = groups(etree.fromstring(output.getvalue()))
     assert again.get(f"{NS}text") == group.get(f"{NS}text") and again.get(f"{NS}seed") == "9"
     rows, new_rows = group.findall(f"{SVG}g"), again.findall(f"{SVG}g")
@@ -229,8 +229,8 @@ def _ink_box(root):
 
 
 def test_for_a_plotter_the_strokes_are_polylines_in_place_without_transforms_and_in_a_shorter_order():
-    curves, _ = run("transformed.svg", "--id=t1", "--style_source=none", "--seed=4")
-    plotted, _ = run("transformed.svg", "--id=t1", "--style_source=none", "--seed=4", "--plotter=true")
+    curves, _ = run("transformed.svg", "--id=t1", "--seed=4")
+    plotted, _ = run("transformed.svg", "--id=t1", "--seed=4", "--plotter=true")
     (group,) = groups(plotted)
     assert all(g.get("transform") is None for g in group.iter(f"{SVG}g"))
     paths = list(group.iter(f"{SVG}path"))
@@ -249,21 +249,21 @@ def test_nothing_selected_is_an_error_and_changes_nothing(capsys):
 
 
 def test_unknown_characters_are_named_with_the_text_they_are_in_and_change_nothing(capsys):
-    out, _ = run("unknown.svg", "--id=t1", "--style_source=none", expect_abort=True)
+    out, _ = run("unknown.svg", "--id=t1", expect_abort=True)
     err = capsys.readouterr().err
     assert out == b"" and "U+20B9" in err and "U+FB01" in err and "The text “Ma\ufb01e ₹5”" in err and "t1" not in err
 
 
 @pytest.mark.parametrize("choice, written", [("plain", "Mafie  5"), ("gap", "Ma e  5")])
 def test_characters_the_model_cannot_write_can_be_written_plain_or_left_out(choice, written):
-    root, _ = run("unknown.svg", "--id=t1", "--style_source=none", f"--unknown_chars={choice}")
+    root, _ = run("unknown.svg", "--id=t1", f"--unknown_chars={choice}")
     (group,) = groups(root)
     assert group.get(f"{NS}text") == "Ma\ufb01e ₹5"       # the text is kept as typed
     assert group.find(f"{SVG}g").get(f"{{{INKSCAPE}}}label") == f"line 1: {written}"
 
 
 def test_texts_inside_a_selected_layer_or_group_are_all_written_at_their_tspan_size():
-    root, _ = run("grouped.svg", "--id=layer1", "--style_source=none")
+    root, _ = run("grouped.svg", "--id=layer1")
     written = {g.get(f"{NS}text"): g.get(f"{NS}font-size") for g in groups(root)}
     assert written == {"Big words": "32px", "Small": "16px"}   # 24 pt set on the line's tspan
     assert root.find(f".//{SVG}defs/{SVG}text") is not None  # not on the page, not written
@@ -272,14 +272,14 @@ def test_texts_inside_a_selected_layer_or_group_are_all_written_at_their_tspan_s
 def test_settings_are_saved_under_the_inkscribe_prefix():
     daemon_endpoint()
     output = BytesIO()
-    Handwriting().run([str(DATA / "svg" / "single_line.svg"), "--id=t1", "--style_source=none"], output=output)
+    Handwriting().run([str(DATA / "svg" / "single_line.svg"), "--id=t1"], output=output)
     assert b"inkscribe:seed=" in output.getvalue() and b"ns2:" not in output.getvalue()
 
 
 @pytest.mark.parametrize("image, message", [("missing", "the image no-such-file.png: linked file"),
                                             ("broken", "the image “Scan of Ada's note” is not a PNG or JPEG picture")])
 def test_bad_images_are_reported_by_name_and_change_nothing(capsys, image, message):
-    out, _ = run("images.svg", "--id=t1", f"--id={image}", "--style_source=selection", expect_abort=True)
+    out, _ = run("images.svg", "--id=t1", f"--id={image}", "--source=pictures", expect_abort=True)
     err = capsys.readouterr().err
     assert out == b"" and message in err
 
@@ -298,7 +298,7 @@ def test_daemon_that_is_not_running_is_started(monkeypatch, tmp_path):
     monkeypatch.setenv("INKSCRIBE_CHECKPOINT", str(_daemon["weights"]))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     endpoint = free_endpoint()
-    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", f"--endpoint={endpoint}")
+    root, _ = run("single_line.svg", "--id=t1", f"--endpoint={endpoint}")
     client = Client(endpoint)
     try:
         assert groups(root) and client.ping()
@@ -312,8 +312,8 @@ def _strokes(root) -> list[str]:
 
 @pytest.mark.parametrize("tool", ["pencil", "calligraphy"])
 def test_handwriting_drawn_in_the_document_gives_the_style_and_is_left_as_drawn(tool):
-    own = _strokes(run("drawn.svg", "--id=t1", "--style_source=none", "--seed=3")[0])
-    root, _ = run("drawn.svg", "--id=t1", f"--id={tool}", "--style_source=drawn", "--seed=3")
+    own = _strokes(run("drawn.svg", "--id=t1", "--seed=3")[0])
+    root, _ = run("drawn.svg", "--id=t1", f"--id={tool}", "--source=drawn", "--seed=3")
     assert _strokes(root) != own
     drawn = etree.parse(str(DATA / "svg" / "drawn.svg")).getroot()
     for path in drawn.iter(f"{SVG}path"):
@@ -321,22 +321,21 @@ def test_handwriting_drawn_in_the_document_gives_the_style_and_is_left_as_drawn(
 
 
 @pytest.mark.parametrize("selected, message", [
-    ([], "Select some handwriting drawn with the pencil, pen or calligraphy tool"),
+    ([], "no handwriting is drawn in the selection"),
     (["--id=dot"], "no handwriting found in the drawn strokes"),
 ])
 def test_a_drawn_style_that_is_missing_or_holds_no_writing_is_explained(capsys, selected, message):
-    out, _ = run("drawn.svg", "--id=t1", *selected, "--style_source=drawn", expect_abort=True)
+    out, _ = run("drawn.svg", "--id=t1", *selected, "--source=drawn", expect_abort=True)
     assert out == b"" and message in capsys.readouterr().err
 
 
 def test_every_built_in_hand_offered_is_shipped_and_moves_the_writing():
-    offered = int(etree.parse(str(EXTENSION / "inkscribe_handwriting.inx"))
-                  .find(".//{*}param[@name='builtin']").get("max"))
-    plain = _strokes(run("single_line.svg", "--id=t1", "--style_source=none", "--seed=2")[0])
-    hands = [_strokes(run("single_line.svg", "--id=t1", "--style_source=builtin", f"--builtin={k}", "--seed=2")[0])
-             for k in range(1, offered + 1)]
-    assert all(hand != plain for hand in hands)
-    assert len({tuple(hand) for hand in hands}) == offered
+    offered = [o.get("value") for o in etree.parse(str(EXTENSION / "inkscribe_handwriting.inx"))
+               .find(".//{*}param[@name='hand']") if o.get("value").isdigit()]
+    plain = _strokes(run("single_line.svg", "--id=t1", "--seed=2")[0])
+    hands = [_strokes(run("single_line.svg", "--id=t1", f"--hand={k}", "--seed=2")[0]) for k in offered]
+    assert len(offered) == 4 and all(hand != plain for hand in hands)
+    assert len({tuple(hand) for hand in hands}) == len(offered)
 
 
 def test_the_dialog_offers_each_writing_option_with_the_default_and_range_the_daemon_has():
@@ -356,7 +355,7 @@ def test_sized_by_width_the_widest_line_is_as_wide_as_inkscape_sets_the_typed_te
     query = subprocess.run(["inkscape", "--query-id=t1", "--query-width", str(DATA / "svg" / "multi_line.svg")],
                            capture_output=True, text=True, check=True)
     typed = float(query.stdout.split()[-1]) * 793.7 / (210 * 96 / 25.4)   # px -> the document's user units
-    root, _ = run("multi_line.svg", "--id=t1", "--style_source=none", "--seed=2", "--size=width")
+    root, _ = run("multi_line.svg", "--id=t1", "--seed=2", "--size=width")
     (group,) = groups(root)
     assert group.get(f"{NS}size") == "width"
     rows = group.findall(f"{SVG}g")
@@ -375,7 +374,7 @@ def test_the_svg_inkscribe_write_saves_and_the_paths_the_extension_inserts_are_t
     import subprocess
 
     endpoint = daemon_endpoint()
-    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", "--seed=3")
+    root, _ = run("single_line.svg", "--id=t1", "--seed=3")
     inserted = [p.get("d") for p in groups(root)[0].iter(f"{SVG}path")]
     out = tmp_path / "hello.svg"
     done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "Hello world", "-o", str(out),
@@ -388,20 +387,37 @@ def test_the_svg_inkscribe_write_saves_and_the_paths_the_extension_inserts_are_t
     assert saved == inserted
 
 
-def test_the_group_records_what_gave_the_style_and_a_missing_picture_is_said(capsys):
-    root, _ = run("images.svg", "--id=t1", "--id=embedded", "--style_source=selection", "--seed=3")
+def test_by_default_a_selected_picture_gives_the_style_and_a_text_alone_is_written_without_a_word(capsys):
+    root, _ = run("images.svg", "--id=t1", "--id=embedded", "--seed=3")
     (group,) = groups(root)
     assert "image" in group.get(f"{NS}style-from") and capsys.readouterr().err == ""
-    root, _ = run("images.svg", "--id=t1", "--style_source=selection", "--seed=3")   # no picture selected
+    root, _ = run("images.svg", "--id=t1", "--seed=3")   # no picture selected: the chosen hand, said nothing
     (group,) = groups(root)
-    assert group.get(f"{NS}style-from") == "inkscribe's own hand"
-    assert "No picture of handwriting was selected" in capsys.readouterr().err
+    assert group.get(f"{NS}style-from") == "inkscribe's own hand" and capsys.readouterr().err == ""
+    root, _ = run("images.svg", "--id=t1", "--seed=3", "--hand=2")
+    assert groups(root)[0].get(f"{NS}style-from") == "built-in hand 2" and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("source, message", [("pictures", "no picture of handwriting is selected"),
+                                             ("drawn", "no handwriting is drawn in the selection")])
+def test_a_source_asked_for_by_name_and_missing_is_an_error_that_says_nothing_was_written(capsys, source, message):
+    out, _ = run("images.svg", "--id=t1", f"--source={source}", expect_abort=True)
+    err = capsys.readouterr().err
+    assert out == b"" and err.startswith("Nothing was written; the document is as it was.") and message in err
+
+
+def test_a_taught_hand_is_found_by_name_or_as_the_last_taught_and_a_missing_one_is_named(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    out, _ = run("single_line.svg", "--id=t1", "--hand=learnt", expect_abort=True)
+    assert out == b"" and "no hand has been learnt yet" in capsys.readouterr().err
+    out, _ = run("single_line.svg", "--id=t1", "--hand=learnt", "--hand_name=Ada", expect_abort=True)
+    assert out == b"" and "there is no hand “Ada”" in capsys.readouterr().err
 
 
 def test_the_font_size_is_recorded_as_seen_on_the_page_in_the_documents_unit():
-    root, _ = run("transformed.svg", "--id=t1", "--style_source=none", "--seed=3")
+    root, _ = run("transformed.svg", "--id=t1", "--seed=3")
     (group,) = groups(root)
     assert group.get(f"{NS}font-size") == "30px"   # 20 px text, scaled by 1.5
-    root, _ = run("single_line.svg", "--id=t1", "--style_source=none", "--seed=3")
+    root, _ = run("single_line.svg", "--id=t1", "--seed=3")
     (group,) = groups(root)
     assert group.get(f"{NS}font-size") == "32px"
