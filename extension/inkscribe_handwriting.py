@@ -6,34 +6,13 @@ Reads the selected text objects and the chosen style pictures, asks the inkscrib
 each text with a group of pen strokes. Any failure aborts with a message and leaves the
 document as it was.
 """
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-SETTINGS = Path(__file__).with_name("inkscribe.json")
-
-
-def _run_in_project_python():
-    """Re-run this script with the Python inkscribe was installed into, if the installer said which.
-
-    Inkscape starts extensions with its own Python, which usually lacks pyzmq and the client.
-    """
-    if not SETTINGS.exists() or os.environ.get("INKSCRIBE_EXTENSION_CHILD"):
-        return
-    python = json.loads(SETTINGS.read_text()).get("python")
-    if python and Path(python).exists():
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # Inkscape's inkex would shadow ours
-        env["INKSCRIBE_EXTENSION_CHILD"] = "1"
-        sys.exit(subprocess.call([python, __file__, *sys.argv[1:]], env=env))
-
+import inkscribe_launch
 
 if __name__ == "__main__":
-    _run_in_project_python()
+    inkscribe_launch.run_in_project_python(__file__)
 
 import base64  # noqa: E402
-import contextlib  # noqa: E402
+from pathlib import Path  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -50,6 +29,7 @@ from inkscribe.model import handfile  # noqa: E402
 from inkscribe.model.page import charset  # noqa: E402
 from inkscribe.model.page.plotter import plotted, polyline_data  # noqa: E402
 from inkscribe.daemon.client import Client, DaemonError, DaemonUnavailable  # noqa: E402
+from inkscribe_effect import InkscribeEffect, capital  # noqa: E402
 from inkscribe.daemon.pictures import READ_BYTES  # noqa: E402
 
 NS = inkscribe_text.NS
@@ -73,49 +53,13 @@ class Style:
     hand: bytes | None = None
 
 
-def inkscape_in_batch_mode() -> int | None:
-    """The pid of an Inkscape running this document with --batch-process, else None. Found
-    in /proc (Linux): Inkscape starts extensions detached, so it is not an ancestor."""
-    document = os.environ.get("DOCUMENT_PATH")
-    if not document or not Path("/proc").is_dir():
-        return None
-    document = os.path.realpath(document)
-    for process in Path("/proc").glob("[0-9]*"):
-        try:
-            program, *arguments = (process / "cmdline").read_bytes().decode(errors="replace").split("\0")
-        except (OSError, ValueError):
-            continue
-        if Path(program).name.lower().startswith("inkscape") and "--batch-process" in arguments and any(
-                os.path.realpath(a) == document for a in arguments if a and not a.startswith("-")):
-            return int(process.name)
-    return None
-
-
 def _width(written_line: dict) -> float:
     return max(x for stroke in written_line["strokes"] for x, _ in stroke)
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-class Handwriting(inkex.EffectExtension):
-    def run(self, args=None, output=inkex.base.InkscapeExtension.output_unspecified):
-        batch = inkscape_in_batch_mode()
-        if batch is None:
-            return super().run(args, output)
-        # In batch mode Inkscape shows whatever an extension says on stderr in a dialog that
-        # nobody is there to close, and the run hangs. Say it on Inkscape's own stderr
-        # instead, and end as a run that changed nothing: no output, success.
-        with open(f"/proc/{batch}/fd/2", "w") as console, contextlib.redirect_stderr(console):
-            try:
-                super().run(args, output)
-            except SystemExit as stopped:
-                if stopped.code:
-                    sys.exit(0)
-                raise
-
+class Handwriting(InkscribeEffect):
     def add_arguments(self, pars):
+        super().add_arguments(pars)
         pars.add_argument("--tab")
         pars.add_argument("--source", default="auto", choices=SOURCES)
         pars.add_argument("--hand", default="own", choices=HANDS)
@@ -134,9 +78,6 @@ class Handwriting(inkex.EffectExtension):
         pars.add_argument("--smoothing", type=int, default=protocol.WriteRequest.smoothing)
         pars.add_argument("--plotter", type=inkex.Boolean, default=False)
         pars.add_argument("--tolerance", type=float, default=0.05)   # mm a plotter's polyline may stray
-        pars.add_argument("--endpoint", default="")
-        pars.add_argument("--timeout", type=float, default=300.0)
-        pars.add_argument("--idle_exit", type=int, default=15)   # minutes a daemon it starts waits for work
 
     def effect(self):
         # Inkscape 1.2 shows whatever an extension says under "The script did not return an
@@ -144,7 +85,7 @@ class Handwriting(inkex.EffectExtension):
         try:
             self.handwrite()
         except inkex.AbortExtension as e:
-            raise inkex.AbortExtension(f"Nothing was written; the document is as it was.\n\n{e}") from None
+            raise inkex.AbortExtension(f"Nothing was written; the document is as it was.\n\n{capital(str(e))}") from None
 
     def handwrite(self):
         texts = inkscribe_text.texts_in(self.svg.selection.values())
@@ -265,24 +206,6 @@ class Handwriting(inkex.EffectExtension):
             raise inkex.AbortExtension(f"{name} is over {MAX_IMAGE_BYTES // 2**20} MiB.")
         return data
 
-    # ---- the daemon ----------------------------------------------------------------
-    def client(self) -> Client:
-        try:
-            client = Client(self.options.endpoint or None, timeout=self.options.timeout)
-        except protocol.UnsafeFolder as e:
-            raise inkex.AbortExtension(f"{e}.") from None
-        if client.ping(timeout=2.0):
-            return client
-        # Not running: start it through the installed inkscribe, and wait for it.
-        started = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "daemon", "--detach",
-                                  "--idle-exit", str(self.options.idle_exit * 60),
-                                  "--endpoint", client.endpoint], capture_output=True, text=True)
-        if started.returncode != 0 or not client.ping(timeout=5.0):
-            raise inkex.AbortExtension(
-                f"The inkscribe daemon is not running at {client.endpoint} and could not be started:\n"
-                f"{started.stderr.strip()}\nStart it yourself with: inkscribe daemon")
-        return client
-
     def write(self, client: Client, blocks: list, style: Style, seed: int) -> list:
         """Every text's written lines, from one request: the model writes them as one batch."""
         try:
@@ -296,12 +219,18 @@ class Handwriting(inkex.EffectExtension):
         except charset.UnknownCharacterError as e:
             texts = [b.name for b in blocks if set(b.text) & set(e.characters)]
             raise inkex.AbortExtension(
-                f"{_capital(' and '.join(texts))} cannot be written: {e}. To write them anyway, choose what "
+                f"{capital(' and '.join(texts))} cannot be written: {e}. To write them anyway, choose what "
                 f"to do with such characters on the Writing tab (nearest plain letter, or a gap).") from None
         except DaemonError as e:
             raise inkex.AbortExtension(f"The handwriting cannot be written: {e}") from None
         except DaemonUnavailable as e:
             raise inkex.AbortExtension(str(e)) from None
+        left = sorted({c for b in blocks for c in charset.gaps(b.text, self.options.unknown_chars)})
+        if self.options.unknown_chars == "plain" and left:
+            # An amount's ₹ left out silently changes what it says: this one is worth a word.
+            shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in left)
+            inkex.utils.errormsg(f"Written with a gap for {shown}: the model cannot write them, and they have no "
+                                 f"plain letters.")
         out, start = [], 0
         for block in blocks:
             out.append(reply["lines"][start:start + len(block.lines)])
@@ -338,6 +267,9 @@ class Handwriting(inkex.EffectExtension):
                            ("size", self.options.size)]:
             group.set(f"{{{NS}}}{key}", str(value))
         group.set(inkscribe_text.LAYOUT, inkscribe_text.layout(block))
+        left = charset.gaps(block.text, self.options.unknown_chars)
+        if left:
+            group.set(f"{{{NS}}}not-written", "".join(left))
         placement = Transform(element.get("transform"))
         if self.options.plotter:   # coordinates in the text's parent's space: no transforms to undo
             width *= math.sqrt(abs(placement.a * placement.d - placement.b * placement.c))

@@ -12,7 +12,6 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-FILES = ["inkscribe_handwriting.inx", "inkscribe_handwriting.py", "inkscribe_text.py"]
 FOLDER = "inkscribe"
 MARKER = "inkscribe.json"
 
@@ -42,8 +41,9 @@ def install(extensions_dir: Path | None = None) -> Path:
     target = (extensions_dir or user_extensions_dir()) / FOLDER
     target.mkdir(parents=True, exist_ok=True)
     source = resources.files("inkscribe.extension")
-    for name in FILES:
-        (target / name).write_bytes(source.joinpath(name).read_bytes())
+    for item in source.iterdir():
+        if item.name.endswith((".inx", ".py")) and item.name != "__init__.py":
+            (target / item.name).write_bytes(item.read_bytes())
     styles = source.joinpath("styles")
     if styles.is_dir():
         (target / "styles").mkdir(exist_ok=True)

@@ -5,6 +5,7 @@ the hand is (its name, which weights it was learnt on, how well it was learnt), 
 import io
 import json
 import os
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -63,6 +64,16 @@ def arrays(data: bytes, where: str = "the hand file") -> bytes:
         return opened.read(ARRAYS)
     except (zipfile.BadZipFile, zlib.error, EOFError):
         raise HandFileError(f"{where} is damaged: its numbers cannot be read") from None
+
+
+NAME = re.compile(r"^\w[\w .-]{0,63}$")
+
+
+def checked_name(name: str) -> str:
+    """A hand's name as a file in the hands folder can be called; HandFileError otherwise."""
+    if not NAME.match(name):
+        raise HandFileError(f"a hand's name is letters, digits, spaces, '.', '-' and '_', at most 64, not {name!r}")
+    return name
 
 
 def folder() -> Path:

@@ -117,11 +117,12 @@ class TestStyleFromDrawnStrokes(GeometryComparison, ComparisonMixin, TestCase):
 
 
 class TestInx(InxMixin, TestCase):
-    def test_inx_file(self):
+    def test_inx_files(self):
         cwd = os.getcwd()
         os.chdir(EXTENSION)  # inkex finds the .inx's script relative to the working directory
         try:
-            self.assertInxIsGood("inkscribe_handwriting.inx")
+            for inx in ("inkscribe_handwriting.inx", "inkscribe_learn.inx"):
+                self.assertInxIsGood(inx)
         finally:
             os.chdir(cwd)
 
@@ -255,11 +256,16 @@ def test_unknown_characters_are_named_with_the_text_they_are_in_and_change_nothi
 
 
 @pytest.mark.parametrize("choice, written", [("plain", "Mafie  5"), ("gap", "Ma e  5")])
-def test_characters_the_model_cannot_write_can_be_written_plain_or_left_out(choice, written):
+def test_characters_the_model_cannot_write_can_be_written_plain_or_left_out(capsys, choice, written):
     root, _ = run("unknown.svg", "--id=t1", f"--unknown_chars={choice}")
     (group,) = groups(root)
     assert group.get(f"{NS}text") == "Ma\ufb01e ₹5"       # the text is kept as typed
     assert group.find(f"{SVG}g").get(f"{{{INKSCAPE}}}label") == f"line 1: {written}"
+    # The ₹ of an amount is never dropped without a word: the group keeps what was left out,
+    # and written "plain" (where a user expects letters, not gaps) it is said.
+    assert group.get(f"{NS}not-written") == ("₹" if choice == "plain" else "₹ﬁ")
+    said = capsys.readouterr().err
+    assert ("Written with a gap for ₹ (U+20B9)" in said) == (choice == "plain")
 
 
 def test_texts_inside_a_selected_layer_or_group_are_all_written_at_their_tspan_size():
@@ -276,7 +282,7 @@ def test_settings_are_saved_under_the_inkscribe_prefix():
     assert b"inkscribe:seed=" in output.getvalue() and b"ns2:" not in output.getvalue()
 
 
-@pytest.mark.parametrize("image, message", [("missing", "the image no-such-file.png: linked file"),
+@pytest.mark.parametrize("image, message", [("missing", "The image no-such-file.png: linked file"),
                                             ("broken", "the image “Scan of Ada's note” is not a PNG or JPEG picture")])
 def test_bad_images_are_reported_by_name_and_change_nothing(capsys, image, message):
     out, _ = run("images.svg", "--id=t1", f"--id={image}", "--source=pictures", expect_abort=True)
@@ -321,7 +327,7 @@ def test_handwriting_drawn_in_the_document_gives_the_style_and_is_left_as_drawn(
 
 
 @pytest.mark.parametrize("selected, message", [
-    ([], "no handwriting is drawn in the selection"),
+    ([], "No handwriting is drawn in the selection"),
     (["--id=dot"], "no handwriting found in the drawn strokes"),
 ])
 def test_a_drawn_style_that_is_missing_or_holds_no_writing_is_explained(capsys, selected, message):
@@ -398,8 +404,8 @@ def test_by_default_a_selected_picture_gives_the_style_and_a_text_alone_is_writt
     assert groups(root)[0].get(f"{NS}style-from") == "built-in hand 2" and capsys.readouterr().err == ""
 
 
-@pytest.mark.parametrize("source, message", [("pictures", "no picture of handwriting is selected"),
-                                             ("drawn", "no handwriting is drawn in the selection")])
+@pytest.mark.parametrize("source, message", [("pictures", "No picture of handwriting is selected"),
+                                             ("drawn", "No handwriting is drawn in the selection")])
 def test_a_source_asked_for_by_name_and_missing_is_an_error_that_says_nothing_was_written(capsys, source, message):
     out, _ = run("images.svg", "--id=t1", f"--source={source}", expect_abort=True)
     err = capsys.readouterr().err
@@ -409,9 +415,9 @@ def test_a_source_asked_for_by_name_and_missing_is_an_error_that_says_nothing_wa
 def test_a_taught_hand_is_found_by_name_or_as_the_last_taught_and_a_missing_one_is_named(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     out, _ = run("single_line.svg", "--id=t1", "--hand=learnt", expect_abort=True)
-    assert out == b"" and "no hand has been learnt yet" in capsys.readouterr().err
+    assert out == b"" and "No hand has been learnt yet" in capsys.readouterr().err
     out, _ = run("single_line.svg", "--id=t1", "--hand=learnt", "--hand_name=Ada", expect_abort=True)
-    assert out == b"" and "there is no hand “Ada”" in capsys.readouterr().err
+    assert out == b"" and "There is no hand “Ada”" in capsys.readouterr().err
 
 
 def test_the_font_size_is_recorded_as_seen_on_the_page_in_the_documents_unit():

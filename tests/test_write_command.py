@@ -112,8 +112,12 @@ def test_write_command_takes_the_style_from_an_svg_of_drawn_strokes(daemon, tmp_
     drawn = Path(__file__).parent / "data" / "svg" / "drawn.svg"
     empty = tmp_path / "typed.svg"
     empty.write_text('<svg xmlns="http://www.w3.org/2000/svg"><text>typed, not drawn</text></svg>')
+    endless = tmp_path / "overflowing.svg"   # flattening its curve would never end
+    endless.write_text('<svg xmlns="http://www.w3.org/2000/svg"><path id="p1" transform="scale(1e308) scale(1e308)" '
+                       'd="M 0,0 C 1,1 2,2 3,0" style="fill:none;stroke:#000"/></svg>')
     written = {}
-    for name, style in [("own", []), ("drawn", ["--style", str(drawn)]), ("empty", ["--style", str(empty)])]:
+    for name, style in [("own", []), ("drawn", ["--style", str(drawn)]), ("empty", ["--style", str(empty)]),
+                        ("endless", ["--style", str(endless)])]:
         out = tmp_path / f"{name}.svg"
         written[name] = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "-o", str(out),
                                         "in my hand", "--endpoint", daemon.endpoint, "--seed", "1", *style],
@@ -121,7 +125,8 @@ def test_write_command_takes_the_style_from_an_svg_of_drawn_strokes(daemon, tmp_
     assert written["own"].returncode == written["drawn"].returncode == 0, written["drawn"].stderr
     assert (tmp_path / "drawn.svg").read_text() != (tmp_path / "own.svg").read_text()
     assert written["empty"].returncode == 1 and "holds no drawn strokes" in written["empty"].stderr
-    assert not (tmp_path / "empty.svg").exists()
+    assert written["endless"].returncode == 1 and "overflow to infinity" in written["endless"].stderr
+    assert not (tmp_path / "empty.svg").exists() and not (tmp_path / "endless.svg").exists()
 
 
 def test_write_command_takes_the_style_from_an_inkml_file(daemon, tmp_path):

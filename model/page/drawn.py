@@ -4,6 +4,8 @@ the selection with it, and `inkscribe write --style` an SVG file.
 
 inkex serves here as an SVG library (paths, transforms, the style cascade); no Inkscape runs.
 """
+import math
+
 import inkex
 from inkex import bezier
 
@@ -29,6 +31,11 @@ def strokes_of(paths: list) -> tuple[list, list]:
     document's user units: curves flattened, transforms applied. A path that is filled and
     not stroked is a calligraphy tool's outline of a stroke."""
     shapes = [(p.path.to_absolute().transform(p.composed_transform()), _filled(p)) for p in paths]
+    for (path, _), element in zip(shapes, paths):
+        # Curves are flattened by halving until flat enough, which never ends on a NaN.
+        if not all(math.isfinite(v) for sub in path.to_superpath() for knot in sub for point in knot for v in point):
+            raise ValueError(f"the drawn path {element.get_id()} lies beyond any page: its coordinates or "
+                             f"transforms overflow to infinity")
     boxes = [path.bounding_box() for path, _ in shapes if path]
     if not boxes:
         return [], []
