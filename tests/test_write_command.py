@@ -285,3 +285,15 @@ def test_the_default_endpoint_is_a_socket_in_a_folder_of_the_users_own(tmp_path,
     done = _write_command("hello", "-o", str(tmp_path / "out.svg"), env={**os.environ})
     assert done.returncode == 1 and "not a folder that only you can open" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out.svg").exists()
+
+
+@pytest.mark.parametrize("option, value", [("--line-spacing", "nan"), ("--line-spacing", "-3"), ("--tolerance", "nan"),
+                                           ("--stroke-width", "inf"), ("--timeout", "1e9"), ("--timeout", "100000"),
+                                           ("--margin", "-1"), ("--bias", "inf")])
+def test_numbers_out_of_range_are_refused_by_the_option_a_user_typed_before_anything_is_written(tmp_path, option,
+                                                                                              value):
+    out = tmp_path / "x.svg"
+    done = subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", "hi", "-o", str(out), option, value,
+                           "--endpoint", "ipc:///nonexistent/never"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and f"argument {option}: {value} is not between" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()

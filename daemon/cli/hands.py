@@ -2,7 +2,6 @@
 forget one, and print a sheet of lines to copy. The daemon learns; this command reads the
 samples, says how far it has got, and keeps the hand file."""
 import base64
-import re
 import sys
 import time
 from pathlib import Path
@@ -10,10 +9,10 @@ from pathlib import Path
 from inkscribe.model import handfile
 
 from ..client import Client, DaemonError, DaemonUnavailable
+from .options import TIMEOUT
 from .serving import endpoint_help, running
 
 # A hand's name is a file name: no folders, nothing hidden.
-NAME = re.compile(r"^\w[\w .-]{0,63}$")
 # Lines to copy: every small letter many times over, the common joins, digits and capitals.
 TEMPLATE = [
     "The quick brown fox jumps over the lazy dog.",
@@ -82,10 +81,12 @@ def _learn(args) -> int:
     if bool(args.output) == bool(args.name):
         print("inkscribe: give the hand a --name to keep it, or -o FILE.hand to write it there", file=sys.stderr)
         return 1
-    if args.name and not NAME.match(args.name):
-        print(f"inkscribe: a hand's name is letters, digits, spaces, '.', '-' and '_', at most 64, not {args.name!r}",
-              file=sys.stderr)
-        return 1
+    if args.name:
+        try:
+            handfile.checked_name(args.name)
+        except handfile.HandFileError as e:
+            print(f"inkscribe: {e}", file=sys.stderr)
+            return 1
     try:
         texts = [t for t in Path(args.text_file).read_text(encoding="utf-8").splitlines() if t.strip()]
         lines = _lines(args.samples)
@@ -201,7 +202,7 @@ def add_commands(commands) -> None:
     learn.add_argument("--name", help=f"keep the hand under this name (in {handfile.folder()})")
     learn.add_argument("-o", "--output", metavar="FILE.hand", help="write the hand file here instead")
     learn.add_argument("--endpoint", help=endpoint_help())
-    learn.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the daemon's answers")
+    learn.add_argument("--timeout", type=TIMEOUT, default=300.0, help="seconds to wait for the daemon's answers")
     learn.set_defaults(run=_learn)
     verbs.add_parser("list", help="the hands learnt").set_defaults(run=_list)
     forget = verbs.add_parser("forget", help="forget a learnt hand")

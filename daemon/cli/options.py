@@ -5,6 +5,24 @@ import tomllib
 from dataclasses import MISSING, fields
 
 
+def within(low: float, high: float, integer: bool = False):
+    """An option's type: a number from `low` to `high`, refused by argparse with the range
+    otherwise (nan, inf and a negative spacing were taken, and failed later or wrote nonsense)."""
+    def number(text: str):
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if integer else 'a number'}") from None
+        if not low <= value <= high:   # false for nan as well
+            raise argparse.ArgumentTypeError(f"{text} is not between {low:g} and {high:g}")
+        return value
+    number.__name__ = "number"
+    return number
+
+
+TIMEOUT = within(1, 86400)   # seconds a command waits for the daemon: at most the day the daemon allows
+
+
 def _default(f):
     return f.default if f.default is not MISSING else f.default_factory()
 

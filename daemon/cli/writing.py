@@ -8,6 +8,7 @@ from pathlib import Path
 from inkscribe.model.config import WRITING, PathConfig
 
 from .. import protocol
+from .options import TIMEOUT, within
 from .serving import endpoint_help, running
 
 
@@ -268,12 +269,12 @@ def add_commands(commands) -> None:
                         "strokes (e.g. with a tablet in Inkscape), or InkML files (.inkml) a tablet or note app exports")
     for name, knob in WRITING.items():   # the daemon's defaults and ranges
         w.add_argument("--size" if name == "font_size" else "--" + name.replace("_", "-"), dest=name,
-                       type=int if knob.integer else float, default=knob.default if name == "font_size" else None,
+                       type=within(knob.low, knob.high, knob.integer), default=knob.default if name == "font_size" else None,
                        help=f"{knob.help}, {knob.low:g}-{knob.high:g} (default {knob.default:g})")
     w.add_argument("--seed", type=int, help="the same seed writes the same strokes again")
-    w.add_argument("--line-spacing", type=float, default=PathConfig.line_spacing,
+    w.add_argument("--line-spacing", type=within(0.5, 20), default=PathConfig.line_spacing,
                    help=f"baseline to baseline, in font sizes (default {PathConfig.line_spacing:g})")
-    w.add_argument("--stroke-width", type=float, help="pen width in px (default: size / 16)")
+    w.add_argument("--stroke-width", type=within(0.01, 100), help="pen width in px (default: size / 16)")
     w.add_argument("--page", metavar="SIZE",
                    help="lay the text out as a letter on pages of this size: A5, A4, letter or WxH in mm; "
                         "long lines are broken by the written words' width, and further pages go to "
@@ -282,17 +283,17 @@ def add_commands(commands) -> None:
     w.add_argument("--one-document", action="store_true",
                    help="with --page: all pages in one multi-page document, as Inkscape 1.2 and later open it, "
                         "each page a layer")
-    w.add_argument("--margin", type=float, default=15.0, help="with --page: margin in mm (default 15)")
-    w.add_argument("--variation", type=float, default=0.0, metavar="V",
+    w.add_argument("--margin", type=within(0, 200), default=15.0, help="with --page: margin in mm (default 15)")
+    w.add_argument("--variation", type=within(0, 1), default=0.0, metavar="V",
                    help="with --page: from 0 (default) to 1, lines stray as a hand's do on an unruled page: "
                         "the left margin wanders inwards, baselines drift and tilt slightly")
     w.add_argument("--plotter", action="store_true",
                    help="with --page: polylines instead of curves, each line's strokes ordered for the "
                         "shortest pen-up travel (the saving is reported)")
-    w.add_argument("--tolerance", type=float, default=0.05,
+    w.add_argument("--tolerance", type=within(0, 10), default=0.05,
                    help="with --plotter: how far in mm a polyline may stray from the stroke (default 0.05)")
     w.add_argument("--colour", default="#000000", help="pen colour (default black)")
     w.add_argument("--endpoint", help=endpoint_help())
     w.add_argument("--checkpoint", help="weights for a daemon this command starts (default: shipped)")
-    w.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the daemon's answer")
+    w.add_argument("--timeout", type=TIMEOUT, default=300.0, help="seconds to wait for the daemon's answer")
     w.set_defaults(run=_write)
