@@ -20,7 +20,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 INKSCAPE = "http://www.inkscape.org/namespaces/inkscape"
 def _write_command(*arguments, cwd=None, **run) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "inkscribe.daemon.cli", "write", *arguments],
-                          **{"capture_output": True, **run}, text=True, timeout=60, cwd=cwd)
+                          **{"capture_output": True, "timeout": 60, **run}, text=True, cwd=cwd)
 
 
 @pytest.mark.parametrize("where, message", [("missing/out.svg", "there is no folder"), (".", "it is a folder"),
@@ -35,8 +35,6 @@ def test_write_command_checks_where_it_writes_before_any_work(tmp_path, where, m
 
 @pytest.mark.parametrize("options, message", [
     (["--page", "A5", "--margin", "80"], "leaves no room"),
-    (["--page", "A5", "--margin", "-50"], "leaves no room"),
-    (["--size", "-5", "--page", "A5"], "font size must be above 0"),
     (["--page", "infxinf"], "at most"),
     (["--style", "/dev/zero"], "not a regular file"),
     (["--style", "FIFO"], "not a regular file"),
@@ -54,6 +52,9 @@ def test_write_command_refuses_settings_and_style_files_that_cannot_work_before_
     ("name,town\nAda,London\nJo\n", "{name}.svg", [], "row 2 of"),
     ("name\nAda\n", "{nope}.svg", [], "-o uses {nope}"),
     ("name\nAda\nJo\n", "{name}.svg", ["--seed", "2147483647"], "--seed is from 0 to 2147483646"),
+    ("name\nAda\n" + "x" * 140_000 + "\n", "{name}.svg", [], "line 3 of people.csv cannot be read: field larger"),
+    ("name\nAda\nJo\x00\n", "{name}.svg", [], "row 2 of people.csv: cannot write these characters: '\\x00'"),
+    ("name\nAda\n" + "J" * 252 + "\n", "{name}.svg", [], "its name is longer than the 255 bytes"),
 ])
 def test_letters_from_a_csv_file_are_checked_whole_before_any_is_written(tmp_path, rows, output, options, message):
     (tmp_path / "people.csv").write_text(rows)
@@ -61,6 +62,33 @@ def test_letters_from_a_csv_file_are_checked_whole_before_any_is_written(tmp_pat
                           cwd=tmp_path)
     assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
     assert "starting one" not in done.stderr and not list(tmp_path.glob("*.svg"))
+
+
+def test_a_long_file_name_that_fits_is_written(daemon, tmp_path):
+    out = tmp_path / ("n" * 251 + ".svg")
+    done = _write_command("hi", "-o", str(out), "--endpoint", daemon.endpoint)
+    assert done.returncode == 0 and out.is_file(), done.stderr
+
+
+def test_a_letter_whose_pages_cannot_all_be_written_replaces_none_of_the_old_ones(daemon, tmp_path):
+    import resource
+    import signal
+
+    letter = "Dear Ada,\n\n" + " ".join(["thank you for the kind letter"] * 12)
+    args = ["-o", str(tmp_path / "letter.svg"), "--page", "80x60", "--margin", "8", "--size", "20",
+            "--endpoint", daemon.endpoint]
+    assert _write_command(*args, "--seed", "1", input=letter, timeout=180).returncode == 0
+    old = {p.name: p.read_bytes() for p in tmp_path.glob("letter*.svg")}
+    assert len(old) >= 2
+
+    def full_disk():   # files stop growing past 4 KiB, as on a full disk (EFBIG, not a signal)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    done = _write_command(*args, "--seed", "2", input=letter, timeout=180, preexec_fn=full_disk)
+    assert done.returncode == 1 and "none of the" in done.stderr and "were written" not in done.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("letter*.svg")} == old
+    assert not list(tmp_path.glob(".inkscribe-*"))
 
 
 def test_a_csv_value_cannot_lead_a_letter_out_of_its_folder(tmp_path):
@@ -289,7 +317,7 @@ def test_the_default_endpoint_is_a_socket_in_a_folder_of_the_users_own(tmp_path,
 
 @pytest.mark.parametrize("option, value", [("--line-spacing", "nan"), ("--line-spacing", "-3"), ("--tolerance", "nan"),
                                            ("--stroke-width", "inf"), ("--timeout", "1e9"), ("--timeout", "100000"),
-                                           ("--margin", "-1"), ("--bias", "inf")])
+                                           ("--margin", "-1"), ("--bias", "inf"), ("--size", "-5")])
 def test_numbers_out_of_range_are_refused_by_the_option_a_user_typed_before_anything_is_written(tmp_path, option,
                                                                                               value):
     out = tmp_path / "x.svg"

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from inkscribe.model.config import WRITING, PathConfig
+from inkscribe.model.page.charset import UnknownCharacterError, normalise
 
 from .. import protocol
 from .options import TIMEOUT, within
@@ -22,32 +23,47 @@ def _read_text(args) -> list[str]:
     return text.rstrip("\n").split("\n")
 
 
-def _unwritable(output: str) -> str | None:
-    """Why `output` cannot be written, or None."""
+def _unwritable(output: str, pages: bool = False) -> str | None:
+    """Why `output` cannot be written, or None. With `pages`, its name must leave room for
+    the page numbers further pages add (OUTPUT-12.svg)."""
     if output == "-":
         return None
     path = Path(output)
+    if not path.parent.is_dir():
+        return f"there is no folder {path.parent}"
+    longest = os.pathconf(path.parent, "PC_NAME_MAX")
+    if len(path.name.encode()) + (4 if pages else 0) > longest:
+        return f"its name is longer than the {longest} bytes a file name may have there" + (
+            " (with room for page numbers: -12)" if pages else "")
     if path.is_dir():
         return "it is a folder"
     if path.exists() and not path.is_file():
         return "it is not a regular file (a pipe, device or socket); give a file, or -o - for standard output"
-    if not path.parent.is_dir():
-        return f"there is no folder {path.parent}"
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         return "permission denied"
     return None
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside `path`, then rename over it: a failure part-way leaves the old file whole.
-    A symbolic link is written through: its target gets the new text, and the link stays."""
-    path = Path(os.path.realpath(path))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _write_all_or_none(texts: dict[Path, str]) -> None:
+    """Every file written beside its target first, then each renamed over its target: a
+    failure while writing (a full disk) leaves every old file whole. A symbolic link is
+    written through: its target gets the new text, and the link stays."""
+    import tempfile
+
+    written = {}
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        for path, text in texts.items():
+            path = Path(os.path.realpath(path))
+            # A short name of its own: the target's name plus a suffix could pass the longest a folder allows.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".inkscribe-", suffix=".tmp")
+            written[path] = tmp
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+        for path, tmp in written.items():
+            os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in written.values():
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _style(paths: list[str]) -> tuple[list[str], list, list]:
@@ -105,7 +121,7 @@ def _write(args) -> int:
         if args.seed is not None and not 0 <= args.seed <= protocol.MAX_SEED - len(rows) + 1:
             raise ValueError(f"--seed is from 0 to {protocol.MAX_SEED - len(rows) + 1}"
                              + (f" (each of the {len(rows)} rows takes the next one)" if args.csv else ""))
-        problem = next(filter(None, map(_unwritable, targets)), None)
+        problem = next(filter(None, (_unwritable(t, bool(args.page)) for t in targets)), None)
     except (ValueError, OSError) as e:
         problem = str(e)
     if args.plotter and not args.page:
@@ -183,11 +199,11 @@ def _save(documents: list[str], output: str) -> list[Path] | None:
     first = Path(output)
     targets = [first] + [first.with_stem(f"{first.stem}-{k}") for k in range(2, len(documents) + 1)]
     try:
-        for target, document in zip(targets, documents):
-            _write_atomically(target, document)
+        _write_all_or_none(dict(zip(targets, documents)))
     except OSError as e:
-        print(f"inkscribe: cannot write {e.filename or output}: {e.strerror or e}; it is left as it was",
-              file=sys.stderr)
+        left = "it is left as it was" if len(targets) == 1 else \
+            f"none of the {len(targets)} pages was written, and files of those names are left as they were"
+        print(f"inkscribe: cannot write {output}: {e.strerror or e}; {left}", file=sys.stderr)
         return None
     return targets
 
@@ -207,7 +223,12 @@ def _csv_rows(path: str, template: str) -> list[dict]:
     import csv
 
     with open(path, newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f))
+        reader = csv.DictReader(f)
+        try:
+            rows = list(reader)
+        except csv.Error as e:   # a field over csv's limit (128 KiB), a NUL in older Pythons
+            # line_num counts the lines read whole: the one that failed is the next
+            raise ValueError(f"line {reader.line_num + 1} of {path} cannot be read: {e}") from None
     if not rows:
         raise ValueError(f"{path} has no rows under its header line")
     used = _names(template, "the template")
@@ -220,6 +241,11 @@ def _csv_rows(path: str, template: str) -> list[dict]:
         if empty:   # a short row: DictReader fills it with None, which would be written as "None"
             raise ValueError(f"row {n} of {path} has no value for {', '.join('{' + e + '}' for e in empty)} "
                              f"(it has fewer fields than the header)")
+        try:   # before the first row is written, not when a later one is reached
+            for line in template.format_map(row).split("\n"):
+                normalise(line)
+        except UnknownCharacterError as e:
+            raise ValueError(f"row {n} of {path}: {e}") from None
     return rows
 
 
