@@ -1,6 +1,7 @@
 """The daemon's front door: the ROUTER socket bound to its endpoint, held by one daemon alone."""
 import errno
 import fcntl
+import os
 from urllib.parse import urlparse
 
 import zmq
@@ -35,7 +36,15 @@ def claim(endpoint: str, limits: P.Limits, keys: str | None = None) -> zmq.Socke
             frontend.auth = serve_securely(frontend, keys)
         url = urlparse(endpoint)
         if url.scheme == "ipc":
-            frontend.lock = open(f"{url.netloc}{url.path}.lock", "a")
+            lock = f"{url.netloc}{url.path}.lock"
+            try:   # not through a link someone planted: it would create (or lock) the link's target
+                fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            except OSError as e:
+                if e.errno == errno.ELOOP:
+                    raise OSError(errno.ELOOP, f"{lock} is a symbolic link; remove it, or choose another endpoint") \
+                        from None
+                raise
+            frontend.lock = os.fdopen(fd, "a")
             try:
                 fcntl.flock(frontend.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -123,7 +123,9 @@ class Daemon:
         inbox = self.context.socket(zmq.PULL)
         inbox.bind(self.replies)
         if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            # SIGHUP too (a closed terminal): it ended the daemon at once, its clients left
+            # waiting their whole timeout and its socket file behind.
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(sig, self._on_signal)
         worker = threading.Thread(target=self._work, name="inkscribe-model", daemon=True)
         worker.start()
@@ -202,7 +204,7 @@ class Daemon:
             self.gone.discard(client)
 
     def _on_signal(self, signum, frame) -> None:
-        """The first SIGTERM or SIGINT stops taking work and stops the writing in hand within a
+        """The first SIGTERM, SIGHUP or SIGINT stops taking work and stops the writing in hand within a
         step (its clients are told); a second one, from someone who will not wait, exits at once."""
         if self.stopping.is_set():
             print("inkscribe daemon: stopped at once by a second signal", flush=True)

@@ -2,6 +2,7 @@
 import json
 import os
 import socket
+import signal
 import subprocess
 import sys
 import time
@@ -44,10 +45,11 @@ class DaemonProcess:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"daemon did not start: {self.process.stdout.read()}")
 
-    def stop(self) -> str:
-        """Stop it as a user would (SIGTERM) and return what it printed."""
+    def stop(self, sig: int = signal.SIGTERM) -> str:
+        """Stop it as a user would (SIGTERM, or SIGHUP as a closed terminal does) and return what
+        it printed."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(sig)
         out, _ = self.process.communicate(timeout=30)
         return out
 

@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+import signal
 import threading
 import time
 
@@ -60,8 +61,10 @@ def test_sigterm_stops_cleanly_and_frees_the_endpoint(weights):
     assert again.process.returncode == 0
 
 
-def test_sigterm_during_a_long_request_stops_within_seconds_and_tells_its_client(weights):
-    process = DaemonProcess(weights)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_during_a_long_request_stops_within_seconds_and_tells_its_client(weights, tmp_path, sig):
+    socket_path = tmp_path / "inkscribe.sock"
+    process = DaemonProcess(weights, f"ipc://{socket_path}")
     client = Client(process.endpoint, timeout=120)
     answer = {}
     heavy = threading.Thread(target=lambda: answer.update(error=_error_of(lambda: client.write(
@@ -69,10 +72,11 @@ def test_sigterm_during_a_long_request_stops_within_seconds_and_tells_its_client
     heavy.start()
     until(process.endpoint, lambda i: i["writing"])   # in the writing: the request takes minutes
     started = time.monotonic()
-    out = process.stop()
+    out = process.stop(sig)
     heavy.join(timeout=30)
     assert time.monotonic() - started < 10 and process.process.returncode == 0 and "stopped" in out
     assert "shutting down" in answer["error"] and "unfinished" in answer["error"]
+    assert not socket_path.exists()
 
 
 def _error_of(call) -> str:
@@ -170,6 +174,14 @@ def test_a_second_daemon_on_an_ipc_path_leaves_the_first_ones_socket_alone(tmp_p
     finally:
         release(first)
     release(claim(endpoint, protocol.Limits()))   # free again once the first has gone
+
+
+def test_a_lock_file_planted_as_a_symbolic_link_is_refused_and_its_target_not_made(tmp_path):
+    from inkscribe.daemon.frontend import claim
+    (tmp_path / "b.sock.lock").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(OSError, match="symbolic link"):
+        claim(f"ipc://{tmp_path / 'b.sock'}", protocol.Limits())
+    assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "b.sock").exists()
 
 
 def test_secret_keys_are_readable_by_their_owner_only(tmp_path):
