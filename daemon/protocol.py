@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from inkscribe.model import handfile
 from inkscribe.model.config import WRITING
+from inkscribe.model.page.charset import substituted
 
 VERSION = 1
 MAX_SEED = 2**31 - 1
@@ -77,7 +78,9 @@ def private_folder() -> Path:
 
 @dataclass(frozen=True)
 class Limits:
-    line_chars: int = 300            # characters in one line
+    line_chars: int = 300            # characters in one line, as written ("…" is three)
+    word_chars: int = 60             # in one word: the model writes a word at a time, and a longer
+                                     # one runs to its point cap (a URL of 60 still fits)
     lines: int = 200                 # lines in one request
     images: int = 8                  # style images in one request
     # One encoded image. Clients shrink larger pictures to what the daemon reads
@@ -251,10 +254,7 @@ def _write_request(m: dict, limits: Limits) -> WriteRequest:
         raise ProtocolError(BAD_REQUEST, "there is no text to write")
     if len(lines) > limits.lines:
         raise ProtocolError(TOO_MANY_LINES, f"{len(lines)} lines; the limit is {limits.lines} per request")
-    longest = max(lines, key=len)
-    if len(longest) > limits.line_chars:
-        raise ProtocolError(TEXT_TOO_LONG, f"a line of {len(longest)} characters; the limit is "
-                                           f"{limits.line_chars} (split long text into lines)")
+    _within_text_limits(lines, limits, "split long text into lines")
     images = m.get("images", [])
     if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
         raise ProtocolError(BAD_REQUEST, "'images' must be a list of base64 strings")
@@ -323,9 +323,7 @@ def _learn_request(m: dict, limits: Limits) -> LearnRequest:
     if not 2 <= len(lines) <= limits.learn_lines:
         raise ProtocolError(BAD_REQUEST, f"{len(lines)} written lines; a hand is learnt from 2 to "
                                          f"{limits.learn_lines} (four or more are best)")
-    longest = max(texts, key=len)
-    if len(longest) > limits.line_chars:
-        raise ProtocolError(TEXT_TOO_LONG, f"a line of {len(longest)} characters; the limit is {limits.line_chars}")
+    _within_text_limits(texts, limits, "learn from shorter lines")
     drawn = [_drawn(line, "strokes") for line in lines]
     points = sum(len(s) for line in drawn for s in line)
     if points > limits.drawn_points or sum(map(len, drawn)) > limits.drawn_strokes:
@@ -340,6 +338,20 @@ def _learn_request(m: dict, limits: Limits) -> LearnRequest:
 def learn_message(lines: list, texts: list[str], name: str) -> bytes:
     """A `learn` request ready to send."""
     return json.dumps({"op": "learn", "version": VERSION, "lines": lines, "texts": texts, "name": name}).encode()
+
+
+def _within_text_limits(lines: list[str], limits: Limits, advice: str) -> None:
+    """Lines and words no longer than the limits, counted as they will be written: a line of
+    300 "…" is 900 dots, one word the model would write to its point cap."""
+    written = [substituted(line) for line in lines]
+    longest = max(written, key=len)
+    if len(longest) > limits.line_chars:
+        raise ProtocolError(TEXT_TOO_LONG, f"a line of {len(longest)} characters as written; the limit is "
+                                           f"{limits.line_chars} ({advice})")
+    word = max((w for line in written for w in line.split()), key=len, default="")
+    if len(word) > limits.word_chars:
+        raise ProtocolError(TEXT_TOO_LONG, f"a word of {len(word)} characters as written ({word[:20]}…); the "
+                                           f"limit is {limits.word_chars}: put spaces in it")
 
 
 def _drawn(value, name: str) -> list[list[tuple[float, float]]]:

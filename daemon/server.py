@@ -26,7 +26,7 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 from PIL import Image, UnidentifiedImageError
 
-from inkscribe.model.page.charset import UnknownCharacterError, normalise
+from inkscribe.model.page.charset import UnknownCharacterError, normalise, substituted
 from inkscribe.model.config import PICTURE_SIDE, PathConfig
 from inkscribe.model.handfile import HandFileError
 from inkscribe.model.write.writer import Interrupted, NoHandwritingFound, SampleConfig, Task, Writer
@@ -47,10 +47,11 @@ class ServerConfig:
     endpoint: str = field(default_factory=P.default_endpoint)
     allow_remote: bool = False
     keys: str | None = None       # CurveZMQ key folder (daemon/keys.py): only clients holding a key get in
-    # Words the model writes in one batch, counting each version: about what it steps through
-    # fastest, and a few seconds on a busy machine. A longer request is written a piece at a
-    # time, each piece in a batch of its own beside other clients' work.
-    max_batch_words: int = 256
+    # Characters the model writes in one batch, counting each version: its cost in steps.
+    # About 256 words, what it steps through fastest, and a few seconds on a busy machine. A
+    # longer request is written a piece at a time, each piece in a batch of its own beside
+    # other clients' work.
+    max_batch_chars: int = 1536
     limits: P.Limits = field(default_factory=P.Limits)
     # Seconds without a write after which the daemon exits by itself (None: never). A
     # daemon that the extension or `inkscribe write` started should not hold its memory
@@ -63,7 +64,7 @@ class Job:
     envelope: list[bytes]        # ROUTER routing frames, to address the reply
     request: P.WriteRequest
     received: float
-    # A long request is written a piece at a time (ServerConfig.max_batch_words), so that a
+    # A long request is written a piece at a time (ServerConfig.max_batch_chars), so that a
     # line sent behind it waits for one piece, not all.
     task: Task | None = None     # its style, read once, and its settings: from its first piece on
     started: float = 0.0
@@ -99,7 +100,7 @@ def decode_image(data: bytes, n: int, name: str, limits: P.Limits) -> Image.Imag
 def versions_within(request: P.WriteRequest, limits: P.Limits) -> int:
     """The versions per word a request gets: as asked, or fewer where its text is so long
     that they would pass the limit on characters written."""
-    chars = sum(len(line) for line in request.lines)
+    chars = sum(len(substituted(line)) for line in request.lines)
     return max(1, min(request.versions, limits.written_chars // max(chars, 1)))
 
 
@@ -269,7 +270,7 @@ class Daemon:
         outbox.connect(self.replies)
         try:
             while not self.stopping.is_set():
-                jobs = self.jobs.take(self.cfg.max_batch_words, 0.1, lambda job: self._piece_size(job)[1])
+                jobs = self.jobs.take(self.cfg.max_batch_chars, 0.1, lambda job: self._piece_size(job)[1])
                 if not jobs:
                     continue
                 self.writing = len(jobs)
@@ -294,15 +295,15 @@ class Daemon:
 
     def _piece_size(self, job: Job) -> tuple[int, int]:
         """How many of `job`'s lines go in its next piece (at least one, and as many more as
-        keep it within max_batch_words), and how many words it writes, counting versions."""
+        keep it within max_batch_chars), and how many characters it writes, counting versions."""
         versions = versions_within(job.request, self.cfg.limits)
-        count, words = 0, 0
+        count, chars = 0, 0
         for line in job.request.lines[len(job.written):]:
-            more = max(1, len(line.split())) * versions
-            if count and words + more > self.cfg.max_batch_words:
+            more = max(1, len(substituted(line))) * versions
+            if count and chars + more > self.cfg.max_batch_chars:
                 break
-            count, words = count + 1, words + more
-        return count, words
+            count, chars = count + 1, chars + more
+        return count, chars
 
     def _task(self, job: Job, started: float) -> Task:
         """The whole request as a task: its pictures read into a hand, its settings checked."""

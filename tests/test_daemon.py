@@ -276,6 +276,10 @@ def _picture(format: str) -> str:
     (b'{"op": "write", "lines": ["x"], "temperature": 99}', protocol.BAD_REQUEST),
     (b'{"op": "write", "lines": ["x"], "seed": 1.5}', protocol.BAD_REQUEST),
     (json.dumps({"op": "write", "lines": ["x" * 5000]}).encode(), protocol.TEXT_TOO_LONG),
+    # Counted as written: 300 "…" are 900 dots, and 150 "… " 450 characters.
+    (json.dumps({"op": "write", "lines": ["\u2026" * 300]}).encode(), protocol.TEXT_TOO_LONG),
+    (json.dumps({"op": "write", "lines": ["\u2026 " * 150]}).encode(), protocol.TEXT_TOO_LONG),
+    (json.dumps({"op": "write", "lines": ["a " + "x" * 61]}).encode(), protocol.TEXT_TOO_LONG),
     (json.dumps({"op": "write", "lines": ["x"] * 1000}).encode(), protocol.TOO_MANY_LINES),
     (json.dumps({"op": "write", "lines": ["caf\u00e9 \u4e2d"]}).encode(), protocol.UNKNOWN_CHARACTERS),
     (json.dumps({"op": "write", "lines": ["x"], "images": ["@@@"]}).encode(), protocol.BAD_IMAGE),
@@ -420,7 +424,7 @@ def test_a_line_sent_behind_a_long_request_waits_for_a_piece_of_it_not_all(daemo
     long_request.join()
     assert len(long_one["lines"]) == 96 and long_one["timing"]["batch_lines"] < 96
     # In pieces or not, each line is what it is in the request written whole: line 36 comes
-    # in the long request's second piece, and in the first of one whose earlier lines are short.
+    # in a later piece of the long request, and in the first of one whose earlier lines are short.
     again = Client(daemon.endpoint, timeout=300).write(["handwriting"] * 36 + [" ".join(["handwriting"] * 10)],
                                                         seed=1, versions=1)
     assert again["timing"]["batch_lines"] == 37

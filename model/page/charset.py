@@ -89,12 +89,18 @@ def _plain(c: str) -> str:
     return base if base and all(b in _INDEX for b in base) else " "
 
 
+def substituted(text: str) -> str:
+    """The text with the documented substitutions made: what is written, and what it costs
+    (one "…" is three dots to write)."""
+    return "".join(SUBSTITUTES.get(c, c) for c in unicodedata.normalize("NFC", text))
+
+
 def gaps(text: str, unknown: str) -> list[str]:
     """The characters of `text` that `normalise` leaves as a gap: every one it cannot write
     ('gap'), or those without plain letters ('plain': ₹, 中), which change what a text says."""
     if unknown == "stop":
         return []
-    text = "".join(SUBSTITUTES.get(c, c) for c in unicodedata.normalize("NFC", text))
+    text = substituted(text)
     return sorted({c for c in text if c not in _INDEX and not _marked(c) and (unknown == "gap" or _plain(c) == " ")
                    and not c.isspace()})
 
@@ -103,7 +109,7 @@ def normalise(text: str, unknown: str = "stop") -> str:
     """Apply the documented substitutions; then for the characters left that the model
     cannot write: raise UnknownCharacterError ('stop'), write the nearest plain letters
     ('plain': é as e, ß as ss; a space where there are none) or leave a space ('gap')."""
-    text = "".join(SUBSTITUTES.get(c, c) for c in unicodedata.normalize("NFC", text))
+    text = substituted(text)
     missing = [c for c in text if c not in _INDEX and not _marked(c)]
     if not missing:
         return text
