@@ -12,6 +12,7 @@ if __name__ == "__main__":
     inkscribe_launch.run_in_project_python(__file__)
 
 import base64  # noqa: E402
+import os  # noqa: E402
 from pathlib import Path  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
@@ -39,6 +40,7 @@ STYLES = Path(__file__).with_name("styles")
 MIDDLE_ABOVE_BASELINE = 0.25
 MAX_IMAGE_BYTES = READ_BYTES   # larger than the daemon takes: the client shrinks them first
 SOURCES = ["auto", "pictures", "drawn", "document", "hand"]
+PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")   # what the daemon reads
 HANDS = ["own", "1", "2", "3", "4", "learnt"]
 
 
@@ -175,6 +177,12 @@ class Handwriting(InkscribeEffect):
             return f"the image {Path(unquote(urlparse(href).path)).name}"
         return "an embedded image"
 
+    def picture_folders(self) -> list[Path]:
+        """Where a linked picture may be read from: the document's folder, and the user's home."""
+        document = self.document_path()
+        folders = [Path.home()] + ([Path(document).parent] if document else [])
+        return [Path(os.path.realpath(f)) for f in folders]
+
     def image_bytes(self, image) -> bytes:
         href = image.get("xlink:href") or image.get("href") or ""
         name = self.image_name(image)
@@ -199,11 +207,21 @@ class Handwriting(InkscribeEffect):
             found = next((p for p in candidates if p.is_file()), None)
             if found is None:
                 raise inkex.AbortExtension(f"{name}: linked file {href!r} was not found.")
+            found = Path(os.path.realpath(found))
+            if not any(found.is_relative_to(folder) for folder in self.picture_folders()):
+                # The daemon may be another machine's: a document must not be able to send it
+                # /etc/passwd or a process's environment by naming them in an <image>.
+                raise inkex.AbortExtension(
+                    f"{name} links to {found}, outside this document's folder and your home folder; move the "
+                    f"picture beside the document, or embed it.")
             if found.stat().st_size > MAX_IMAGE_BYTES:
                 raise inkex.AbortExtension(f"{name}: {found} is over {MAX_IMAGE_BYTES // 2**20} MiB.")
-            data = found.read_bytes()
+            with open(found, "rb") as f:
+                data = f.read(MAX_IMAGE_BYTES + 1)
         if len(data) > MAX_IMAGE_BYTES:
             raise inkex.AbortExtension(f"{name} is over {MAX_IMAGE_BYTES // 2**20} MiB.")
+        if not data.startswith(PICTURE_MAGIC):   # only pictures leave this machine
+            raise inkex.AbortExtension(f"{name} is not a PNG or JPEG picture.")
         return data
 
     def write(self, client: Client, blocks: list, style: Style, seed: int) -> list:

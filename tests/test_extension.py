@@ -283,7 +283,10 @@ def test_settings_are_saved_under_the_inkscribe_prefix():
 
 
 @pytest.mark.parametrize("image, message", [("missing", "The image no-such-file.png: linked file"),
-                                            ("broken", "the image “Scan of Ada's note” is not a PNG or JPEG picture")])
+                                            ("broken", "The image “Scan of Ada's note” is not a PNG or JPEG picture"),
+                                            ("passwd", "The image passwd links to /etc/passwd, outside this document's "
+                                                       "folder and your home folder"),
+                                            ("environ", "The image environ links to /proc/")])
 def test_bad_images_are_reported_by_name_and_change_nothing(capsys, image, message):
     out, _ = run("images.svg", "--id=t1", f"--id={image}", "--source=pictures", expect_abort=True)
     err = capsys.readouterr().err
