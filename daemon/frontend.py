@@ -31,6 +31,14 @@ def claim(endpoint: str, limits: P.Limits, keys: str | None = None) -> zmq.Socke
     # A message over the limit cuts its sender off before the daemon buffers it; the
     # client refuses to send one, with a clear error.
     frontend.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes + ENVELOPE_BYTES)
+    # ZeroMQ holds a message as it arrives, before the daemon sees it: a peer that stalls
+    # part-way through one would hold up to that limit for as long as it stays connected
+    # (150 of them took the daemon 600 MiB past its bound). Every peer is pinged; one that
+    # neither answers nor finishes a message within the timeout is cut off and its part
+    # dropped. Real clients answer from ZeroMQ's own thread, busy or not.
+    frontend.setsockopt(zmq.HEARTBEAT_IVL, int(limits.stall_s * 1000 / 3))
+    frontend.setsockopt(zmq.HEARTBEAT_TIMEOUT, int(limits.stall_s * 1000))
+    frontend.setsockopt(zmq.HANDSHAKE_IVL, int(limits.stall_s * 1000))
     try:
         if keys:
             frontend.auth = serve_securely(frontend, keys)

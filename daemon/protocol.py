@@ -90,6 +90,9 @@ class Limits:
     # A whole request. ZeroMQ holds each connection's request in memory as it arrives, before
     # the daemon can look at it, so this bounds what many connections at once cost.
     message_bytes: int = 6 * 2**20
+    # Seconds a connection may go without finishing a message or answering a ping: how long a
+    # stalled peer holds what it sent so far (a 6 MiB request takes well under a second here).
+    stall_s: float = 10.0
     json_items: int = 500_000        # JSON arrays, objects and items in one request (counted before parsing)
     drawn_strokes: int = 5_000       # strokes drawn by hand (pencil, pen or calligraphy tool) as a style
     drawn_points: int = 100_000      # their points, all together

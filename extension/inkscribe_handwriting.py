@@ -175,7 +175,7 @@ class Handwriting(InkscribeEffect):
             return f"the image “{image.label}”"
         if href and not href.startswith("data:"):
             return f"the image {Path(unquote(urlparse(href).path)).name}"
-        return "an embedded image"
+        return f"the embedded image “{image.get_id()}”"   # the name the Objects panel shows
 
     def picture_folders(self) -> list[Path]:
         """Where a linked picture may be read from: the document's folder, and the user's home."""

@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 import signal
+import socket
+import struct
 import threading
 import time
 
@@ -219,3 +221,31 @@ def test_daemon_stop_signals_nothing_that_is_not_an_inkscribe_daemon_of_this_use
         done_asking.set()
         answering.join()
         impostor.close()
+
+
+def _stalled_peer(endpoint: str) -> socket.socket:
+    """A TCP peer that speaks ZeroMQ's handshake by hand, then stops 10 bytes short of a
+    6 MiB message, as a hostile one would to hold the daemon's memory."""
+    host, port = endpoint[len("tcp://"):].split(":")
+    peer = socket.create_connection((host, int(port)))
+    peer.sendall(b"\xff" + b"\x00" * 8 + b"\x7f" + bytes([3, 1]) + b"NULL".ljust(20, b"\x00") + b"\x00" * 32)
+    ready = b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 6) + b"DEALER"
+    peer.sendall(bytes([0x04, len(ready)]) + ready)
+    size = 6 * 2**20
+    peer.sendall(b"\x02" + struct.pack(">Q", size) + b"x" * (size - 10))
+    return peer
+
+
+def test_a_peer_that_stalls_part_way_through_a_message_is_cut_off_and_its_part_dropped(weights):
+    process = DaemonProcess(weights)
+    try:
+        peers = [_stalled_peer(process.endpoint) for _ in range(4)]
+        started = time.monotonic()
+        for peer in peers:
+            peer.settimeout(60)
+            while peer.recv(65536):   # the daemon's pings, until it closes the connection
+                pass
+        assert time.monotonic() - started < protocol.Limits().stall_s + 10
+        assert Client(process.endpoint).ping()
+    finally:
+        process.stop()

@@ -1,5 +1,6 @@
 """The Inkscape extension on real SVG files, through inkex's own test harness, against a real daemon."""
 import atexit
+import base64
 import re
 import os
 import shutil
@@ -430,3 +431,19 @@ def test_the_font_size_is_recorded_as_seen_on_the_page_in_the_documents_unit():
     root, _ = run("single_line.svg", "--id=t1", "--seed=3")
     (group,) = groups(root)
     assert group.get(f"{NS}font-size") == "32px"
+
+
+def test_a_blank_embedded_picture_is_named_as_the_objects_panel_shows_it(capsys, tmp_path):
+    from PIL import Image
+    blank = BytesIO()
+    Image.new("L", (400, 100), 255).save(blank, "PNG")
+    page = tmp_path / "blank.svg"
+    page.write_text('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+                    'viewBox="0 0 500 500"><text id="t1" x="10" y="50" style="font-size:20px">Hello</text>'
+                    '<image id="image42" x="10" y="100" width="400" height="100" xlink:href="data:image/png;base64,'
+                    f'{base64.b64encode(blank.getvalue()).decode()}"/></svg>')
+    daemon_endpoint()
+    os.environ["DOCUMENT_PATH"] = str(page)
+    with pytest.raises(SystemExit):
+        Handwriting().run([str(page), "--id=t1", "--id=image42"], output=BytesIO())
+    assert "no handwriting found in the embedded image “image42”" in capsys.readouterr().err

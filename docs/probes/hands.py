@@ -40,6 +40,7 @@ from inkscribe.model.critics.reader import load_reader
 from inkscribe.model.config import ReaderConfig
 from inkscribe.model.data import iamondb
 from inkscribe.model.data.segments import WORD_SPACE
+from inkscribe.model.evaluation.sheet import sample_sheet
 from inkscribe.model.evaluation.measures import readings, real_picture, written_offsets, written_picture
 from inkscribe.model.net.checkpoint import load_model
 from inkscribe.model.net.network import with_position
@@ -170,6 +171,8 @@ def main() -> int:
     parser.add_argument("routes", nargs="+", choices=["real", "own", "zero-shot", "adapted", "adapted-picture",
                                                        "bank", "bank-picture", "ceiling"])
     parser.add_argument("--bank", help="bank: the glyph-bank checkpoint")
+    parser.add_argument("--sheet", metavar="PNG", help="also draw, for the first writer, their sample lines, their "
+                                                       "real fifth line, and it written by each route asked for")
     parser.add_argument("--writers", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--read", action="store_true", help="also read every line with tesseract")
@@ -189,6 +192,8 @@ def main() -> int:
     rng = np.random.default_rng(args.seed)
     real_read = readings([real_picture(t.offsets) for t in targets])["tesseract"] if args.read else None
     print(f"{len(chosen)} writers; seed {args.seed}")
+    rows = [(f"sample line {k + 1} (given): {l.text}", l.offsets) for k, l in enumerate(chosen[0][:4])]
+    rows.append((f"real fifth line: {targets[0].text}", targets[0].offsets))
     for route in args.routes:
         started = time.perf_counter()
         if route == "real":
@@ -240,6 +245,8 @@ def main() -> int:
             lines = [l for (l,) in writer.write([Task([t.text], h, sample) for t, h in zip(targets, hands)])]
             written = [written_offsets(l) for l in lines]
             pictures = [written_picture(l) for l in lines]
+        if route != "real":
+            rows.append((f"{route}: {targets[0].text}", written[0]))
         top1 = judged(judge, written, bank)
         said = f"{route}: top-1 among {GROUP} {top1:.3f}"
         if args.read and real_read:
@@ -248,6 +255,9 @@ def main() -> int:
             human = np.mean([cer(t.text, r) for t, r in zip(targets, real_read)])
             said += f"; tesseract CER {ours:.3f} ({ours / human:.2f}x the writers' own {human:.3f})"
         print(f"{said}  [{time.perf_counter() - started:.0f} s]", flush=True)
+    if args.sheet:
+        sample_sheet(rows, args.sheet, f"validation writer {chosen[0][0].form} (IAM-OnDB, non-commercial licence); "
+                                       f"seed {args.seed}")
     return 0
 
 
