@@ -439,7 +439,7 @@ def test_the_benchmark_prints_each_speed_goal_beside_what_it_measured(capsys):
     # The shipped weights: a picture of what untrained ones write holds no handwriting to read.
     against_goals(SpeedGoals(), (1,), False, 1, "cpu", runs=1, requests=1)
     out = capsys.readouterr().out
-    for figure in ("a line, 1 version,", "a 10-line paragraph, 1 version,", "a styled line,", "8 concurrent clients,"):
+    for figure in ("a line, 1 version,", "a 10-line paragraph, 1 version,", "a styled line,", "a line in a learnt hand,", "8 concurrent clients,"):
         row = next((r for r in out.splitlines() if r.startswith(figure)), None)
         assert row is not None, f"no {figure!r} row in:\n{out}"
         assert re.search(r" \d+\.\d{3} (s|lines/s) ", row) and row.split()[-1] in ("yes", "no"), row

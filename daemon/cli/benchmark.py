@@ -1,6 +1,7 @@
 """Daemon figures: request overhead, whole `inkscribe write` processes, seconds per line,
 lines/s under concurrent clients, memory, and the heaviest request the limits allow; and
 the speed issue's figures against daemons this benchmark starts itself."""
+import base64
 import contextlib
 import io
 import statistics
@@ -175,6 +176,22 @@ def _style_picture(endpoint: str, path: Path) -> None:
     draw([d for line in reply["lines"] for d in line["paths"]], 2.0, 4.0).save(path)
 
 
+def _learnt_hand(endpoint: str, path: Path) -> None:
+    """A hand the daemon learns from four lines it wrote itself: how well does not matter here,
+    only what writing with one costs."""
+    client = Client(endpoint, timeout=600)
+    texts = PARAGRAPH[:4]
+    reply = client.write(texts, seed=0)
+    job = client.learn([line["strokes"] for line in reply["lines"]], texts, "benchmark")
+    status = client.learn_status(job)
+    while status["state"] in ("queued", "learning"):
+        time.sleep(0.5)
+        status = client.learn_status(job)
+    if status["state"] != "done":
+        raise RuntimeError(f"the benchmark's hand was not learnt: {status}")
+    path.write_bytes(base64.b64decode(status["hand"]))
+
+
 def against_goals(goals: SpeedGoals, versions: tuple[int, ...], compile: bool, threads: int,
                   device: str | None, runs: int = 7, requests: int = 3, checkpoint: str | None = None) -> None:
     """The speed issue's figures in one run: whole `inkscribe write` processes (a line, a
@@ -211,6 +228,11 @@ def against_goals(goals: SpeedGoals, versions: tuple[int, ...], compile: bool, t
             plain, styled = whole_processes([(endpoint, ()), (endpoint, ("--style", str(picture)))], [LINE], runs)
             rows.append((f"a styled line, {name} daemon", styled, "s", f"{styled / plain:.2f}x unstyled",
                          f"<= {goals.styled}x", styled / plain <= goals.styled))
+            hand = Path(folder, f"{name}.hand")
+            _learnt_hand(endpoint, hand)
+            plain, learnt = whole_processes([(endpoint, ()), (endpoint, ("--hand", str(hand)))], [LINE], runs)
+            rows.append((f"a line in a learnt hand, {name} daemon", learnt, "s", f"{learnt / plain:.2f}x plain",
+                         f"<= {goals.learnt}x", learnt / plain <= goals.learnt))
             rate, _ = lines_per_second(endpoint, 8, requests)
             rows.append((f"8 concurrent clients, {name} daemon", rate, "lines/s", "", f">= {goals.clients_lines_per_s:g}",
                          rate >= goals.clients_lines_per_s))

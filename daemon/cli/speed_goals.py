@@ -19,5 +19,6 @@ class SpeedGoals:
     paragraph: float = 0.25            # x the peer's paragraph
     clients_lines_per_s: float = 10.0  # 8 concurrent clients
     styled: float = 1.5                # a styled line, x an unstyled one
+    learnt: float = 1.2                # a line in a learnt hand, x a plain one (the hand issue)
     gpu_batch_lines_per_s: float = 200.0
     gpu_line_s: float = 0.05
