@@ -93,6 +93,9 @@ class Limits:
     # Seconds a connection may go without finishing a message or answering a ping: how long a
     # stalled peer holds what it sent so far (a 6 MiB request takes well under a second here).
     stall_s: float = 10.0
+    # Connections at once: each may hold up to message_bytes while its request arrives, so
+    # this bounds what arriving requests hold in all (48 x 6 MiB); more are shut as they open.
+    connections: int = 48
     json_items: int = 500_000        # JSON arrays, objects and items in one request (counted before parsing)
     drawn_strokes: int = 5_000       # strokes drawn by hand (pencil, pen or calligraphy tool) as a style
     drawn_points: int = 100_000      # their points, all together

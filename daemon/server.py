@@ -8,7 +8,9 @@ requests are sampled as one batch and no client waits behind another's flood, an
 the replies back over an inproc socket (ZeroMQ sockets stay within one thread).
 """
 import io
+import contextlib
 import os
+import socket as socket_module
 import json
 import math
 import queue
@@ -97,6 +99,14 @@ def decode_image(data: bytes, n: int, name: str, limits: P.Limits) -> Image.Imag
         raise P.ProtocolError(P.BAD_IMAGE, f"{name} cannot be read as PNG or JPEG: {reason}", [n]) from None
 
 
+def shut(fd: int) -> None:
+    """End a connection ZeroMQ accepted, as if its peer had hung up: ZeroMQ sees it close and
+    cleans up as it always does (closing its descriptor under it would not be safe)."""
+    with socket_module.socket(fileno=os.dup(fd)) as peer:
+        with contextlib.suppress(OSError):
+            peer.shutdown(socket_module.SHUT_RDWR)
+
+
 def versions_within(request: P.WriteRequest, limits: P.Limits) -> int:
     """The versions per word a request gets: as asked, or fewer where its text is so long
     that they would pass the limit on characters written."""
@@ -136,8 +146,11 @@ class Daemon:
             ready.set()
         # Connections that close: work for a client that has gone is dropped, and the batch
         # in hand stopped when all of it is theirs. ZeroMQ names the connection by its file
-        # descriptor, which each request's frames carry.
-        closed = frontend.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        # descriptor, which each request's frames carry. Connections that open: past the
+        # limit, a new one is shut at once, since ZeroMQ would hold up to a whole request
+        # for each while it arrives.
+        closed = frontend.get_monitor_socket(zmq.EVENT_DISCONNECTED | zmq.EVENT_ACCEPTED)
+        connected: set[int] = set()
         poller = zmq.Poller()
         for socket in (frontend, inbox, closed):
             poller.register(socket, zmq.POLLIN)
@@ -148,7 +161,15 @@ class Daemon:
             while not self.stopping.is_set() or worker.is_alive() or reader.is_alive():
                 events = dict(poller.poll(100))
                 while closed.poll(0):   # first: a descriptor closed now may come back for a new client
-                    for client in connection.pop(recv_monitor_message(closed)["value"], ()):
+                    event = recv_monitor_message(closed)
+                    if event["event"] == zmq.EVENT_ACCEPTED:
+                        if len(connected) < self.cfg.limits.connections:
+                            connected.add(event["value"])
+                        else:
+                            shut(event["value"])
+                        continue
+                    connected.discard(event["value"])
+                    for client in connection.pop(event["value"], ()):
                         if client in in_hand:
                             self.gone.add(client)
                             self._done(in_hand, client, self.jobs.forget(client))

@@ -249,3 +249,26 @@ def test_a_peer_that_stalls_part_way_through_a_message_is_cut_off_and_its_part_d
         assert Client(process.endpoint).ping()
     finally:
         process.stop()
+
+
+def test_connections_past_the_limit_are_shut_as_they_open_and_the_daemon_answers_on(weights):
+    process = DaemonProcess(weights)
+    limit = protocol.Limits().connections
+    host, port = process.endpoint[len("tcp://"):].split(":")
+    try:
+        peers = [socket.create_connection((host, int(port))) for _ in range(limit + 4)]
+        shut, deadline = set(), time.monotonic() + 5   # well before the handshake's own timeout
+        while len(shut) < 4 and time.monotonic() < deadline:
+            for k, peer in enumerate(peers):
+                peer.settimeout(0.01)
+                try:
+                    if peer.recv(65536) == b"":
+                        shut.add(k)
+                except (socket.timeout, BlockingIOError):
+                    pass
+        assert len(shut) >= 4
+        for peer in peers:
+            peer.close()
+        assert Client(process.endpoint).ping()
+    finally:
+        process.stop()

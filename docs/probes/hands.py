@@ -19,6 +19,7 @@ Routes:
 - bank, bank-picture: the glyph-bank network of docs/probes/glyph_bank.py (`--bank` its
   checkpoint), given the glyphs cut from the four sample lines' strokes, or from the lines traced
   from their picture, writing at the shipped defaults in the model's own style vector;
+  bank-none: the same network given no glyphs (what its fine-tuning alone does);
 - ceiling: the writer's own characters, cut from the samples where the shipped model reads
   them while following their strokes, set side by side for the new text (what copying glyphs
   alone gives, as a font service does; characters the samples lack are left out).
@@ -152,6 +153,8 @@ def samples(route: str, w: list, rng: np.random.Generator, k: int) -> list | Non
     """The four sample lines (offsets, text) as a route is given them: strokes, or traced from a
     picture (None where the picture traces to another number of lines: a user is told the lines
     and the text do not match, and the writer counts as a failure)."""
+    if route == "bank-none":
+        return []
     if not route.endswith("picture"):
         return [(l.offsets, l.text) for l in w[:4]]
     found = traced(page([l.offsets for l in w[:4]], rng))
@@ -169,7 +172,7 @@ def judged(judge, written: list[np.ndarray], bank: list[np.ndarray]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("routes", nargs="+", choices=["real", "own", "zero-shot", "adapted", "adapted-picture",
-                                                       "bank", "bank-picture", "ceiling"])
+                                                       "bank", "bank-picture", "bank-none", "ceiling"])
     parser.add_argument("--bank", help="bank: the glyph-bank checkpoint")
     parser.add_argument("--sheet", metavar="PNG", help="also draw, for the first writer, their sample lines, their "
                                                        "real fifth line, and it written by each route asked for")
