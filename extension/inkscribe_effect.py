@@ -53,6 +53,19 @@ class InkscribeEffect(inkex.EffectExtension):
                     sys.exit(0)
                 raise
 
+    nothing_done = ""   # each entry's first words on an error: what did not happen
+
+    def effect(self):
+        # Inkscape 1.2 shows whatever an extension says under "The script did not return an
+        # error", whatever its exit status: the first words must say that nothing happened.
+        try:
+            self.act()
+        except inkex.AbortExtension as e:
+            raise inkex.AbortExtension(f"{self.nothing_done}\n\n{capital(str(e))}") from None
+
+    def act(self):
+        raise NotImplementedError
+
     def add_arguments(self, pars):
         pars.add_argument("--endpoint", default="")
         pars.add_argument("--timeout", type=float, default=300.0)

@@ -81,15 +81,9 @@ class Handwriting(InkscribeEffect):
         pars.add_argument("--plotter", type=inkex.Boolean, default=False)
         pars.add_argument("--tolerance", type=float, default=0.05)   # mm a plotter's polyline may stray
 
-    def effect(self):
-        # Inkscape 1.2 shows whatever an extension says under "The script did not return an
-        # error", whatever its exit status: the first words must say that nothing happened.
-        try:
-            self.handwrite()
-        except inkex.AbortExtension as e:
-            raise inkex.AbortExtension(f"Nothing was written; the document is as it was.\n\n{capital(str(e))}") from None
+    nothing_done = "Nothing was written; the document is as it was."
 
-    def handwrite(self):
+    def act(self):
         texts = inkscribe_text.texts_in(self.svg.selection.values())
         if not texts:
             raise inkex.AbortExtension("Select one or more text objects (or groups or layers holding them) "

@@ -19,7 +19,7 @@ import time  # noqa: E402
 import inkex  # noqa: E402
 
 import inkscribe_text  # noqa: E402
-from inkscribe_effect import InkscribeEffect, capital  # noqa: E402
+from inkscribe_effect import InkscribeEffect  # noqa: E402
 from inkscribe.daemon.client import DaemonError, DaemonUnavailable  # noqa: E402
 from inkscribe.model import handfile  # noqa: E402
 from inkscribe.model.page import charset  # noqa: E402
@@ -35,13 +35,9 @@ class LearnHand(InkscribeEffect):
         super().add_arguments(pars)
         pars.add_argument("--name", default="")
 
-    def effect(self):
-        try:
-            self.learn()
-        except inkex.AbortExtension as e:
-            raise inkex.AbortExtension(f"No hand was learnt.\n\n{capital(str(e))}") from None
+    nothing_done = "No hand was learnt."
 
-    def learn(self):
+    def act(self):
         name = self.options.name.strip()
         try:
             handfile.checked_name(name)
