@@ -5,7 +5,7 @@ from PIL import Image, ImageFilter
 
 import synthetic
 from inkscribe.model.data import strokes as S
-from inkscribe.model.config import LINE_HEIGHT, preset
+from inkscribe.model.config import LINE_HEIGHT, PICTURE_SIDE, preset
 from inkscribe.model.net.network import HandwritingModel
 from inkscribe.model.style.references import INK_HEIGHT, PICTURES, pen_width, picture, read_writing, render, tiles_from_image, word_gap
 from inkscribe.model.data.segments import word_gaps
@@ -92,3 +92,22 @@ def test_the_space_between_words_is_read_from_a_picture_of_the_writing():
         small, large = (word_gap([read_writing(render(line, px, width=pen))]) for px, pen in [(3, 2), (20, 3)])
         assert small == pytest.approx(truth, rel=0.25) and large == pytest.approx(small, rel=0.1)
     assert word_gap([read_writing(Image.new("L", (300, 100), 255))]) is None
+
+
+def test_lines_written_so_close_that_they_touch_are_parted_into_as_many_as_the_text_has():
+    from inkscribe.model.style.references import render
+    from inkscribe.model.style.trace import traced
+
+    rows = [np.asarray(render(line.offsets, 8, width=3).convert("L")) for line in synthetic.data_lines(4)]
+    pitch = int(0.55 * min(r.shape[0] for r in rows))   # each line's descenders reach into the next
+    page = np.full((pitch * 3 + max(r.shape[0] for r in rows), max(r.shape[1] for r in rows)), 255, np.uint8)
+    for k, row in enumerate(rows):
+        h, w = row.shape
+        page[k * pitch:k * pitch + h, :w] = np.minimum(page[k * pitch:k * pitch + h, :w], row)
+    picture = Image.fromarray(page)
+    assert len(traced(picture)) != 4   # by the gaps between lines alone, there are none here
+    lines = traced(picture, 4)
+    assert len(lines) == 4
+    middles = [np.median(np.concatenate(line)[:, 1]) for line in lines]
+    scale = min(1.0, PICTURE_SIDE / max(picture.size))   # traced at the side the daemon reads
+    assert middles == sorted(middles) and min(np.diff(middles)) > 0.5 * pitch * scale

@@ -26,9 +26,10 @@ TEMPLATE = [
 ]
 
 
-def _lines(paths: list[str]) -> list:
+def _lines(paths: list[str], count: int) -> list:
     """The written lines of sample files, in the order given, each its pen strokes: an SVG of
-    strokes or InkML parted into lines by their height, a picture traced."""
+    strokes or InkML parted into lines by their height, a picture traced (into `count` lines
+    where it is the only sample: the text says how many it holds)."""
     from inkscribe.model.page.drawn import lines_of
 
     lines = []
@@ -36,11 +37,11 @@ def _lines(paths: list[str]) -> list:
         if Path(path).suffix.lower() in (".svg", ".inkml"):
             lines += lines_of(_strokes(path))
         else:
-            lines += _traced(path)
+            lines += _traced(path, count if len(paths) == 1 else None)
     return lines
 
 
-def _traced(path: str) -> list:
+def _traced(path: str, count: int | None) -> list:
     from PIL import Image, UnidentifiedImageError
 
     from inkscribe.model.style.trace import traced
@@ -49,7 +50,7 @@ def _traced(path: str) -> list:
     check_file(path)
     try:
         with Image.open(path) as picture:
-            found = traced(picture)
+            found = traced(picture, count)
     except (UnidentifiedImageError, OSError) as e:
         raise ValueError(f"{path} is not a picture that can be read ({e})") from None
     if not found:
@@ -89,7 +90,7 @@ def _learn(args) -> int:
             return 1
     try:
         texts = [t for t in Path(args.text_file).read_text(encoding="utf-8").splitlines() if t.strip()]
-        lines = _lines(args.samples)
+        lines = _lines(args.samples, len(texts))
     except (OSError, ValueError) as e:
         print(f"inkscribe: {e}", file=sys.stderr)
         return 1

@@ -157,7 +157,7 @@ def samples(route: str, w: list, rng: np.random.Generator, k: int) -> list | Non
         return []
     if not route.endswith("picture"):
         return [(l.offsets, l.text) for l in w[:4]]
-    found = traced(page([l.offsets for l in w[:4]], rng))
+    found = traced(page([l.offsets for l in w[:4]], rng), 4)
     if len(found) != 4:
         print(f"  writer {k}: the picture traced to {len(found)} lines, not 4: written in the model's own hand")
         return None

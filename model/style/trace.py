@@ -64,15 +64,15 @@ def _walks(skeleton: np.ndarray) -> list[list[tuple[int, int]]]:
     return [w for w in walks if len(w) >= SHORTEST]
 
 
-def traced(picture: Image.Image) -> list[list[np.ndarray]]:
+def traced(picture: Image.Image, lines: int | None = None) -> list[list[np.ndarray]]:
     """The lines of writing in a picture, top first, each its pen strokes ([n, 2] points in
     pixels, x right, y down) in the order a hand writes them; none where it holds no writing.
-    Lines are where the style reads them (references.line_bands); a stroke belongs to the one
-    its middle is nearest."""
+    Lines are where the style reads them (references.line_bands), or, where it is known how
+    many there are, that many; a stroke belongs to the one its middle is nearest."""
     picture = picture.copy()
     picture.thumbnail((PICTURE_SIDE, PICTURE_SIDE))
     ink = ink_map(picture)
-    bands = line_bands(ink)
+    bands = line_bands(ink, lines)
     if (ink > 0.5).mean() > 0.3 or not bands:   # a dark page, or one without writing
         return []
     middles = np.array([(a + b) / 2 for a, b in bands])
