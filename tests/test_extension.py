@@ -124,6 +124,10 @@ class TestInx(InxMixin, TestCase):
         try:
             for inx in ("inkscribe_handwriting.inx", "inkscribe_learn.inx"):
                 self.assertInxIsGood(inx)
+                # Inkscape makes each entry an action named by its id, and GIO's action names
+                # take letters, digits, '-' and '.': with an '_' the entry is in no menu.
+                ident = etree.parse(inx).find("{*}id").text
+                self.assertRegex(ident, r"^[A-Za-z0-9.-]+$")
         finally:
             os.chdir(cwd)
 
