@@ -30,7 +30,9 @@ class Cancelled(Exception):
     """Inkscape's Cancel ends the script with SIGTERM."""
 
 
-class LearnHand(InkscribeEffect):
+class Learn(InkscribeEffect):
+    """Extensions › Text › Learn a hand from the selection."""
+
     def add_arguments(self, pars):
         super().add_arguments(pars)
         pars.add_argument("--name", default="")
@@ -107,4 +109,4 @@ class LearnHand(InkscribeEffect):
 
 
 if __name__ == "__main__":
-    LearnHand().run()
+    Learn().run()

@@ -13,7 +13,7 @@ import synthetic
 sys.path.insert(0, str(Path(__file__).parents[1] / "extension"))
 
 from inkscribe_handwriting import Handwriting  # noqa: E402
-from inkscribe_learn import LearnHand  # noqa: E402
+from inkscribe_learn import Learn  # noqa: E402
 
 TEXTS = ["hello world", "the quick fox", "jumps over"]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -48,9 +48,9 @@ def _learn(page: Path, endpoint: str, *args, lines: int = len(TEXTS), abort: boo
     argv = [str(page), "--id=said", *_ids(page, lines), f"--endpoint={endpoint}", *args]
     if abort:
         with pytest.raises(SystemExit):
-            LearnHand().run(argv, output=output)
+            Learn().run(argv, output=output)
     else:
-        LearnHand().run(argv, output=output)
+        Learn().run(argv, output=output)
     return output.getvalue()
 
 
