@@ -1,7 +1,6 @@
 """Daemon figures: request overhead, whole `inkscribe write` processes, seconds per line,
 lines/s under concurrent clients, memory, and the heaviest request the limits allow; and
 the speed issue's figures against daemons this benchmark starts itself."""
-import base64
 import contextlib
 import io
 import statistics
@@ -176,20 +175,19 @@ def _style_picture(endpoint: str, path: Path) -> None:
     draw([d for line in reply["lines"] for d in line["paths"]], 2.0, 4.0).save(path)
 
 
-def _learnt_hand(endpoint: str, path: Path) -> None:
-    """A hand the daemon learns from four lines it wrote itself: how well does not matter here,
-    only what writing with one costs."""
-    client = Client(endpoint, timeout=600)
+def _learnt_hand(endpoint: str, path: Path, checkpoint: str | None) -> None:
+    """A hand learnt here, in two steps, from four lines the daemon wrote: how well does not
+    matter, only what writing with one costs (the daemon's own forty steps took the suite a
+    minute)."""
+    from inkscribe.model.config import LearnConfig
+    from inkscribe.model.net.checkpoint import load_model
+    from inkscribe.model.write.writer import Writer
+
     texts = PARAGRAPH[:4]
-    reply = client.write(texts, seed=0)
-    job = client.learn([line["strokes"] for line in reply["lines"]], texts, "benchmark")
-    status = client.learn_status(job)
-    while status["state"] in ("queued", "learning"):
-        time.sleep(0.5)
-        status = client.learn_status(job)
-    if status["state"] != "done":
-        raise RuntimeError(f"the benchmark's hand was not learnt: {status}")
-    path.write_bytes(base64.b64decode(status["hand"]))
+    reply = Client(endpoint, timeout=600).write(texts, seed=0)
+    data, _ = Writer(load_model(checkpoint, "cpu")).learn([line["strokes"] for line in reply["lines"]], texts,
+                                                          "benchmark", LearnConfig(steps=2))
+    path.write_bytes(data)
 
 
 def against_goals(goals: SpeedGoals, versions: tuple[int, ...], compile: bool, threads: int,
@@ -229,7 +227,7 @@ def against_goals(goals: SpeedGoals, versions: tuple[int, ...], compile: bool, t
             rows.append((f"a styled line, {name} daemon", styled, "s", f"{styled / plain:.2f}x unstyled",
                          f"<= {goals.styled}x", styled / plain <= goals.styled))
             hand = Path(folder, f"{name}.hand")
-            _learnt_hand(endpoint, hand)
+            _learnt_hand(endpoint, hand, checkpoint)
             plain, learnt = whole_processes([(endpoint, ()), (endpoint, ("--hand", str(hand)))], [LINE], runs)
             rows.append((f"a line in a learnt hand, {name} daemon", learnt, "s", f"{learnt / plain:.2f}x plain",
                          f"<= {goals.learnt}x", learnt / plain <= goals.learnt))
