@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import inkex
+from lxml import etree
 
 from inkscribe.daemon import protocol
 from inkscribe.daemon.client import Client
@@ -59,12 +60,25 @@ class InkscribeEffect(inkex.EffectExtension):
         # Inkscape 1.2 shows whatever an extension says under "The script did not return an
         # error", whatever its exit status: the first words must say that nothing happened.
         try:
+            self.check_numbers()
             self.act()
         except inkex.AbortExtension as e:
             raise inkex.AbortExtension(f"{self.nothing_done}\n\n{capital(str(e))}") from None
 
     def act(self):
         raise NotImplementedError
+
+    def check_numbers(self) -> None:
+        """Every number within the range the entry's .inx gives it: Inkscape's dialog keeps
+        them there, a script calling the entry may not (nan, inf, a timeout of 1e9 seconds)."""
+        inx = Path(sys.modules[type(self).__module__].__file__).with_suffix(".inx")
+        for param in etree.parse(str(inx)).iter("{*}param"):
+            value = getattr(self.options, param.get("name"), None)
+            if param.get("type") not in ("int", "float") or value is None:
+                continue
+            low, high = float(param.get("min", "-inf")), float(param.get("max", "inf"))
+            if not low <= value <= high:   # false for nan too
+                raise inkex.AbortExtension(f"the setting {param.get('name')} is {value}; it is from {low:g} to {high:g}.")
 
     def add_arguments(self, pars):
         pars.add_argument("--endpoint", default="")

@@ -464,3 +464,10 @@ def test_a_text_of_several_lines_is_named_with_its_lines_apart(capsys, tmp_path)
     with pytest.raises(SystemExit):
         Handwriting().run([str(page), "--id=t1"], output=BytesIO())
     assert "The text “Dear Ada, See you ₹” cannot be written" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("setting", ["--timeout=1e9", "--tolerance=nan", "--pen_width=inf", "--versions=99"])
+def test_a_number_outside_its_dialog_range_is_refused_by_name(capsys, setting):
+    out, _ = run("single_line.svg", "--id=t1", setting, expect_abort=True)
+    err = capsys.readouterr().err
+    assert out == b"" and f"the setting {setting[2:].split('=')[0]} is" in err.lower() and "Traceback" not in err
