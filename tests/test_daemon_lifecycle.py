@@ -245,7 +245,7 @@ def test_a_peer_that_stalls_part_way_through_a_message_is_cut_off_and_its_part_d
             peer.settimeout(60)
             while peer.recv(65536):   # the daemon's pings, until it closes the connection
                 pass
-        assert time.monotonic() - started < protocol.Limits().stall_s + 10
+        assert time.monotonic() - started < protocol.Limits().stall_s + 20   # pings come every third of it
         assert Client(process.endpoint).ping()
     finally:
         process.stop()
@@ -257,7 +257,7 @@ def test_connections_past_the_limit_are_shut_as_they_open_and_the_daemon_answers
     host, port = process.endpoint[len("tcp://"):].split(":")
     try:
         peers = [socket.create_connection((host, int(port))) for _ in range(limit + 4)]
-        shut, deadline = set(), time.monotonic() + 5   # well before the handshake's own timeout
+        shut, deadline = set(), time.monotonic() + 8   # before the handshake's own timeout (10 s)
         while len(shut) < 4 and time.monotonic() < deadline:
             for k, peer in enumerate(peers):
                 peer.settimeout(0.01)

@@ -437,7 +437,7 @@ def test_the_font_size_is_recorded_as_seen_on_the_page_in_the_documents_unit():
     assert group.get(f"{NS}font-size") == "32px"
 
 
-def test_a_blank_embedded_picture_is_named_as_the_objects_panel_shows_it(capsys, tmp_path):
+def test_a_blank_embedded_picture_is_named_as_the_objects_panel_shows_it(capsys, tmp_path, monkeypatch):
     from PIL import Image
     blank = BytesIO()
     Image.new("L", (400, 100), 255).save(blank, "PNG")
@@ -447,20 +447,20 @@ def test_a_blank_embedded_picture_is_named_as_the_objects_panel_shows_it(capsys,
                     '<image id="image42" x="10" y="100" width="400" height="100" xlink:href="data:image/png;base64,'
                     f'{base64.b64encode(blank.getvalue()).decode()}"/></svg>')
     daemon_endpoint()
-    os.environ["DOCUMENT_PATH"] = str(page)
+    monkeypatch.setenv("DOCUMENT_PATH", str(page))
     with pytest.raises(SystemExit):
         Handwriting().run([str(page), "--id=t1", "--id=image42"], output=BytesIO())
     assert "no handwriting found in the embedded image “image42”" in capsys.readouterr().err
 
 
-def test_a_text_of_several_lines_is_named_with_its_lines_apart(capsys, tmp_path):
+def test_a_text_of_several_lines_is_named_with_its_lines_apart(capsys, tmp_path, monkeypatch):
     page = tmp_path / "letter.svg"
     page.write_text('<svg xmlns="http://www.w3.org/2000/svg" xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/'
                     'sodipodi-0.dtd" viewBox="0 0 500 500"><text id="t1" x="10" y="50" style="font-size:20px">'
                     '<tspan sodipodi:role="line" x="10" y="50">Dear Ada,</tspan>'
                     '<tspan sodipodi:role="line" x="10" y="80">See you ₹</tspan></text></svg>')
     daemon_endpoint()
-    os.environ["DOCUMENT_PATH"] = str(page)
+    monkeypatch.setenv("DOCUMENT_PATH", str(page))
     with pytest.raises(SystemExit):
         Handwriting().run([str(page), "--id=t1"], output=BytesIO())
     assert "The text “Dear Ada, See you ₹” cannot be written" in capsys.readouterr().err
