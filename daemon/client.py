@@ -7,6 +7,8 @@ Pure Python with pyzmq, so it also runs under Inkscape's own Python.
 import base64
 import json
 import socket as sockets
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import zmq
@@ -140,6 +142,17 @@ class Client:
         """How far the job has got: its state, step and steps; done, the hand file (base64
         'hand') and the held-out line's likelihood before and after."""
         return self.request(json.dumps({"op": "learn_status", "job": job}).encode(), min(self.timeout, 10.0))
+
+    def learnt(self, job: str, progress: Callable[[dict], None] | None = None) -> dict:
+        """The job's last status, once it has ended (done, failed or cancelled); `progress` is
+        given each status while it waits or learns."""
+        while True:
+            status = self.learn_status(job)
+            if status["state"] not in ("queued", "learning"):
+                return status
+            if progress is not None:
+                progress(status)
+            time.sleep(0.25)
 
     def learn_cancel(self, job: str) -> dict:
         return self.request(json.dumps({"op": "learn_cancel", "job": job}).encode(), min(self.timeout, 10.0))

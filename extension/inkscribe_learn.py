@@ -83,10 +83,7 @@ class Learn(InkscribeEffect):
         signal.signal(signal.SIGTERM, self._cancelled)
         try:
             job = client.learn([[list(map(list, s)) for s in line] for line in lines], said, name)
-            status = client.learn_status(job)
-            while status["state"] in ("queued", "learning"):
-                time.sleep(0.25)
-                status = client.learn_status(job)
+            status = client.learnt(job)
         except Cancelled:
             if job is not None:
                 client.learn_cancel(job)
@@ -95,7 +92,7 @@ class Learn(InkscribeEffect):
             raise inkex.AbortExtension(f"{e}.") from None
         if status["state"] != "done":
             raise inkex.AbortExtension(f"{status.get('error', {}).get('message', status['state'])}.")
-        target = handfile.folder() / f"{name}{handfile.SUFFIX}"
+        target = handfile.named(name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(base64.b64decode(status["hand"]))
         # The document is not changed, so this is the only way the user hears it was learnt.

@@ -83,6 +83,11 @@ def folder() -> Path:
     return Path(data) / "inkscribe" / "hands"
 
 
+def named(name: str) -> Path:
+    """Where the hand of this name is kept."""
+    return folder() / f"{name}{SUFFIX}"
+
+
 def kept() -> dict[str, Path]:
     """The user's learnt hands by name (their files' names without .hand)."""
     where = folder()

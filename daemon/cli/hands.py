@@ -102,7 +102,7 @@ def _learn(args) -> int:
               f"text: give what each written line says, one text line each, in reading order", file=sys.stderr)
         return 1
     name = args.name or Path(args.output).stem
-    target = Path(args.output) if args.output else handfile.folder() / f"{name}{handfile.SUFFIX}"
+    target = Path(args.output) if args.output else handfile.named(name)
     client = running(args.endpoint, args.timeout)
     if client is None:
         return 1
@@ -134,19 +134,19 @@ def _learn(args) -> int:
 
 def _followed(client: Client, job: str) -> dict:
     """The job's last status, its progress said as it goes."""
-    shown = None
-    while True:
-        status = client.learn_status(job)
-        if status["state"] not in ("queued", "learning"):
-            if shown is not None:
-                print(file=sys.stderr)
-            return status
+    shown = []
+
+    def say(status: dict) -> None:
         said = "waiting for the daemon" if status["state"] == "queued" else \
             f"learning the hand: step {status['step']} of {status['steps']}"
-        if said != shown:
+        if not shown or said != shown[-1]:
             print(f"\rinkscribe: {said}", end="", file=sys.stderr, flush=True)
-            shown = said
-        time.sleep(0.25)
+            shown.append(said)
+
+    status = client.learnt(job, say)
+    if shown:
+        print(file=sys.stderr)
+    return status
 
 
 def _list(args) -> int:
