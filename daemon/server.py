@@ -149,10 +149,10 @@ class Daemon:
         # descriptor, which each request's frames carry. Connections that open: past the
         # limit, a new one is shut at once, since ZeroMQ would hold up to a whole request
         # for each while it arrives.
-        closed = frontend.get_monitor_socket(zmq.EVENT_DISCONNECTED | zmq.EVENT_ACCEPTED)
+        monitor = frontend.get_monitor_socket(zmq.EVENT_DISCONNECTED | zmq.EVENT_ACCEPTED)
         connected: set[int] = set()
         poller = zmq.Poller()
-        for socket in (frontend, inbox, closed):
+        for socket in (frontend, inbox, monitor):
             poller.register(socket, zmq.POLLIN)
         in_hand: dict[bytes, int] = {}            # client -> its writes queued or being written
         connection: dict[int, set[bytes]] = {}    # file descriptor -> those clients on it
@@ -160,8 +160,8 @@ class Daemon:
         try:
             while not self.stopping.is_set() or worker.is_alive() or reader.is_alive():
                 events = dict(poller.poll(100))
-                while closed.poll(0):   # first: a descriptor closed now may come back for a new client
-                    event = recv_monitor_message(closed)
+                while monitor.poll(0):   # first: a descriptor closed now may come back for a new client
+                    event = recv_monitor_message(monitor)
                     if event["event"] == zmq.EVENT_ACCEPTED:
                         if len(connected) < self.cfg.limits.connections:
                             connected.add(event["value"])
@@ -209,7 +209,7 @@ class Daemon:
             if url.scheme == "ipc":   # ours, while we hold its lock
                 Path(url.netloc + url.path).unlink(missing_ok=True)
             frontend.disable_monitor()
-            closed.close()
+            monitor.close()
             release(frontend)
             inbox.close()
             self.context.term()

@@ -98,9 +98,8 @@ def line_bands(ink: np.ndarray, count: int | None = None) -> list[tuple[int, int
 
 def _parted(mask: np.ndarray, rows: np.ndarray, count: int) -> list[tuple[int, int]]:
     """The writing's rows parted into `count` lines at the rows with least ink, no two cuts
-    nearer than half a line's pitch. Parting by gaps alone merged lines whose descenders
-    reach the next line's ascenders, and split off a line's stray marks: 7-9 of 40 pictures
-    of four lines traced to another number."""
+    nearer than half a line's pitch. Parting by gaps alone merges lines whose descenders
+    reach the next line's ascenders, and splits off a line's stray marks."""
     inked = np.nonzero(rows)[0]
     if len(inked) == 0:
         return []
