@@ -147,10 +147,13 @@ class Daemon:
         # Connections that close: work for a client that has gone is dropped, and the batch
         # in hand stopped when all of it is theirs. ZeroMQ names the connection by its file
         # descriptor, which each request's frames carry. Connections that open: past the
-        # limit, a new one is shut at once, since ZeroMQ would hold up to a whole request
-        # for each while it arrives.
+        # limit, a new one is shut within a round of this loop, since ZeroMQ would hold up
+        # to a whole request for each while it arrives.
         monitor = frontend.get_monitor_socket(zmq.EVENT_DISCONNECTED | zmq.EVENT_ACCEPTED)
         connected: set[int] = set()
+        # One past the limit is judged a round later: ZeroMQ may tell of a new connection
+        # before it tells that others, gone at the same moment, have closed.
+        waiting: set[int] = set()
         poller = zmq.Poller()
         for socket in (frontend, inbox, monitor):
             poller.register(socket, zmq.POLLIN)
@@ -160,19 +163,23 @@ class Daemon:
         try:
             while not self.stopping.is_set() or worker.is_alive() or reader.is_alive():
                 events = dict(poller.poll(100))
+                judged, waiting = waiting, set()
                 while monitor.poll(0):   # first: a descriptor closed now may come back for a new client
                     event = recv_monitor_message(monitor)
                     if event["event"] == zmq.EVENT_ACCEPTED:
-                        if len(connected) < self.cfg.limits.connections:
-                            connected.add(event["value"])
-                        else:
-                            shut(event["value"])
+                        (connected if len(connected) < self.cfg.limits.connections else waiting).add(event["value"])
                         continue
-                    connected.discard(event["value"])
+                    for fds in (connected, judged, waiting):
+                        fds.discard(event["value"])
                     for client in connection.pop(event["value"], ()):
                         if client in in_hand:
                             self.gone.add(client)
                             self._done(in_hand, client, self.jobs.forget(client))
+                for fd in judged:
+                    if len(connected) < self.cfg.limits.connections:
+                        connected.add(fd)
+                    else:
+                        shut(fd)
                 if inbox in events:
                     frames = inbox.recv_multipart()
                     frontend.send_multipart(frames)
