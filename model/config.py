@@ -177,7 +177,7 @@ class DistilConfig:
     checkpoint: str | None = option(None, "weights that write them (default: shipped)", type=str)
     out: str = option("runs/distil.npz", "file for the words")
     words: int = option(30_000, "training words to write")
-    versions: int = 4          # of each, the reader keeps the best
+    versions: int = option(4, "versions of each word, the reader keeping the one it reads best")
     bias: float = option(1.0, "sampling bias: low keeps the kept words as varied as a hand is")
     # Above 1, the words lean further towards their writer, so that training on them does not
     # pull the model's styles towards its own hand.

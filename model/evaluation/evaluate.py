@@ -238,6 +238,20 @@ def _size_spread(lines: list[np.ndarray]) -> float:
 
 
 @torch.no_grad()
+def legibility_lines(lines: list, count: int) -> tuple[dict[str, list[int]], list[str], list[int], list[int]]:
+    """Lines of two words or more that fit a line of writing, by writer (form), the writers
+    in a fixed shuffled order; the first such line of each of the first `count` writers
+    (what legibility reads); and for each, another line of that writer (its style, from a
+    picture made like a scan or photo)."""
+    by_form = {f: kept for f, idx in iamondb.by_form(lines).items()
+               if (kept := [i for i in idx if len(lines[i].text.split()) >= 2 and len(lines[i].text) <= 60])}
+    forms = sorted(by_form)
+    np.random.default_rng(0).shuffle(forms)
+    picks = [by_form[f][0] for f in forms[:count]]
+    mates = [next((j for j in by_form[lines[i].form] if j != i), i) for i in picks]
+    return by_form, forms, picks, mates
+
+
 def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None, name: str = "model") -> dict:
     device = next(model.parameters()).device
     model.eval()
@@ -255,14 +269,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
     figures.update(validate(model, valid, replace(TrainConfig(), valid_batches=cfg.nll_batches), device))
     model.eval()
 
-    # Lines of two words or more that fit a line of writing, by writer.
-    by_form = {f: kept for f, idx in iamondb.by_form(lines).items()
-               if (kept := [i for i in idx if len(lines[i].text.split()) >= 2 and len(lines[i].text) <= 60])}
-    forms = sorted(by_form)
-    np.random.default_rng(0).shuffle(forms)
-    picks = [by_form[f][0] for f in forms[: cfg.lines]]
-    # Style from a picture of another of the writer's lines, made like a scan or photo.
-    mates = [next((j for j in by_form[lines[i].form] if j != i), i) for i in picks]
+    by_form, forms, picks, mates = legibility_lines(lines, cfg.lines)
 
     # The width tests between two real lines of one writer: what a person passes.
     widths = [width_per_char(lines[j].offsets, lines[j].text) / width_per_char(lines[i].offsets, lines[i].text)
