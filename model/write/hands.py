@@ -144,13 +144,12 @@ def learn(model: HandwritingModel, lines: list[tuple[np.ndarray, str]], cfg: Lea
         student.train()
         pick = list(rng.choice(train_index, size=min(cfg.batch, len(train_index)), replace=False))
         batch = collate(pick, rng, with_style=False)
-        terms = losses(student, batch, style.expand(len(pick), -1))
-        loss = terms["stroke"] + terms["pen"] + terms["end"] + terms["progress"]
+        loss = _total(losses(student, batch, style.expand(len(pick), -1)))
         if replay:
             again = replayed(list(rng.choice(len(replay), size=min(cfg.batch, len(replay)), replace=False)), rng,
                              with_style=False)
-            kept = losses(student, again, base.style.no_style.expand(len(again["chars"]), -1))
-            loss = loss + cfg.replay_weight * (kept["stroke"] + kept["pen"] + kept["end"] + kept["progress"])
+            neutral = base.style.no_style.expand(len(again["chars"]), -1)
+            loss = loss + cfg.replay_weight * _total(losses(student, again, neutral))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -168,6 +167,11 @@ def learn(model: HandwritingModel, lines: list[tuple[np.ndarray, str]], cfg: Lea
     gaps = np.concatenate([g for g in found if g is not None and len(g)] or [np.zeros(0)])
     return LearntHand(*best, float(np.median(gaps)) if len(gaps) else WORD_SPACE, before, best_nll,
                       time.perf_counter() - started, done)
+
+
+def _total(terms: dict[str, torch.Tensor]) -> torch.Tensor:
+    """What a hand is learnt by: the strokes, the pen, where words end and the reading position."""
+    return terms["stroke"] + terms["pen"] + terms["end"] + terms["progress"]
 
 
 def _factors(wrappers: dict[str, LowRank]) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
@@ -220,10 +224,10 @@ def from_file(data: bytes, model: HandwritingModel, weights: str, where: str = "
         style = tensor("style")
     except (ValueError, KeyError, OSError) as e:
         raise handfile.HandFileError(f"{where} is damaged: {e}") from None
-    shapes_fit = style.shape == (model.cfg.d_model,) and all(
-        a.shape[1] == model.get_submodule(k).in_features and b.shape[0] == model.get_submodule(k).out_features
-        for k, (a, b) in adapters.items() if _names_a_layer(model, k))
-    if not shapes_fit or not adapters or not all(_names_a_layer(model, k) for k in adapters):
+    fits = bool(adapters) and all(_names_a_layer(model, k) for k in adapters) and style.shape == (model.cfg.d_model,) \
+        and all(a.shape[1] == model.get_submodule(k).in_features and b.shape[0] == model.get_submodule(k).out_features
+                for k, (a, b) in adapters.items())
+    if not fits:
         raise handfile.HandFileError(f"{where} does not fit these weights: learn the hand again")
     return LearntHand(adapters, style, float(said.get("word_gap", WORD_SPACE)))
 
