@@ -9,7 +9,7 @@ from inkscribe.model.config import ReaderConfig, preset
 from inkscribe.model.critics.judge import load_judge
 from inkscribe.model.net.network import HandwritingModel
 from inkscribe.model.critics.reader import Reader, load_reader, misreading, read, save_reader, train_reader
-from inkscribe.model.net.sampling import Culling, SampleConfig, generate, guard
+from inkscribe.model.net.sampling import SampleConfig, generate, guard
 from inkscribe.model.data.segments import join_words, spacing, split_words
 from inkscribe.model.data.segments import WORD_SPACE
 from inkscribe.model.write.writer import Task, Writer, seeded
@@ -46,7 +46,7 @@ def test_the_writer_keeps_the_version_of_each_word_its_reader_reads_best():
     model, reader = HandwritingModel(preset("tiny")), Reader(16)
     words = ["ab", "cde", "fg"]
     cfg = SampleConfig(seed=5, max_points_per_char=4, versions=3)
-    (line,), = Writer(model, reader=reader, cull=False).write([Task([" ".join(words)], None, cfg)])
+    (line,), = Writer(model, reader=reader).write([Task([" ".join(words)], None, cfg)])
     chosen = []
     for j, word in enumerate(words):
         versions = [seeded(cfg, 0, j, v) for v in range(3)]
@@ -65,32 +65,6 @@ def test_the_writer_keeps_the_version_of_each_word_its_reader_reads_best():
     first = join_words([generate(model, [w], model.style.no_style[None], [seeded(cfg, 0, j, 0)])[0]
                         for j, w in enumerate(words)], spacing(words, WORD_SPACE))
     np.testing.assert_allclose(plain.offsets, first, atol=1e-4)
-
-
-def test_a_words_versions_are_halved_part_way_the_best_read_going_on_as_if_written_whole():
-    torch.manual_seed(0)
-    model = HandwritingModel(preset("tiny"))
-    versions = [SampleConfig(seed=k, max_points_per_char=6) for k in range(8)]
-    whole = generate(model, ["abcdef"] * 8, None, versions)
-    # A score that ranks the versions the same at every look: by where their first point went.
-    culling = Culling([0] * 8, lambda ink, read: np.array([o[0, 0] for o in ink]))
-    culled = generate(model, ["abcdef"] * 8, None, versions, culling=culling)
-    kept = sorted(set(range(8)) - culling.culled)
-    assert kept == sorted(np.argsort([o[0, 0] for o in whole])[:2])   # halved twice: the two best go on
-    assert all(len(culled[k]) < len(whole[k]) for k in culling.culled)
-    for k in kept:
-        np.testing.assert_allclose(culled[k], whole[k], atol=1e-5)
-    # The writer keeps the one its reader reads best of those that went on.
-    reader = Reader(16)
-    cfg = SampleConfig(seed=5, max_points_per_char=6, versions=8)
-    (line,), = Writer(model, reader=reader).write([Task(["abcdef"], None, cfg)])
-    culling = Culling([0] * 8, lambda ink, read: misreading(reader, ink, read))
-    made = generate(model, ["abcdef"] * 8, None, [seeded(cfg, 0, 0, v) for v in range(8)], culling=culling)
-    kept = sorted(set(range(8)) - culling.culled)
-    assert len(kept) == 2
-    scores = misreading(reader, [made[k] for k in kept], ["abcdef"] * 2)
-    best = made[kept[int(np.argmin(scores))]]
-    np.testing.assert_allclose(line.offsets, join_words([best], spacing(["abcdef"], WORD_SPACE)), atol=1e-4)
 
 
 def test_letters_written_as_two_and_accented_letters_are_read_as_the_model_writes_them():

@@ -2,11 +2,13 @@
 the validation writers' lines beside the real ones, in their hands and in the model's own,
 and the lines of digits and of capitals), without eval's likelihood and likeness parts:
 the speed issue's "fewer versions for the same legibility". Each way is a number of
-versions, whole (every version written to its end) or culled (halved a third and two
-thirds of the way through each word, model/net/sampling.py Culling). Also times the
-benchmark's line and paragraph, the ways taking turns. Run from the repository root:
+versions, of the shipped weights or of a checkpoint's (CHECKPOINT:VERSIONS). Also times
+the benchmark's line and paragraph, the ways taking turns. Run from the repository root:
 
-    OMP_NUM_THREADS=1 python docs/probes/versions_legibility.py 8 8c 4 [--lines 100] [--seeds 0 1]
+    OMP_NUM_THREADS=1 python docs/probes/versions_legibility.py 8 4 runs/distil4/checkpoint.pt:4
+
+Versions halved part way through each word (way "8c") were measured with this probe at
+commit 608488e, where the writer had them (docs/performance.md, 2026-12-07).
 """
 import argparse
 import statistics
@@ -28,28 +30,30 @@ from inkscribe.model.style.references import scanned
 from inkscribe.model.write.writer import Task, Writer
 
 
-def way(name: str) -> tuple[int, bool]:
-    """'8' -> (8, whole); '8c' -> (8, culled)."""
-    return int(name.rstrip("c")), name.endswith("c")
+def way(name: str) -> tuple[str | None, int]:
+    """'8' -> (the shipped weights, 8 versions); 'runs/x.pt:4' -> ('runs/x.pt', 4)."""
+    checkpoint, _, versions = name.rpartition(":")
+    return checkpoint or None, int(versions)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("ways", nargs="+", help="versions, with a 'c' where they are culled: 8 8c 4")
+    parser.add_argument("ways", nargs="+", help="versions, each with the checkpoint that writes them: 8 x.pt:4")
     parser.add_argument("--lines", type=int, default=100)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--runs", type=int, default=5, help="timed writes of the line and paragraph")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    model, reader = load_model(None, "cpu"), load_reader(Path(ReaderConfig.path))
-    writers = {name: Writer(model, reader=reader, cull=way(name)[1]) for name in args.ways}
+    reader = load_reader(Path(ReaderConfig.path))
+    models = {checkpoint: load_model(checkpoint, "cpu") for checkpoint, _ in map(way, args.ways)}
+    writers = {name: Writer(models[way(name)[0]], reader=reader) for name in args.ways}
 
     times = {name: {"line": [], "paragraph": []} for name in args.ways}
     for run in range(args.runs):
         for text, key in (([LINE], "line"), (PARAGRAPH, "paragraph")):
             for name, writer in writers.items():
                 started = time.perf_counter()
-                writer.write([Task(text, sample=SampleConfig(versions=way(name)[0], seed=run))])
+                writer.write([Task(text, sample=SampleConfig(versions=way(name)[1], seed=run))])
                 times[name][key].append(time.perf_counter() - started)
     for name in args.ways:
         print(f"{name}: line {statistics.median(times[name]['line']):.3f} s, "
@@ -59,8 +63,8 @@ def main() -> None:
     lines = Collator(iamondb.load(cfg.data)["valid"], references=4).lines
     _, _, picks, mates = legibility_lines(lines, cfg.lines)
     real = {}
-    for name, writer in writers.items():
-        versions = way(name)[0]
+    for k, (name, writer) in enumerate(writers.items()):
+        versions = way(name)[1]
         found = []
         for seed in cfg.seeds:
             rng = np.random.default_rng(seed)
@@ -72,7 +76,7 @@ def main() -> None:
                           "styled": (styled["cer_model"], styled["htr_model"]),
                           "complete": own["complete"] + styled["complete"]})
         figures = _figures(writer, EvalConfig(lines=cfg.lines, seeds=cfg.seeds, versions=versions),
-                           [lines[i].text for i in picks], Path(f"/tmp/figures-{name}.png"))
+                           [lines[i].text for i in picks], Path(f"/tmp/figures-{k}.png"))
         mean = lambda key, k: np.mean([f[key][k] for f in found])
         print(f"{name}: own hand {mean('own', 0):.3f} / {mean('own', 1):.3f}, "
               f"styled {mean('styled', 0):.3f} / {mean('styled', 1):.3f}, "

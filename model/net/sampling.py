@@ -6,7 +6,7 @@ character and moves only forward, by the advance the model predicts after each p
 Writing stops when the end unit fires after the last character, or at a hard length guard.
 """
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -28,52 +28,6 @@ class SampleConfig:
     max_points_per_char: int = 14  # length guard: about 2.5x the data's mean
     use_cache: bool = True
     versions: int = WRITING["versions"].default   # of each word; a writer with a reader keeps the one it reads best
-
-
-@dataclass
-class Culling:
-    """A word's versions halved part way through it: once the versions still being written
-    have, by their median reading position, written a third of the word, the half that
-    `score` rates worst stop; again at two thirds. The rest are stepped for the whole word.
-
-    groups: each row's word (rows of one group are versions of one word).
-    score: (offsets so far, the text read so far) for some rows -> how badly each reads,
-    lower better. culled: the rows stopped, filled in by `generate`; their offsets are
-    what they had written, and are not a version to keep."""
-    groups: list[int]
-    score: Callable[[list[np.ndarray], list[str]], np.ndarray]
-    at: tuple[float, ...] = (1 / 3, 2 / 3)
-    # Looked at every few steps, not every step: a reading costs about the same for one word's
-    # versions as for many words', so words due at nearby steps are read together.
-    every: int = 4
-    culled: set[int] = field(default_factory=set)
-
-    def victims(self, texts: list[str], alive: torch.Tensor, reading: torch.Tensor, done: torch.Tensor,
-                n_chars: torch.Tensor, strokes: torch.Tensor, step: int, stage: dict[int, int]) -> torch.Tensor:
-        """[len(alive)] bool: the rows to stop after this step."""
-        rows = alive.tolist()
-        live = (~done).tolist()
-        fraction = (reading / n_chars.clamp(min=1)).tolist()   # how much of the word is written
-        members: dict[int, list[int]] = {}
-        for k, row in enumerate(rows):
-            if live[k]:
-                members.setdefault(self.groups[row], []).append(k)
-        due = [ks for g, ks in members.items() if len(ks) > 1 and stage.get(g, 0) < len(self.at)
-               and float(np.median([fraction[k] for k in ks])) >= self.at[stage.get(g, 0)]]
-        out = torch.zeros(len(rows), dtype=torch.bool)
-        if not due:
-            return out
-        picked = [k for ks in due for k in ks]
-        ink = strokes[alive[picked], :step + 1].cpu().numpy()
-        read = [texts[rows[k]][:int(round(float(reading[k]))) + 1] for k in picked]
-        scores = iter(self.score(list(ink), read))
-        for ks in due:
-            stage[self.groups[rows[ks[0]]]] = stage.get(self.groups[rows[ks[0]]], 0) + 1
-            mine = np.array([next(scores) for _ in ks])
-            for k in np.array(ks)[np.argsort(mine, kind="stable")[(len(ks) + 1) // 2:]]:
-                out[k] = True
-                self.culled.add(rows[k])
-        return out
 
 
 class Interrupted(Exception):
@@ -158,7 +112,7 @@ class Steps:
 def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | None = None,
              cfg: SampleConfig | list[SampleConfig] = SampleConfig(),
              positions: list | None = None, stop: Callable[[], bool] | None = None,
-             steps: Steps | None = None, culling: Culling | None = None) -> list[np.ndarray]:
+             steps: Steps | None = None) -> list[np.ndarray]:
     """Offsets [n_i, 3] for each text, all lines sampled as one batch; if a list is given
     as `positions`, each text's reading position (the character being written) at each of
     its points is appended to it. `stop`, asked before every step, raises Interrupted once it
@@ -170,7 +124,6 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     batched with. The window and guard settings of the first apply to all.
 
     steps: how each step is computed (default `Steps.eager(model)`; `Steps.compiled` is faster).
-    culling: versions of a word stopped part way (see Culling); None: every row written whole.
     """
     model.eval()
     steps = steps or Steps.eager(model)
@@ -209,7 +162,6 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
     inputs = [with_position(torch.zeros(batch, 1, 3, device=device), pen_at[:, None])]
     readings, windows = [reading[:, None]], []
     window = window_at(reading, index, first.window_back, first.window_ahead)
-    stage = {}   # how many times each word's versions have been halved
     for step in range(n_steps):
         if stop is not None and stop():
             raise Interrupted
@@ -225,12 +177,10 @@ def generate(model: HandwritingModel, texts: list[str], style: torch.Tensor | No
         point, finished, reading, pen_at, newest, window = steps.draw(
             params[:, -1], end[:, -1], advance[:, -1], temperature, bias, uniform[:, step], normal[:, step],
             reading, n_chars, pen_at, index, first.window_back, first.window_ahead)
-        strokes[alive, step] = point
-        if culling is not None and step % culling.every == culling.every - 1:
-            finished = finished | culling.victims(texts, alive, reading, done | finished, n_chars, strokes, step, stage)
         newly = finished & ~done
         length[alive] = torch.where(newly, step + 1, length[alive])
         done |= newly | (step + 1 >= limit)
+        strokes[alive, step] = point
         if cache is not None:   # the past is in the cache: only the newest input is read
             inputs, readings = [], []
         inputs.append(newest)

@@ -19,7 +19,7 @@ from .hands import LearntHand, fingerprint, from_file, learn, prepared, to_file,
 from .paths import path_data, strokes_of
 from ..style.references import drawing, pick_tiles, read_writing, word_gap
 from ..data.segments import WORD_SPACE, join_words, spacing, words_of
-from ..net.sampling import Culling, Interrupted, SampleConfig, Steps, generate, guard  # noqa: F401 (Interrupted: the server's, through this door)
+from ..net.sampling import Interrupted, SampleConfig, Steps, generate, guard  # noqa: F401 (Interrupted: the server's, through this door)
 from ..seeds import derive
 
 MAX_TILES = 16   # style tiles per request; more adds time, not likeness
@@ -99,8 +99,7 @@ class Writer:
     sets each line's words side by side: whole lines drift, skip and run on; words are
     what the model writes well, and a batch of words takes far fewer steps than a line."""
 
-    def __init__(self, model: HandwritingModel, max_points: int = 24_000, reader: Reader | None = None,
-                 cull: bool = True):
+    def __init__(self, model: HandwritingModel, max_points: int = 24_000, reader: Reader | None = None):
         self.model = model.eval()
         # A batch holds at most this many points of room (rows x the longest row's guard):
         # about 256 words of five letters, which the two cores step through fastest (a
@@ -108,7 +107,6 @@ class Writer:
         # few very long words, whose key/value caches would otherwise take gigabytes.
         self.max_points = max_points
         self.reader = reader   # picks among a word's versions; without it, the first is kept
-        self.cull = cull       # halve a word's versions a third and two thirds of the way through it (Culling)
         self.device = next(model.parameters()).device
         # Free-running, a model writes smaller than the lines it learnt from; its weights
         # say by how much to scale its words back (one scale for all: sizes stay consistent).
@@ -210,22 +208,14 @@ class Writer:
             words = [split_marks(normalise(j.text)) for j in chunk]   # as the model reads them: œ as oe
             positions = []
             model, steps = (self.model, self.steps) if chunk[0].hand is None else self.adapted[chunk[0].hand][:2]
-            culling = None
-            if self.reader is not None and self.cull:
-                keys = {}
-                culling = Culling([keys.setdefault(j.key, len(keys)) for j in chunk],
-                                  lambda ink, read: misreading(self.reader, ink, read))
             written = generate(model, [plain for plain, _ in words], torch.stack([j.style for j in chunk]),
-                               [j.sample for j in chunk], positions, stop, steps, culling)
-            kept = [k for k in range(len(chunk)) if culling is None or k not in culling.culled]
-            scores = (misreading(self.reader, [written[k] for k in kept], [words[k][0] for k in kept])
-                      if self.reader is not None else np.zeros(len(kept)))
-            for k, score in zip(kept, scores):
-                j, o, (plain, marks) = chunk[k], written[k], words[k]
+                               [j.sample for j in chunk], positions, stop, steps)
+            scores = (misreading(self.reader, written, [plain for plain, _ in words]) if self.reader is not None
+                      else np.zeros(len(chunk)))
+            for j, o, (plain, marks), read, score in zip(chunk, written, words, positions, scores):
                 scaled = o * np.array([self.ink_scale, self.ink_scale, 1], np.float32)
                 made.setdefault(j.key, []).append(
-                    (with_marks(scaled, positions[k], marks, len(plain)), len(o) >= guard(plain, j.sample),
-                     float(score)))
+                    (with_marks(scaled, read, marks, len(plain)), len(o) >= guard(plain, j.sample), float(score)))
         return made
 
     @torch.no_grad()
