@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--runs", type=int, default=5, help="timed writes of the line and paragraph")
+    parser.add_argument("--timing-only", action="store_true", help="time the ways, without reading them")
     args = parser.parse_args()
     torch.set_num_threads(1)
     reader = load_reader(Path(ReaderConfig.path))
@@ -59,6 +60,8 @@ def main() -> None:
         print(f"{name}: line {statistics.median(times[name]['line']):.3f} s, "
               f"paragraph {statistics.median(times[name]['paragraph']):.3f} s", flush=True)
 
+    if args.timing_only:
+        return
     cfg = EvalConfig(lines=args.lines, seeds=tuple(args.seeds))
     lines = Collator(iamondb.load(cfg.data)["valid"], references=4).lines
     _, _, picks, mates = legibility_lines(lines, cfg.lines)
