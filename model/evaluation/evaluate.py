@@ -237,7 +237,6 @@ def _size_spread(lines: list[np.ndarray]) -> float:
     return float(sizes.std() / max(sizes.mean(), 1e-6))
 
 
-@torch.no_grad()
 def legibility_lines(lines: list, count: int) -> tuple[dict[str, list[int]], list[str], list[int], list[int]]:
     """Lines of two words or more that fit a line of writing, by writer (form), the writers
     in a fixed shuffled order; the first such line of each of the first `count` writers
@@ -252,6 +251,7 @@ def legibility_lines(lines: list, count: int) -> tuple[dict[str, list[int]], lis
     return by_form, forms, picks, mates
 
 
+@torch.no_grad()
 def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None, name: str = "model") -> dict:
     device = next(model.parameters()).device
     model.eval()
