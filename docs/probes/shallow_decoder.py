@@ -52,7 +52,8 @@ def main() -> None:
     if args.what == "pairs":
         valid = Collator(iamondb.load(cfg.data)["valid"], references=4)
         for kept in [(0, 1, 2, 3), *itertools.combinations(range(4), 2)]:
-            figures = validate(shallow(kept), valid, cfg, torch.device("cpu"))
+            with torch.no_grad():   # likelihoods only: no graphs kept for training
+                figures = validate(shallow(kept), valid, cfg, torch.device("cpu"))
             print(f"layers {kept}: validation NLL {figures['valid_stroke'] + figures['valid_pen']:.3f} "
                   f"(strokes {figures['valid_stroke']:.3f}, pen {figures['valid_pen']:.3f})", flush=True)
         return

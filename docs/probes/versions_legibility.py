@@ -18,15 +18,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inkscribe.model.config import EvalConfig, ReaderConfig
+from inkscribe.model.config import DataConfig, EvalConfig, ReaderConfig
 from inkscribe.model.critics.reader import load_reader
 from inkscribe.model.data import iamondb
 from inkscribe.model.evaluation.benchmark_texts import LINE, PARAGRAPH
-from inkscribe.model.evaluation.evaluate import _figures, _legibility, legibility_lines
+from inkscribe.model.evaluation.evaluate import _figures, legibility_at_seeds, legibility_lines
 from inkscribe.model.net.checkpoint import load_model
 from inkscribe.model.net.sampling import SampleConfig
 from inkscribe.model.samples.batches import Collator
-from inkscribe.model.style.references import scanned
 from inkscribe.model.write.writer import Task, Writer
 
 
@@ -62,32 +61,19 @@ def main() -> None:
 
     if args.timing_only:
         return
-    cfg = EvalConfig(lines=args.lines, seeds=tuple(args.seeds))
-    lines = Collator(iamondb.load(cfg.data)["valid"], references=4).lines
-    _, _, picks, mates = legibility_lines(lines, cfg.lines)
-    real = {}
+    lines = Collator(iamondb.load(DataConfig())["valid"], references=4).lines
+    _, _, picks, mates = legibility_lines(lines, args.lines)
     for k, (name, writer) in enumerate(writers.items()):
-        versions = way(name)[1]
-        found = []
-        for seed in cfg.seeds:
-            rng = np.random.default_rng(seed)
-            hands = [writer.hand([scanned(lines[j].offsets, rng)]) for j in mates]
-            sample = SampleConfig(seed=seed, versions=versions)
-            styled, _, _ = _legibility(writer, lines, picks, hands, sample, real)
-            own, _, _ = _legibility(writer, lines, picks, [None] * len(picks), sample, real)
-            found.append({"own": (own["cer_model"], own["htr_model"]), "real": (own["cer_real"], own["htr_real"]),
-                          "styled": (styled["cer_model"], styled["htr_model"]),
-                          "complete": own["complete"] + styled["complete"]})
-        figures = _figures(writer, EvalConfig(lines=cfg.lines, seeds=cfg.seeds, versions=versions),
-                           [lines[i].text for i in picks], Path(f"/tmp/figures-{k}.png"))
-        mean = lambda key, k: np.mean([f[key][k] for f in found])
-        print(f"{name}: own hand {mean('own', 0):.3f} / {mean('own', 1):.3f}, "
-              f"styled {mean('styled', 0):.3f} / {mean('styled', 1):.3f}, "
+        cfg = EvalConfig(lines=args.lines, seeds=tuple(args.seeds), versions=way(name)[1])
+        per_seed, _, _ = legibility_at_seeds(writer, lines, picks, mates, cfg)
+        figures = _figures(writer, cfg, [lines[i].text for i in picks], Path(f"/tmp/figures-{k}.png"))
+        mean = lambda key: np.mean([f[key] for f in per_seed])
+        print(f"{name}: own hand {mean('cer_own'):.3f} / {mean('htr_own'):.3f}, "
+              f"styled {mean('cer_model'):.3f} / {mean('htr_model'):.3f}, "
               f"digits {figures['digits_tesseract']:.3f} / {figures['digits_htr']:.3f}, "
               f"capitals {figures['capitals_tesseract']:.3f} / {figures['capitals_htr']:.3f} "
-              f"(tesseract / recogniser; the real lines {mean('real', 0):.3f} / {mean('real', 1):.3f}); "
-              f"complete {np.mean([f['complete'] for f in found]):.1f} of {2 * len(picks)}", flush=True)
-
+              f"(tesseract / recogniser; the real lines {mean('cer_real'):.3f} / {mean('htr_real'):.3f}); "
+              f"complete {mean('complete') + mean('complete_own'):.1f} of {2 * len(picks)}", flush=True)
 
 if __name__ == "__main__":
     main()

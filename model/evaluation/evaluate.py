@@ -251,6 +251,26 @@ def legibility_lines(lines: list, count: int) -> tuple[dict[str, list[int]], lis
     return by_form, forms, picks, mates
 
 
+def legibility_at_seeds(writer: Writer, lines: list, picks: list[int], mates: list[int],
+                        cfg: EvalConfig) -> tuple[list[dict], list[dict], list]:
+    """Once per seed, each picked line's text written in its writer's hand (from a picture of
+    their mate line, made like a scan or photo) and in the model's own, read back beside the
+    real line: each seed's figures (those of the model's own hand as cer_own, htr_own and
+    complete_own), and the first seed's rows and written lines."""
+    per_seed, rows, written = [], [], []
+    real = {}
+    for seed in cfg.seeds:
+        rng = np.random.default_rng(seed)
+        hands = [writer.hand([scanned(lines[j].offsets, rng)]) for j in mates]
+        sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
+        f, r, w = _legibility(writer, lines, picks, hands, sample, real)
+        own, _, _ = _legibility(writer, lines, picks, [None] * len(picks), sample, real)
+        per_seed.append({**f, "cer_own": own["cer_model"], "htr_own": own["htr_model"],
+                         "complete_own": own["complete"]})
+        rows, written = rows or r, written or w
+    return per_seed, rows, written
+
+
 @torch.no_grad()
 def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None, name: str = "model") -> dict:
     device = next(model.parameters()).device
@@ -279,17 +299,7 @@ def evaluate(model: HandwritingModel, cfg: EvalConfig, data: dict | None = None,
 
     # Legibility, completeness, size and spacing, once per seed: one line from each of
     # `lines` writers, in that writer's hand.
-    per_seed, rows, written = [], [], []
-    real = {}
-    for seed in cfg.seeds:
-        rng = np.random.default_rng(seed)
-        hands = [writer.hand([scanned(lines[j].offsets, rng)]) for j in mates]
-        sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=seed, versions=cfg.versions)
-        f, r, w = _legibility(writer, lines, picks, hands, sample, real)
-        own, _, _ = _legibility(writer, lines, picks, [None] * len(picks), sample, real)
-        per_seed.append({**f, "cer_own": own["cer_model"], "htr_own": own["htr_model"],
-                         "complete_own": own["complete"]})
-        rows, written = rows or r, written or w
+    per_seed, rows, written = legibility_at_seeds(writer, lines, picks, mates, cfg)
     figures["lines"] = len(picks)
     figures.update(_averaged(per_seed))
     sample = SampleConfig(temperature=cfg.temperature, bias=cfg.bias, seed=cfg.seeds[0], versions=cfg.versions)
